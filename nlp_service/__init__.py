@@ -1,0 +1,3 @@
+"""Open-feedback text analytics service."""
+
+__version__ = "0.1.0"

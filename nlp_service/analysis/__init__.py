@@ -1,0 +1,1 @@
+"""Pure NLP layer: no web, no database imports."""

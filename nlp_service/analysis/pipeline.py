@@ -1,0 +1,258 @@
+"""The analysis pipeline: models loaded once, every text encoded once per encoder, every head run
+on those vectors.
+
+    pipeline = Pipeline.from_settings(get_settings())
+    results = pipeline.analyze_batch([AnswerInput.create("Lieferung kam zu spät", kpi=("nps", 3))])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp_service.analysis.embedding import Embedder, get_embedder, normalize
+from nlp_service.analysis.flags import detect_flags
+from nlp_service.analysis.kpi import Kpi, parse_kpi
+from nlp_service.analysis.language import LanguageDetector
+from nlp_service.analysis.privacy import redact
+from nlp_service.analysis.results import (
+    Analysis,
+    SegmentAnalysis,
+    TopicAssigner,
+    TopicAssignment,
+)
+from nlp_service.analysis.segments import Segment, cap_segments, split_segments
+from nlp_service.analysis.sentiment import (
+    SentimentHead,
+    SentimentModel,
+    TransformersSentiment,
+    resolve_head_folder,
+)
+from nlp_service.config import Settings
+from nlp_service.errors import InvalidInput, ModelError, TooLarge
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    text: str
+    language_hint: str | None = None
+    kpi: Kpi | None = None
+    # The topic model to assign this answer with (e.g. its tenant's); None: the pipeline's default.
+    topics: TopicAssigner | None = None
+
+    @classmethod
+    def create(
+        cls,
+        text: object,
+        language: object = None,
+        kpi: tuple[object, object] | dict | None = None,
+        *,
+        max_chars: int | None = None,
+        topics: TopicAssigner | None = None,
+    ) -> AnswerInput:
+        """Validate raw input; raises InvalidInput/TooLarge naming the field."""
+        if not isinstance(text, str):
+            raise InvalidInput("text must be a string", field="text")
+        if not text.strip():
+            raise InvalidInput("text is empty or whitespace only", field="text")
+        if max_chars is not None and len(text) > max_chars:
+            raise TooLarge(
+                f"text has {len(text)} characters; the limit is {max_chars} "
+                "(NLP_SERVICE_MAX_TEXT_CHARS)",
+                field="text",
+            )
+        if language is not None and (
+            not isinstance(language, str) or not language.strip().replace("-", "").isalpha()
+        ):
+            raise InvalidInput(
+                f"language must be an ISO 639-1 code like 'de', got {language!r}", field="language"
+            )
+        parsed = None
+        if isinstance(kpi, dict):
+            if "type" not in kpi or "score" not in kpi:
+                raise InvalidInput("kpi needs 'type' and 'score'", field="kpi")
+            parsed = parse_kpi(kpi["type"], kpi["score"])
+        elif kpi is not None:
+            parsed = parse_kpi(*kpi)
+        hint = language.strip().lower() if isinstance(language, str) else None
+        return cls(text, hint, parsed, topics)
+
+
+def _length_weighted_mean(
+    vectors: np.ndarray, groups: list[range], weights: np.ndarray
+) -> np.ndarray:
+    out = (
+        np.stack([(vectors[g] * weights[g, None]).sum(axis=0) for g in groups])
+        if groups
+        else np.zeros((0, vectors.shape[1]), np.float32)
+    )
+    return normalize(out)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        embedder: Embedder,
+        sentiment_embedder: Embedder | None,
+        sentiment_model: SentimentModel,
+        language: LanguageDetector,
+        settings: Settings,
+        topics: TopicAssigner | None = None,
+    ) -> None:
+        if sentiment_embedder is not None and sentiment_model.embedder_id not in (
+            None,
+            sentiment_embedder.id,
+        ):
+            raise ModelError(
+                f"sentiment model {sentiment_model.id} needs embedder "
+                f"{sentiment_model.embedder_id}, got {sentiment_embedder.id}"
+            )
+        self.embedder = embedder
+        self.sentiment_embedder = sentiment_embedder
+        self.sentiment_model = sentiment_model
+        self.language = language
+        self.settings = settings
+        self.topics: TopicAssigner | None = None
+        if topics is not None:
+            self.set_topics(topics)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, topics: TopicAssigner | None = None) -> Pipeline:
+        embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
+        spec = settings.sentiment_model
+        sentiment_embedder: Embedder | None
+        if spec.startswith("transformers:"):
+            sentiment_embedder = None
+            model: SentimentModel = TransformersSentiment(spec.split(":", 1)[1], settings.threads)
+        elif spec.startswith("head:"):
+            sentiment_embedder = (
+                embedder
+                if settings.sentiment_embedder == settings.embedder
+                else get_embedder(
+                    settings.sentiment_embedder, settings.threads, settings.encode_batch_size
+                )
+            )
+            folder = resolve_head_folder(settings.models_dir, spec.split(":", 1)[1])
+            model = SentimentHead.load(folder, sentiment_embedder.id)
+        else:
+            raise ModelError(
+                f"unknown sentiment model {spec!r}; expected 'head:<version>' or "
+                "'transformers:<path>'",
+                field="sentiment_model",
+            )
+        language = LanguageDetector(settings.language_backend, settings.languages)
+        return cls(embedder, sentiment_embedder, model, language, settings, topics)
+
+    def _check_topics(self, topics: TopicAssigner) -> None:
+        if topics.embedder_id != self.embedder.id:
+            raise ModelError(
+                f"topic model {topics.version} was fitted on '{topics.embedder_id}' vectors; "
+                f"the pipeline's embedder is '{self.embedder.id}'"
+            )
+
+    def set_topics(self, topics: TopicAssigner | None) -> None:
+        """Swap the default topic model (atomic: one attribute assignment)."""
+        if topics is not None:
+            self._check_topics(topics)
+        self.topics = topics
+
+    def _assign_topics(
+        self, vectors: np.ndarray, groups: list[range], models: list[TopicAssigner | None]
+    ) -> list[TopicAssignment | None]:
+        """One assign() call per distinct topic model in the batch, on the segment vectors."""
+        out: list[TopicAssignment | None] = [None] * len(vectors)
+        by_model: dict[int, tuple[TopicAssigner, list[int]]] = {}
+        for g, model in zip(groups, models, strict=True):
+            if model is not None:
+                self._check_topics(model)
+                by_model.setdefault(id(model), (model, []))[1].extend(g)
+        for model, rows in by_model.values():
+            for row, assignment in zip(rows, model.assign(vectors[rows]), strict=True):
+                out[row] = assignment
+        return out
+
+    def analyze(self, item: AnswerInput) -> Analysis:
+        return self.analyze_batch([item])[0]
+
+    def analyze_batch(self, items: Sequence[AnswerInput]) -> list[Analysis]:
+        if not items:
+            return []
+        limit = self.settings.max_text_chars
+        for i, item in enumerate(items):
+            if len(item.text) > limit:
+                raise TooLarge(
+                    f"item {i}: text has {len(item.text)} characters; the limit is {limit}",
+                    field="text",
+                )
+        redactions = [redact(item.text) for item in items]
+        texts = [r.text for r in redactions]
+        languages = self.language.detect_many(texts, [i.language_hint for i in items])
+
+        # Flatten every answer into segments; each segment is encoded once per encoder.
+        per_answer: list[list[Segment]] = []
+        for text, lang in zip(texts, languages, strict=True):
+            segs = split_segments(text, lang.language, self.settings.max_chunk_chars)
+            try:
+                segs = cap_segments(
+                    segs, text, self.settings.max_chunk_chars, self.settings.max_chunks_per_text
+                )
+            except ValueError as exc:
+                raise TooLarge(str(exc), field="text") from None
+            per_answer.append(segs)
+        flat = [s.text for segs in per_answer for s in segs]
+        groups, start = [], 0
+        for segs in per_answer:
+            groups.append(range(start, start + len(segs)))
+            start += len(segs)
+        weights = np.array([max(len(t), 1) for t in flat], dtype=np.float32)
+
+        main = self.embedder.encode(flat)
+        answer_main = _length_weighted_mean(main, groups, weights)
+        if self.sentiment_embedder is None:
+            seg_sent = self.sentiment_model.predict(None, flat)
+            ans_sent = self.sentiment_model.predict(None, texts)
+        else:
+            sent_vecs = (
+                main
+                if self.sentiment_embedder is self.embedder
+                else self.sentiment_embedder.encode(flat)
+            )
+            seg_sent = self.sentiment_model.predict(sent_vecs, flat)
+            # Single-segment answers (most survey answers) reuse the segment's result.
+            multi = [i for i, g in enumerate(groups) if len(g) > 1]
+            ans_sent = [seg_sent[g[0]] for g in groups]
+            if multi:
+                pooled = _length_weighted_mean(sent_vecs, [groups[i] for i in multi], weights)
+                for i, s in zip(multi, self.sentiment_model.predict(pooled, []), strict=True):
+                    ans_sent[i] = s
+        models = [item.topics or self.topics for item in items]
+        seg_topics = self._assign_topics(main, groups, models)
+
+        results = []
+        for idx, item in enumerate(items):
+            g, red, lang = groups[idx], redactions[idx], languages[idx]
+            segments = [
+                SegmentAnalysis(s.text, s.start, s.end, seg_sent[j], seg_topics[j])
+                for s, j in zip(per_answer[idx], g, strict=True)
+            ]
+            results.append(
+                Analysis(
+                    language=lang.language,
+                    language_confidence=lang.confidence,
+                    language_source=lang.source,
+                    sentiment=ans_sent[idx],
+                    kpi=item.kpi,
+                    flags=detect_flags(item.text, red.entity_types),
+                    redacted_text=red.text,
+                    pii_types=red.entity_types,
+                    segments=segments,
+                    embedder_id=self.embedder.id,
+                    sentiment_model_id=self.sentiment_model.id,
+                    topic_model_version=models[idx].version if models[idx] is not None else None,
+                    embedding=answer_main[idx],
+                    segment_embeddings=main[g.start : g.stop],
+                )
+            )
+        return results

@@ -1,0 +1,202 @@
+"""Sentiment: `negative | neutral | positive` plus a score in [-1, 1] (P(positive) - P(negative)).
+
+Two backends behind one interface:
+- `SentimentHead`: a multinomial logistic-regression head on sentence embeddings, trained by
+  `training/sentiment.py`, stored as safetensors + a model card in `models/sentiment/<version>/`.
+  It reads the vectors the pipeline already computed; it refuses vectors from another embedder.
+- `TransformersSentiment`: any local `transformers` text-classification model folder, for
+  deployments that bring a larger German/multilingual model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from nlp_service.errors import ModelError
+
+LABELS = ("negative", "neutral", "positive")
+HEAD_FILE = "head.safetensors"
+CARD_FILE = "model_card.json"
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    label: str
+    score: float  # -1 (very negative) .. 1 (very positive)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"label": self.label, "score": self.score}
+
+
+class SentimentModel(Protocol):
+    id: str
+    embedder_id: str | None  # None: the model reads texts, not embeddings
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]: ...
+
+
+def from_probabilities(probs: np.ndarray, neutral_margin: float) -> list[Sentiment]:
+    """probs: (n, 3) in LABELS order. A text is neutral when the neutral class wins or when
+    positive and negative are within `neutral_margin` of each other (a calibrated band)."""
+    out = []
+    for p_neg, p_neu, p_pos in probs:
+        score = float(np.clip(p_pos - p_neg, -1.0, 1.0))
+        if p_neu >= max(p_neg, p_pos) or abs(score) <= neutral_margin:
+            label = "neutral"
+        else:
+            label = "positive" if score > 0 else "negative"
+        out.append(Sentiment(label, round(score, 4)))
+    return out
+
+
+class SentimentHead:
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        embedder_id: str,
+        version: str,
+        neutral_margin: float = 0.0,
+        card: dict | None = None,
+    ) -> None:
+        if coef.shape[0] != len(LABELS) or intercept.shape != (len(LABELS),):
+            raise ModelError(f"sentiment head must have {len(LABELS)} classes, got {coef.shape}")
+        self.coef = coef.astype(np.float32)
+        self.intercept = intercept.astype(np.float32)
+        self.embedder_id = embedder_id
+        self.version = version
+        self.neutral_margin = neutral_margin
+        self.card = card or {}
+        self.id = f"head:{version}"
+
+    @property
+    def dim(self) -> int:
+        return int(self.coef.shape[1])
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        if embeddings.ndim != 2 or embeddings.shape[1] != self.dim:
+            raise ModelError(
+                f"sentiment head {self.version} expects {self.dim}-d vectors from "
+                f"{self.embedder_id}, got shape {embeddings.shape}"
+            )
+        logits = embeddings.astype(np.float32) @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str] = ()) -> list[Sentiment]:
+        if embeddings is None:
+            raise ModelError("the sentiment head needs embeddings")
+        if len(embeddings) == 0:
+            return []
+        return from_probabilities(self.probabilities(embeddings), self.neutral_margin)
+
+    def save(self, folder: Path, card: dict) -> None:
+        from safetensors.numpy import save_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        save_file({"coef": self.coef, "intercept": self.intercept}, str(folder / HEAD_FILE))
+        card = {
+            **card,
+            "version": self.version,
+            "embedder_id": self.embedder_id,
+            "labels": list(LABELS),
+            "neutral_margin": self.neutral_margin,
+        }
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path, expected_embedder_id: str | None = None) -> SentimentHead:
+        from safetensors.numpy import load_file
+
+        card_path, head_path = folder / CARD_FILE, folder / HEAD_FILE
+        if not card_path.exists() or not head_path.exists():
+            raise ModelError(
+                f"no sentiment head in {folder} (expected {HEAD_FILE} and {CARD_FILE}); "
+                "train one with `nlp-service train sentiment`"
+            )
+        card = json.loads(card_path.read_text())
+        if card.get("labels") != list(LABELS):
+            raise ModelError(f"sentiment head {folder} has labels {card.get('labels')}")
+        embedder_id = card["embedder_id"]
+        if expected_embedder_id is not None and embedder_id != expected_embedder_id:
+            raise ModelError(
+                f"sentiment head {folder.name} was trained on embedder '{embedder_id}' but the "
+                f"configured sentiment embedder is '{expected_embedder_id}'; set "
+                "NLP_SERVICE_SENTIMENT_EMBEDDER to match or train a head for it"
+            )
+        tensors = load_file(str(head_path))
+        return cls(
+            tensors["coef"],
+            tensors["intercept"],
+            embedder_id,
+            card.get("version", folder.name),
+            float(card.get("neutral_margin", 0.0)),
+            card,
+        )
+
+
+def resolve_head_folder(models_dir: Path, version: str) -> Path:
+    root = models_dir / "sentiment"
+    if version != "latest":
+        return root / version
+    versions = sorted(p for p in root.glob("*") if (p / CARD_FILE).exists())
+    if not versions:
+        raise ModelError(f"no sentiment head found under {root}; run `nlp-service train sentiment`")
+    return versions[-1]
+
+
+_LABEL_ALIASES = {
+    "negative": 0, "neg": 0, "label_0": 0, "1 star": 0, "2 stars": 0,
+    "neutral": 1, "neu": 1, "3 stars": 1,
+    "positive": 2, "pos": 2, "4 stars": 2, "5 stars": 2,
+}  # fmt: skip
+
+
+class TransformersSentiment:
+    """A local transformers sequence-classification model; its labels are mapped by name."""
+
+    embedder_id = None
+
+    def __init__(self, path: str, threads: int, neutral_margin: float = 0.0) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.set_num_threads(threads)
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(path)
+            self._model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load transformers sentiment model {path!r}: {exc}") from exc
+        id2label = {int(k): str(v).lower() for k, v in self._model.config.id2label.items()}
+        self._columns: dict[int, list[int]] = {0: [], 1: [], 2: []}
+        for idx, name in id2label.items():
+            target = _LABEL_ALIASES.get(name)
+            if target is None and len(id2label) == 2:  # unnamed binary model: 0 neg, 1 pos
+                target = 0 if idx == 0 else 2
+            if target is None and len(id2label) == 3:
+                target = idx
+            if target is None:
+                raise ModelError(f"cannot map label {name!r} of {path} to a sentiment label")
+            self._columns[target].append(idx)
+        self.neutral_margin = neutral_margin
+        self.id = f"transformers:{Path(path).name}"
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]:
+        import torch
+
+        if not texts:
+            return []
+        enc = self._tokenizer(
+            list(texts), padding=True, truncation=True, max_length=512, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            probs = torch.softmax(self._model(**enc).logits, dim=-1).numpy()
+        grouped = np.stack([probs[:, cols].sum(axis=1) for cols in self._columns.values()], axis=1)
+        return from_probabilities(grouped, self.neutral_margin)

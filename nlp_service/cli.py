@@ -1,0 +1,65 @@
+"""`nlp-service`: the one command-line entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nlp_service.commands.service import register as register_service
+from nlp_service.commands.topics import app as topics_app
+
+app = typer.Typer(help="Open-feedback text analytics.", no_args_is_help=True)
+train_app = typer.Typer(help="Train models from data shipped in packages.", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Evaluate trained models.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(topics_app, name="topics")
+register_service(app)
+
+
+@app.command()
+def analyze(
+    file: Path | None = typer.Argument(
+        None, exists=True, dir_okay=False, help="Plain text or JSON lines; stdin when omitted."
+    ),
+) -> None:
+    """Analyse answers, one per line; writes one JSON object per input line."""
+    from nlp_service.commands.analyze import analyze_command
+
+    errors = analyze_command(file)
+    if errors:
+        typer.echo(f"{errors} line(s) could not be analysed (see their error objects)", err=True)
+        raise typer.Exit(code=2)
+
+
+@train_app.command("sentiment")
+def train_sentiment(
+    version: str | None = typer.Option(None, help="Artifact version (default: today's date)."),
+    models_dir: Path | None = typer.Option(None, help="Where models/ lives."),
+) -> None:
+    """Train the sentiment head (fixed seed) and write models/sentiment/<version>/."""
+    from training.sentiment import train
+
+    train(version, models_dir)
+
+
+@evaluate_app.command("sentiment")
+def evaluate_sentiment(
+    version: str = typer.Option("latest", help="Head version under models/sentiment."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Accuracy and macro-F1 per held-out dataset and language."""
+    import json
+
+    from training.sentiment import evaluate, print_table
+
+    results = evaluate(version)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+    else:
+        print_table(results)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""CLI sub-commands, one module per resource; wired together in `nlp_service.cli`."""

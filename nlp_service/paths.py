@@ -1,0 +1,8 @@
+"""Where bundled artifacts live, independent of the current working directory."""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+# `models/` holds the small trained artifacts that `training/` writes (sentiment head, demo topics).
+MODELS_DIR = REPO_DIR / "models"

@@ -1,0 +1,141 @@
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from nlp_service.analysis.embedding import Embedder
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.results import TopicAssignment
+from nlp_service.config import Settings
+from nlp_service.errors import InvalidInput, ModelError, TooLarge
+
+pytestmark = pytest.mark.slow
+
+
+class CountingEmbedder:
+    """Wraps a real embedder and records every text it encodes."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.id, self.dim = inner, inner.id, inner.dim
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return self.inner.encode(texts)
+
+
+class NearestCentroid:
+    """A real (if tiny) topic assigner: nearest of two centroids built from real vectors."""
+
+    version = "test-1"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder_id = embedder.id
+        self.centroids = embedder.encode(
+            ["Die Lieferung kam zu spät.", "Die Hotline ist nie erreichbar."]
+        )
+        self.labels = ["lieferung", "hotline"]
+
+    def assign(self, embeddings: np.ndarray) -> list[TopicAssignment]:
+        sims = embeddings @ self.centroids.T
+        return [
+            TopicAssignment(int(i), self.labels[int(i)], float(s.max()))
+            for i, s in zip(sims.argmax(1), sims, strict=False)
+        ]
+
+
+def test_examples_from_the_issue(pipeline: Pipeline) -> None:
+    items = [
+        AnswerInput.create("Die Lieferung kam viel zu spät und der Support war unfreundlich."),
+        AnswerInput.create("Super freundliche Beratung, gerne wieder!"),
+        AnswerInput.create("The delivery was late and the support was rude."),
+        AnswerInput.create("Super friendly advice, happy to come back!"),
+    ]
+    got = [(a.language, a.sentiment.label) for a in pipeline.analyze_batch(items)]
+    assert got == [("de", "negative"), ("de", "positive"), ("en", "negative"), ("en", "positive")]
+
+
+def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings: Settings) -> None:
+    main = CountingEmbedder(pipeline.embedder)
+    sent = CountingEmbedder(pipeline.sentiment_embedder)  # type: ignore[arg-type]
+    counted = Pipeline(main, sent, pipeline.sentiment_model, pipeline.language, settings)
+    texts = ["Lieferung schnell, aber die Hotline ist eine Katastrophe.", "Alles gut.", "Top"]
+    results = counted.analyze_batch([AnswerInput.create(t) for t in texts])
+    segments = [s.text for r in results for s in r.segments]
+    assert main.seen == segments and sent.seen == segments
+    assert len(segments) == 4
+
+
+def test_aspects_carry_their_own_sentiment_and_theme(
+    pipeline: Pipeline, settings: Settings
+) -> None:
+    topics = NearestCentroid(pipeline.embedder)
+    a = pipeline.analyze(
+        AnswerInput.create(
+            "Die Lieferung war super schnell, aber die Hotline ist eine Katastrophe", topics=topics
+        )
+    )
+    assert [s.topic.label for s in a.segments] == ["lieferung", "hotline"]
+    assert [s.sentiment.label for s in a.segments] == ["positive", "negative"]
+    assert {t.label for t in a.themes} == {"lieferung", "hotline"}
+    assert a.topic_model_version == "test-1"
+    assert a.embedding.shape == (pipeline.embedder.dim,)
+    assert a.segment_embeddings.shape == (2, pipeline.embedder.dim)
+    assert np.isclose(np.linalg.norm(a.embedding), 1.0, atol=1e-4)
+
+
+def test_topic_model_on_another_embedder_is_refused(pipeline: Pipeline) -> None:
+    class Foreign(NearestCentroid):
+        pass
+
+    foreign = Foreign(pipeline.embedder)
+    foreign.embedder_id = "st:other"
+    with pytest.raises(ModelError, match="fitted on 'st:other'"):
+        pipeline.set_topics(foreign)
+
+
+def test_kpi_privacy_and_flags(pipeline: Pipeline) -> None:
+    a = pipeline.analyze(
+        AnswerInput.create(
+            "Ich kündige! Schreiben Sie mir an max@example.de oder 0171 1234567.",
+            kpi={"type": "nps", "score": 2},
+        )
+    )
+    assert a.kpi is not None and a.kpi.group == "detractor"
+    assert "max@example.de" not in a.redacted_text and "[EMAIL]" in a.redacted_text
+    assert a.pii_types == ["email", "phone"]
+    assert {f.type.value for f in a.flags} >= {"churn", "personal_data"}
+    assert "[EMAIL]" in " ".join(s.text for s in a.segments)  # models only see redacted text
+
+
+def test_language_hint_for_short_answers(pipeline: Pipeline) -> None:
+    a = pipeline.analyze(AnswerInput.create("Mehr Homeoffice", language="de"))
+    assert (a.language, a.language_source) == ("de", "hint")
+
+
+def test_long_answer_is_segmented_not_cut(pipeline: Pipeline) -> None:
+    text = " ".join(["Die Hotline ist schlecht erreichbar und die Wartezeit ist lang."] * 120)
+    a = pipeline.analyze(AnswerInput.create(text))
+    assert len(text) < 10_000
+    # 120 sentences exceed max_chunks_per_text (64): neighbours are merged, nothing is dropped.
+    assert len(a.segments) <= 64
+    assert sum(s.text.count("Hotline") for s in a.segments) == 120
+    assert a.segments[-1].end == len(text)
+    assert a.sentiment.label == "negative"
+
+
+def test_bad_input_is_a_clear_error(pipeline: Pipeline) -> None:
+    for bad in ["", "   \n\t "]:
+        with pytest.raises(InvalidInput) as exc:
+            AnswerInput.create(bad)
+        assert exc.value.field == "text"
+    with pytest.raises(TooLarge, match="100000 characters"):
+        AnswerInput.create("x" * 100_000, max_chars=10_000)
+    with pytest.raises(TooLarge):
+        pipeline.analyze_batch([AnswerInput("a " * 50_000)])
+    with pytest.raises(InvalidInput) as exc:
+        AnswerInput.create("ok", kpi={"type": "nps", "score": 11})
+    assert exc.value.field == "kpi.score"
+    with pytest.raises(InvalidInput):
+        AnswerInput.create("ok", language="d e")
+    assert pipeline.analyze_batch([]) == []

@@ -1,0 +1,1 @@
+"""Offline training and evaluation: fits heads and topic models, writes versioned artifacts."""

