@@ -37,16 +37,20 @@ def analyze(
 def train_sentiment(
     version: str | None = typer.Option(None, help="Artifact version (default: today's date)."),
     models_dir: Path | None = typer.Option(None, help="Where models/ lives."),
+    embedder: str | None = typer.Option(
+        None, help="Embedder spec (default: NLP_SERVICE_SENTIMENT_EMBEDDER, i.e. e5)."
+    ),
 ) -> None:
     """Train the sentiment head (fixed seed) and write models/sentiment/<version>/."""
     from training.sentiment import train
 
-    train(version, models_dir)
+    train(version, models_dir, embedder)
 
 
 @evaluate_app.command("sentiment")
 def evaluate_sentiment(
     version: str = typer.Option("latest", help="Head version under models/sentiment."),
+    embedder: str | None = typer.Option(None, help="Embedder spec the head was trained on."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Accuracy and macro-F1 per held-out dataset and language."""
@@ -54,7 +58,7 @@ def evaluate_sentiment(
 
     from training.sentiment import evaluate, print_table
 
-    results = evaluate(version)
+    results = evaluate(version, embedder_spec=embedder)
     if as_json:
         typer.echo(json.dumps(results, indent=2))
     else:

@@ -95,8 +95,13 @@ def build_splits(
     by their official split; 10% of the training pool is held out for calibration."""
     rng = random.Random(seed)
     by_label: dict[str, list[Example]] = {}
+    seen: set[str] = set()
     for ex in tweets():
-        by_label.setdefault(ex.label, []).append(ex)
+        # The corpus holds retweets and copies; dedupe so no test tweet is also a training tweet.
+        key = " ".join(ex.text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            by_label.setdefault(ex.label, []).append(ex)
     tw_train, tw_test = [], []
     for label in sorted(by_label):
         items = by_label[label]

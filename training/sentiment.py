@@ -10,6 +10,7 @@ cross-lingual alignment (measured on the project's German survey answers, never 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import sys
@@ -24,23 +25,35 @@ from nlp_service.analysis.sentiment import (
     LABELS,
     SentimentHead,
     from_probabilities,
+    remove_directions,
     resolve_head_folder,
 )
 from nlp_service.config import get_settings
-from training.datasets import Example, build_splits, survey_fixture
+from training.datasets import TRAINING_DIR, Example, build_splits, survey_fixture
 
 SEED = 13
 C = 1.0  # chosen on the validation split among 0.3/1/3/10 (see model card)
 MAX_TRAIN_CHARS = 2_000
+PARALLEL = TRAINING_DIR / "data" / "parallel_de_en.jsonl"
 
 
 def embed(embedder: Embedder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
+    """Embed with a progress bar; vectors are cached under <data dir>/cache/ by content hash, so
+    `evaluate` after `train` (or a second training run) does not embed the same texts again."""
     from tqdm import tqdm
 
+    texts = [t[:MAX_TRAIN_CHARS] for t in texts]
+    digest = hashlib.sha256("\x00".join([embedder.id, *texts]).encode()).hexdigest()[:24]
+    cache = get_settings().data_dir / "cache" / "sentiment" / f"{digest}.npy"
+    if cache.exists():
+        return np.load(cache)
     parts = []
     for i in tqdm(range(0, len(texts), batch), desc=desc, unit="batch", file=sys.stderr):
-        parts.append(embedder.encode([t[:MAX_TRAIN_CHARS] for t in texts[i : i + batch]]))
-    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+        parts.append(embedder.encode(texts[i : i + batch]))
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, vectors)
+    return vectors
 
 
 def metrics(examples: Sequence[Example], predicted: Sequence[tuple[str, float]]) -> dict:
@@ -63,6 +76,16 @@ def metrics(examples: Sequence[Example], predicted: Sequence[tuple[str, float]])
         )
         out["pos_neg_n"] = len(polar)
     return out
+
+
+def language_directions(embedder: Embedder) -> np.ndarray:
+    """The German-minus-English direction from the project's parallel sentences, as one unit row.
+    Estimated from translations, not from the data being classified, so it does not depend on
+    how positive or negative an incoming batch is."""
+    pairs = [json.loads(line) for line in PARALLEL.read_text(encoding="utf-8").splitlines() if line]
+    diff = (embedder.encode([p["de"] for p in pairs]) - embedder.encode([p["en"] for p in pairs]))
+    direction = diff.mean(axis=0)
+    return (direction / np.linalg.norm(direction))[None, :].astype(np.float32)
 
 
 def _fit(X: np.ndarray, y: Sequence[str], c: float):
@@ -96,22 +119,30 @@ def evaluate_head(head: SentimentHead, embedder: Embedder, sets: dict[str, list[
     return results
 
 
-def train(version: str | None = None, models_dir: Path | None = None) -> Path:
+def train(
+    version: str | None = None, models_dir: Path | None = None, embedder_spec: str | None = None
+) -> Path:
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
-    embedder = get_embedder(settings.sentiment_embedder, settings.threads)
+    embedder_spec = embedder_spec or settings.sentiment_embedder
+    embedder = get_embedder(embedder_spec, settings.threads)
     splits = build_splits(SEED)
     X = embed(embedder, [e.text for e in splits.train], "embed train")
     Xv = embed(embedder, [e.text for e in splits.validation], "embed validation")
-    coef, intercept = _fit(X, [e.label for e in splits.train], C)
-    version = version or datetime.now(UTC).strftime("%Y%m%d")
-    head = SentimentHead(coef, intercept, embedder.id, version)
+    directions = language_directions(embedder)
+    version = version or f"{datetime.now(UTC):%Y%m%d}-{embedder_spec.replace(':', '-')}"
+    # Fit on the same features the head computes at inference (language direction removed).
+    coef, intercept = _fit(remove_directions(X, directions), [e.label for e in splits.train], C)
+    head = SentimentHead(coef, intercept, embedder.id, version, language_directions=directions)
     head.neutral_margin = _calibrate_margin(head, Xv, splits.validation)
     evaluation = evaluate_head(head, embedder, {**splits.test, "survey_fixture": survey_fixture()})
     card = {
-        "model": "multinomial logistic regression (scikit-learn), class_weight=balanced",
+        "model": "multinomial logistic regression (scikit-learn), class_weight=balanced, on "
+        "embeddings with the German-English direction (40 parallel sentence pairs written by "
+        "the project, training/data/parallel_de_en.jsonl) projected out",
         "C": C,
         "seed": SEED,
+        "embedder_spec": embedder_spec,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": {
             "train": {
@@ -135,11 +166,13 @@ def train(version: str | None = None, models_dir: Path | None = None) -> Path:
     return folder
 
 
-def evaluate(version: str = "latest", models_dir: Path | None = None) -> dict:
+def evaluate(
+    version: str = "latest", models_dir: Path | None = None, embedder_spec: str | None = None
+) -> dict:
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
-    embedder = get_embedder(settings.sentiment_embedder, settings.threads)
-    head = SentimentHead.load(resolve_head_folder(models_dir, version), embedder.id)
+    embedder = get_embedder(embedder_spec or settings.sentiment_embedder, settings.threads)
+    head = SentimentHead.load(resolve_head_folder(models_dir, version, embedder.id), embedder.id)
     splits = build_splits(SEED)
     return evaluate_head(head, embedder, {**splits.test, "survey_fixture": survey_fixture()})
 

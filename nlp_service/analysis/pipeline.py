@@ -134,7 +134,9 @@ class Pipeline:
                     settings.sentiment_embedder, settings.threads, settings.encode_batch_size
                 )
             )
-            folder = resolve_head_folder(settings.models_dir, spec.split(":", 1)[1])
+            folder = resolve_head_folder(
+                settings.models_dir, spec.split(":", 1)[1], sentiment_embedder.id
+            )
             model = SentimentHead.load(folder, sentiment_embedder.id)
         else:
             raise ModelError(

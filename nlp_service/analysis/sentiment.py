@@ -34,6 +34,15 @@ class Sentiment:
         return {"label": self.label, "score": self.score}
 
 
+def remove_directions(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Project unit `directions` (k, dim) out of `vectors` and renormalise."""
+    x = vectors.astype(np.float32)
+    if len(directions):
+        x = x - (x @ directions.T) @ directions
+        x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return x
+
+
 class SentimentModel(Protocol):
     id: str
     embedder_id: str | None  # None: the model reads texts, not embeddings
@@ -64,9 +73,17 @@ class SentimentHead:
         version: str,
         neutral_margin: float = 0.0,
         card: dict | None = None,
+        language_directions: np.ndarray | None = None,
     ) -> None:
         if coef.shape[0] != len(LABELS) or intercept.shape != (len(LABELS),):
             raise ModelError(f"sentiment head must have {len(LABELS)} classes, got {coef.shape}")
+        # Unit vectors along which languages differ (e.g. mean German minus mean English of
+        # parallel sentences). Removing them before the head keeps a head trained on English
+        # from shifting every German text towards one class.
+        dirs = language_directions
+        self.language_directions = (
+            np.zeros((0, coef.shape[1]), np.float32) if dirs is None else dirs.astype(np.float32)
+        )
         self.coef = coef.astype(np.float32)
         self.intercept = intercept.astype(np.float32)
         self.embedder_id = embedder_id
@@ -79,13 +96,16 @@ class SentimentHead:
     def dim(self) -> int:
         return int(self.coef.shape[1])
 
-    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+    def features(self, embeddings: np.ndarray) -> np.ndarray:
         if embeddings.ndim != 2 or embeddings.shape[1] != self.dim:
             raise ModelError(
                 f"sentiment head {self.version} expects {self.dim}-d vectors from "
                 f"{self.embedder_id}, got shape {embeddings.shape}"
             )
-        logits = embeddings.astype(np.float32) @ self.coef.T + self.intercept
+        return remove_directions(embeddings, self.language_directions)
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = self.features(embeddings) @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -101,7 +121,12 @@ class SentimentHead:
         from safetensors.numpy import save_file
 
         folder.mkdir(parents=True, exist_ok=True)
-        save_file({"coef": self.coef, "intercept": self.intercept}, str(folder / HEAD_FILE))
+        tensors = {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "language_directions": self.language_directions,
+        }
+        save_file(tensors, str(folder / HEAD_FILE))
         card = {
             **card,
             "version": self.version,
@@ -139,17 +164,29 @@ class SentimentHead:
             card.get("version", folder.name),
             float(card.get("neutral_margin", 0.0)),
             card,
+            tensors.get("language_directions"),
         )
 
 
-def resolve_head_folder(models_dir: Path, version: str) -> Path:
+def resolve_head_folder(models_dir: Path, version: str, embedder_id: str | None = None) -> Path:
+    """`latest` is the newest head trained on `embedder_id` (any embedder when None), so switching
+    the sentiment embedder picks the head that matches it."""
     root = models_dir / "sentiment"
     if version != "latest":
         return root / version
-    versions = sorted(p for p in root.glob("*") if (p / CARD_FILE).exists())
-    if not versions:
-        raise ModelError(f"no sentiment head found under {root}; run `nlp-service train sentiment`")
-    return versions[-1]
+    candidates = []
+    for folder in root.glob("*") if root.exists() else []:
+        card = folder / CARD_FILE
+        if card.exists():
+            meta = json.loads(card.read_text())
+            if embedder_id is None or meta.get("embedder_id") == embedder_id:
+                candidates.append((meta.get("created", ""), folder.name, folder))
+    if not candidates:
+        which = f" for embedder '{embedder_id}'" if embedder_id else ""
+        raise ModelError(
+            f"no sentiment head{which} under {root}; run `nlp-service train sentiment`"
+        )
+    return max(candidates)[2]
 
 
 _LABEL_ALIASES = {

@@ -96,3 +96,22 @@ def test_transformers_backend_loads_a_local_model(tiny_transformers_model: str) 
 def test_transformers_backend_missing_folder(tmp_path) -> None:
     with pytest.raises(ModelError, match="cannot load transformers sentiment model"):
         TransformersSentiment(str(tmp_path / "nope"), threads=1)
+
+
+def test_language_directions_are_removed_and_saved(tmp_path) -> None:
+    from nlp_service.analysis.sentiment import remove_directions
+
+    d = np.zeros((1, 8), dtype=np.float32)
+    d[0, 0] = 1.0
+    x = np.ones((2, 8), dtype=np.float32)
+    out = remove_directions(x, d)
+    assert np.allclose(out[:, 0], 0.0) and np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    rng = np.random.default_rng(1)
+    head = SentimentHead(rng.normal(size=(3, 8)), np.zeros(3), "e", "v", language_directions=d)
+    head.save(tmp_path / "v", {})
+    loaded = SentimentHead.load(tmp_path / "v")
+    assert np.allclose(loaded.language_directions, d)
+    # Moving a vector along the removed direction does not change its sentiment.
+    a, b = x.copy(), x.copy()
+    b[:, 0] += 5.0
+    assert [s.score for s in loaded.predict(a)] == [s.score for s in loaded.predict(b)]

@@ -1,0 +1,86 @@
+"""Throughput of the analysis pipeline vs its raw encoders, measured in one run on the same texts.
+
+    python -m benchmarks.analyze [--n 2000]
+
+Prints texts/s of each raw encoder on the whole answers, of both encoders together (what the
+pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from benchmarks.corpus import feedback_answers
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.config import Settings
+
+
+def timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=64, help="answers per analyze_batch call")
+    args = parser.parse_args()
+
+    settings = Settings()
+    pipeline = Pipeline.from_settings(settings)
+    texts = feedback_answers(args.n)
+    items = [AnswerInput.create(t) for t in texts]
+    chunks = [items[i : i + args.batch] for i in range(0, len(items), args.batch)]
+    text_chunks = [texts[i : i + args.batch] for i in range(0, len(texts), args.batch)]
+
+    # Warm-up outside the clock (first calls allocate and load lazily).
+    pipeline.analyze_batch(items[:32])
+
+    def raw(embedder) -> None:
+        for chunk in text_chunks:
+            embedder.encode(chunk)
+
+    def analyze() -> None:
+        for chunk in chunks:
+            pipeline.analyze_batch(chunk)
+
+    encoders = [pipeline.embedder]
+    second = pipeline.sentiment_embedder
+    if second is not None and second is not pipeline.embedder:
+        encoders.append(second)
+    raw_seconds = {e.id: timed(raw, e) for e in encoders}
+    pipe_seconds = timed(analyze)
+    both = sum(raw_seconds.values())
+    segments = sum(len(a.segments) for a in pipeline.analyze_batch(items[:200]))
+
+    n = len(texts)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, threads={settings.threads}")
+    print(
+        f"answers: {n} (mean {sum(map(len, texts)) / n:.0f} chars; "
+        f"{segments / 200:.2f} segments per answer), batch {args.batch}"
+    )
+    for eid, sec in raw_seconds.items():
+        print(f"raw embedder {eid:45s} {n / sec:8.1f} texts/s (whole answers)")
+    print(f"raw encoders together (the pipeline's model cost)   {n / both:8.1f} texts/s")
+    print(f"Pipeline.analyze_batch (every step and head)        {n / pipe_seconds:8.1f} texts/s")
+    print(f"ratio pipeline / raw encoders together: {both / pipe_seconds:.3f}  (target >= 0.85)")
+    if len(encoders) > 1:
+        use_only = raw_seconds[pipeline.embedder.id]
+        print(
+            f"throughput cost of the second (sentiment) encoder: raw {n / use_only:.1f} -> "
+            f"{n / both:.1f} texts/s ({1 - use_only / both:.0%} less)"
+        )
+    print(
+        "note: the pipeline encodes segments (sentences/clauses), the raw runs whole answers; "
+        "e5's cost grows faster than linearly with length, so segments can be cheaper"
+    )
+
+
+if __name__ == "__main__":
+    main()
