@@ -246,7 +246,9 @@ class Pipeline:
                     language_source=lang.source,
                     sentiment=ans_sent[idx],
                     kpi=item.kpi,
-                    flags=detect_flags(item.text, red.entity_types),
+                    # Flags read the redacted text: their offsets match what is stored and a
+                    # reason never quotes personal data.
+                    flags=detect_flags(red.text, red.entity_types),
                     redacted_text=red.text,
                     pii_types=red.entity_types,
                     segments=segments,

@@ -1,0 +1,102 @@
+"""The FastAPI app factory.
+
+    app = create_app(Settings(...), pipeline=shared_pipeline)   # tests share one Pipeline
+
+Start-up (lifespan): migrate the database, fail jobs interrupted by a previous stop, load and
+warm the models, start the micro-batcher. Shutdown: refuse new work, finish queued and in-flight
+batches, wait briefly for refits, close the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.api import errors
+from nlp_service.api.batching import MicroBatcher
+from nlp_service.api.ingest import IngestItem, Ingestor, Outcome
+from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
+from nlp_service.api.refit import RefitRunner
+from nlp_service.api.routes import answers, health, jobs, moderation, threads
+from nlp_service.api.state import ServiceState
+from nlp_service.api.topics import TopicProvider
+from nlp_service.config import Settings, get_settings
+from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
+from nlp_service.store.jobs import fail_interrupted_jobs
+
+log = structlog.get_logger("nlp_service.api")
+
+DESCRIPTION = """Open-feedback text analytics for German and English survey answers and forum
+posts: language, sentiment, themes per sentence, KPI groups, moderation flags.
+
+Authenticate with `Authorization: Bearer <key>` (create keys with
+`nlp-service tenants create NAME --roles ingest,research,moderate,admin`). Every error has the
+shape `{"error": {"code", "message", "field"}}`."""
+
+
+def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> ServiceState:
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_sessionmaker(engine)
+    topics = TopicProvider(settings, pipeline.embedder.id)
+    # Lookups, the model call and the commit of concurrent requests happen once per batch.
+    batcher: MicroBatcher[IngestItem, Outcome] = MicroBatcher(
+        Ingestor(sessions, pipeline),
+        max_size=settings.batch_max_size,
+        max_wait_ms=settings.batch_max_wait_ms,
+        max_queue=settings.queue_max_size,
+        on_batch=metrics.observe_batch,
+    )
+    metrics.track_queue(lambda: batcher.depth)
+    refits = RefitRunner(sessions, topics, pipeline.embedder.id)
+    return ServiceState(settings, engine, sessions, pipeline, batcher, topics, refits, metrics)
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.resolved_database_url
+        await run_in_threadpool(upgrade, url)
+        model = pipeline or await run_in_threadpool(Pipeline.from_settings, settings)
+        state = _build_state(settings, model, metrics)
+        app.state.service = state
+        with transaction(state.sessions) as session:
+            failed = fail_interrupted_jobs(session)
+        if failed:
+            log.warning("jobs interrupted by the last stop marked failed", count=failed)
+        # Models load lazily; one tiny call makes the first real request fast.
+        await run_in_threadpool(model.analyze_batch, [AnswerInput.create("ok", "en")])
+        state.batcher.start()
+        state.ready = True
+        log.info("service ready", database=url.split("@")[-1], embedder=model.embedder.id)
+        try:
+            yield
+        finally:
+            state.ready = False
+            log.info("shutting down: finishing in-flight batches")
+            await state.batcher.close()
+            await run_in_threadpool(state.refits.join, 10.0)
+            state.engine.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="nlp-service",
+        version="0.1.0",
+        summary="Open-feedback text analytics API",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    max_body = settings.max_body_bytes
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
+    for module in (answers, threads, moderation, jobs, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,163 @@
+"""Micro-batching: single requests that arrive together share one model call.
+
+A bounded asyncio queue feeds one worker that takes up to `max_size` items, waiting at most
+`max_wait_ms` after the first for more, and runs the blocking function in a dedicated thread
+(model calls never run on the event loop, and never two at once). A full queue raises
+Overloaded at once instead of piling up; `close()` stops intake and finishes what is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from nlp_service.errors import Overloaded
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class _Pending(Generic[T, R]):
+    item: T
+    future: asyncio.Future[R]
+    enqueued: float = field(default_factory=time.perf_counter)
+
+
+class MicroBatcher(Generic[T, R]):
+    def __init__(
+        self,
+        fn: Callable[[list[T]], Sequence[R]],
+        *,
+        max_size: int,
+        max_wait_ms: float,
+        max_queue: int,
+        on_batch: Callable[[int, float], None] | None = None,
+        retry_after_s: int = 1,
+    ) -> None:
+        self.fn = fn
+        self.max_size = max(1, max_size)
+        self.max_wait = max(0.0, max_wait_ms) / 1000
+        self.retry_after_s = retry_after_s
+        self.on_batch = on_batch  # (batch size, seconds in the model) for metrics
+        self._queue: asyncio.Queue[_Pending[T, R]] = asyncio.Queue(maxsize=max(1, max_queue))
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+        self._worker: asyncio.Task[None] | None = None
+        self._closing = False
+        self._in_flight = 0
+
+    @property
+    def depth(self) -> int:
+        """Items waiting plus items in the model right now."""
+        return self._queue.qsize() + self._in_flight
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._run(), name="batcher")
+
+    async def submit(self, item: T) -> R:
+        if self._closing:
+            raise Overloaded("the service is shutting down", code="shutting_down")
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        try:
+            self._queue.put_nowait(_Pending(item, future))
+        except asyncio.QueueFull:
+            raise Overloaded(
+                f"the analysis queue is full ({self._queue.maxsize} waiting); retry shortly"
+            ) from None
+        return await future
+
+    async def run_many(self, items: list[T]) -> Sequence[R]:
+        """A caller that already has a batch skips the queue but shares the model thread."""
+        if self._closing:
+            raise Overloaded("the service is shutting down", code="shutting_down")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._timed, items)
+
+    def _timed(self, items: list[T]) -> Sequence[R]:
+        start = time.perf_counter()
+        try:
+            return self.fn(items)
+        finally:
+            if self.on_batch is not None:
+                self.on_batch(len(items), time.perf_counter() - start)
+
+    async def _collect(self) -> list[_Pending[T, R]]:
+        batch = [await self._queue.get()]
+        deadline = time.perf_counter() + self.max_wait
+        while len(batch) < self.max_size:
+            try:
+                batch.append(self._queue.get_nowait())
+                continue
+            except asyncio.QueueEmpty:
+                pass
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0 or self._closing:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+            except TimeoutError:
+                break
+        return batch
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = await self._collect()
+            live = [p for p in batch if not p.future.done()]  # callers may have gone away
+            self._in_flight = len(live)
+            try:
+                if live:
+                    await self._process(loop, live)
+            finally:
+                self._in_flight = 0
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _process(self, loop: asyncio.AbstractEventLoop, live: list[_Pending[T, R]]) -> None:
+        try:
+            results = await loop.run_in_executor(
+                self._executor, self._timed, [p.item for p in live]
+            )
+        except Exception as exc:
+            if len(live) == 1:
+                _settle(live[0].future, exc=exc)
+                return
+            # One item's failure must not fail its neighbours: retry them one by one.
+            for p in live:
+                try:
+                    (result,) = await loop.run_in_executor(self._executor, self._timed, [p.item])
+                    _settle(p.future, result=result)
+                except Exception as item_exc:
+                    _settle(p.future, exc=item_exc)
+            return
+        for p, result in zip(live, results, strict=True):
+            _settle(p.future, result=result)
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """Stop intake, finish queued and in-flight batches, then stop the worker thread."""
+        self._closing = True
+        if self._worker is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), timeout)
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        self._executor.shutdown(wait=True)
+
+
+def _settle(
+    future: asyncio.Future[R], *, result: R | None = None, exc: BaseException | None = None
+) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)

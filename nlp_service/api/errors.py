@@ -1,0 +1,83 @@
+"""The one place where errors become HTTP responses: `{"error": {"code", "message", "field"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nlp_service.errors import Overloaded, ServiceError, TooLarge
+
+log = structlog.get_logger("nlp_service.api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> JSONResponse:
+    if isinstance(exc, Overloaded):
+        headers = {"Retry-After": "1", **(headers or {})}
+    return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    """('body', 'items', 3, 'kpi', 'score') -> 'items.3.kpi.score'."""
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or None
+
+
+def validation_message(err: dict[str, Any]) -> str:
+    where = field_path(err.get("loc", ()))
+    return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, Overloaded):
+        state = getattr(request.app.state, "service", None)
+        if state is not None:
+            state.metrics.rejected.inc()
+    return error_response(exc)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    message = validation_message(first)
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more)"
+    body = {"code": "invalid_input", "message": message, "field": field_path(first["loc"])}
+    return JSONResponse({"error": body}, status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    # A body that grew past the limit while streaming surfaces as FastAPI's 400 parse error.
+    if isinstance(exc.__cause__, TooLarge):
+        return error_response(exc.__cause__)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    body = {"code": code, "message": str(exc.detail), "field": None}
+    return JSONResponse({"error": body}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", error=repr(exc))
+    body = {"code": "internal", "message": "internal error; see the service log", "field": None}
+    return JSONResponse({"error": body}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

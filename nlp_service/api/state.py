@@ -1,0 +1,66 @@
+"""Everything one running app holds: settings, database, pipeline, batcher, caches, jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from nlp_service.analysis.pipeline import Pipeline
+from nlp_service.api.auth import KeyCache
+from nlp_service.api.batching import MicroBatcher
+from nlp_service.api.ingest import IngestItem, Outcome
+from nlp_service.api.observability import Metrics
+from nlp_service.api.refit import RefitRunner
+from nlp_service.api.topics import TopicProvider
+from nlp_service.config import Settings
+from nlp_service.store import transaction
+
+T = TypeVar("T")
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: Pipeline
+    batcher: MicroBatcher[IngestItem, Outcome]
+    topics: TopicProvider
+    refits: RefitRunner
+    metrics: Metrics
+    key_cache: KeyCache = field(default_factory=KeyCache)
+    ready: bool = False
+
+    async def write(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn` in one transaction on a worker thread (commits, or rolls back on error)."""
+
+        def run() -> T:
+            with transaction(self.sessions) as session:
+                return fn(session)
+
+        return await run_in_threadpool(run)
+
+    async def read(self, fn: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self.sessions() as session:
+                return fn(session)
+
+        return await run_in_threadpool(run)
+
+    async def topic_model(self, tenant_id: str) -> Any:
+        """The tenant's topic model; loads from disk (on a thread) only on a cache miss."""
+        hit, model = self.topics.cached(tenant_id)
+        return model if hit else await run_in_threadpool(self.topics.get, tenant_id)
+
+    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        return await run_in_threadpool(fn, *args)
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service

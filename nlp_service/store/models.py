@@ -1,0 +1,199 @@
+"""SQLAlchemy 2 tables. Every row that belongs to a customer carries `tenant_id`; the
+repositories in this package add that filter to every query.
+
+Answers and forum posts share one table (`entries`, `kind` = answer | post): they are analysed,
+flagged, moderated and refitted the same way, and moderation item ids are entry ids.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC datetimes everywhere: SQLite drops the offset, so naive values mean UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Off by default: only the redacted text is stored.
+    keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # The first characters of the key, stored in clear for a unique index lookup; the whole key
+    # is only stored as its sha256.
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[str] = mapped_column(String(200))  # comma-separated
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    touchpoint: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Entry(Base):
+    """One analysed text: a survey answer or a forum post."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "external_id", name="uq_entries_tenant_external"),
+        Index("ix_entries_tenant_kind_seq", "tenant_id", "kind", "seq"),
+        Index("ix_entries_moderation", "tenant_id", "moderation_status", "max_severity"),
+    )
+
+    # Monotonic internal key: cursor pagination and segment foreign keys.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # answer | post
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    thread_seq: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.seq", ondelete="CASCADE"), nullable=True, index=True
+    )
+    survey_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    question_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    respondent_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+    # Redacted unless the tenant keeps raw text (then text_is_raw is true).
+    text: Mapped[str] = mapped_column(Text)
+    text_is_raw: Mapped[bool] = mapped_column(Boolean, default=False)
+    pii_types: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    kpi_type: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    kpi_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    kpi_group: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    kpi_normalized: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    language_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    language_source: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sentiment_label: Mapped[str] = mapped_column(String(10))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    # Denormalised from segments for reading; filters use the segments table.
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    max_severity: Mapped[int] = mapped_column(Integer, default=0)
+
+    # none (not flagged) | pending | approved | hidden | escalated
+    moderation_status: Mapped[str] = mapped_column(String(12), default="none")
+    # Insights and lists filter on this.
+    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # float32; deferred so reads for the API never pull vectors.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    embedder_id: Mapped[str] = mapped_column(String(200))
+    sentiment_model_id: Mapped[str] = mapped_column(String(200))
+    topic_model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    segments: Mapped[list[Segment]] = relationship(
+        order_by="Segment.idx", lazy="selectin", cascade="all, delete-orphan"
+    )
+    thread: Mapped[Thread | None] = relationship(lazy="joined")
+
+
+class Segment(Base):
+    """One sentence (or chunk) of an entry with its main-embedder vector, for refits."""
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        Index("ix_segments_tenant_topic", "tenant_id", "topic_id"),
+        Index("ix_segments_entry", "entry_seq", "idx"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("entries.seq", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(String(40))
+    idx: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)  # always from the redacted text
+    sentiment_label: Mapped[str] = mapped_column(String(10))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    topic_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    topic_label: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    topic_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # float32, main embedder
+
+
+class AuditLog(Base):
+    """Append-only (database triggers reject UPDATE and DELETE)."""
+
+    __tablename__ = "moderation_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(40), index=True)
+    entry_id: Mapped[str] = mapped_column(String(40), index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # the API key prefix
+    action: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # queued | running | succeeded | failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

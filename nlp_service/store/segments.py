@@ -1,0 +1,130 @@
+"""Segment vectors for topic refits, and writing new topic assignments back (tenant-scoped).
+
+Refits read the stored float32 vectors: nothing is re-embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from nlp_service.store.models import Entry, Segment, as_utc
+
+CHUNK = 2_000
+
+
+class Assignment(Protocol):
+    id: int
+    label: str
+    confidence: float
+
+
+@dataclass
+class SegmentData:
+    texts: list[str]
+    embeddings: np.ndarray  # (n, dim) float32
+    languages: list[str | None]
+    timestamps: list[datetime]
+
+
+class SegmentRepository:
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def training_data(self, embedder_id: str, kinds: Sequence[str] = ("answer",)) -> SegmentData:
+        """Segments of visible entries embedded by `embedder_id`, oldest first."""
+        query = (
+            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at)
+            .join(Entry, Entry.seq == Segment.entry_seq)
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.tenant_id == self.tenant_id,
+                Entry.kind.in_(kinds),
+                Entry.is_hidden.is_(False),
+                Entry.embedder_id == embedder_id,
+            )
+            .order_by(Segment.entry_seq, Segment.idx)
+        )
+        texts, vectors, languages, stamps = [], [], [], []
+        for text, blob, language, submitted in self.session.execute(query):
+            texts.append(text)
+            vectors.append(np.frombuffer(blob, dtype=np.float32))
+            languages.append(language)
+            stamps.append(as_utc(submitted))
+        matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+        return SegmentData(texts, matrix, languages, stamps)
+
+    def reassign(
+        self,
+        assign: Callable[[np.ndarray], Sequence[Assignment]],
+        version: str,
+        embedder_id: str,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Re-label every stored segment of the tenant with `assign` and refresh the answers'
+        theme lists; returns the number of segments updated."""
+        # Ids grow monotonically, so the last id seen over the largest is the share done.
+        total = self.session.scalar(
+            select(func.max(Segment.id)).where(Segment.tenant_id == self.tenant_id)
+        )
+        last_id, done = 0, 0
+        while True:
+            rows = self.session.execute(
+                select(Segment.id, Segment.embedding)
+                .join(Entry, Entry.seq == Segment.entry_seq)
+                .where(
+                    Segment.tenant_id == self.tenant_id,
+                    Segment.id > last_id,
+                    Entry.embedder_id == embedder_id,
+                )
+                .order_by(Segment.id)
+                .limit(CHUNK)
+            ).all()
+            if not rows:
+                break
+            vectors = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
+            updates = [
+                {
+                    "id": seg_id,
+                    "topic_id": int(a.id),
+                    "topic_label": a.label,
+                    "topic_confidence": float(a.confidence),
+                }
+                for (seg_id, _), a in zip(rows, assign(vectors), strict=True)
+            ]
+            self.session.execute(update(Segment), updates)
+            last_id, done = rows[-1][0], done + len(rows)
+            if progress is not None and total:
+                progress(min(1.0, last_id / total))
+        self._refresh_themes(version)
+        return done
+
+    def _refresh_themes(self, version: str) -> None:
+        best: dict[int, dict[int, dict[str, Any]]] = {}
+        query = select(
+            Segment.entry_seq, Segment.topic_id, Segment.topic_label, Segment.topic_confidence
+        ).where(Segment.tenant_id == self.tenant_id, Segment.topic_id.is_not(None))
+        for seq, topic_id, label, confidence in self.session.execute(query):
+            themes = best.setdefault(seq, {})
+            if topic_id >= 0 and (
+                topic_id not in themes or confidence > themes[topic_id]["confidence"]
+            ):
+                themes[topic_id] = {"id": topic_id, "label": label, "confidence": confidence}
+        seqs = self.session.scalars(select(Entry.seq).where(Entry.tenant_id == self.tenant_id))
+        updates = [
+            {
+                "seq": seq,
+                "themes": sorted(best.get(seq, {}).values(), key=lambda t: -t["confidence"]),
+                "topic_model_version": version,
+            }
+            for seq in seqs
+        ]
+        for i in range(0, len(updates), CHUNK):
+            self.session.execute(update(Entry), updates[i : i + CHUNK])

@@ -1,0 +1,145 @@
+"""Health, readiness, metrics, OpenAPI, overload (503), restart, and interrupted jobs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from nlp_service.api import create_app
+from nlp_service.store import JobRepository, make_engine, make_sessionmaker, transaction
+from tests.conftest import make_settings
+
+
+def test_health_ready_metrics(client: TestClient, tenant) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"models": "ok", "database": "ok"}
+    client.post(
+        "/v1/answers", json={"text": "Alles gut.", "language": "de"}, headers=tenant().headers
+    )
+    text = client.get("/metrics").text
+    for name in (
+        "nlp_http_requests_total",
+        "nlp_http_request_duration_seconds_bucket",
+        "nlp_model_batch_size_bucket",
+        "nlp_batch_queue_depth",
+        "nlp_entries_total",
+    ):
+        assert name in text, name
+    assert 'route="/v1/answers"' in text and "x-request-id" in client.get("/healthz").headers
+
+
+def test_openapi_is_complete(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            assert op.get("summary"), (method, path)
+            ok = (
+                op["responses"].get("200")
+                or op["responses"].get("201")
+                or op["responses"].get("202")
+            )
+            assert ok, (method, path)
+    schemas = spec["components"]["schemas"]
+    for name in (
+        "AnswerIn",
+        "AnswerOut",
+        "BatchIn",
+        "BatchOut",
+        "AnswerPage",
+        "ThreadIn",
+        "ThreadOut",
+        "PostIn",
+        "ModerationQueueOut",
+        "DecisionIn",
+        "DecisionOut",
+        "JobOut",
+        "ErrorOut",
+    ):
+        assert schemas[name].get("examples"), name
+
+
+def test_full_queue_answers_503_with_retry_after(tmp_path: Path, api_pipeline) -> None:
+    settings = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+        queue_max_size=1,
+        batch_max_size=1,
+        batch_max_wait_ms=0.0,
+    )
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        from nlp_service.store import create_tenant
+        from tests.conftest import TenantKey
+
+        sessions = make_sessionmaker(client.app.state.service.engine)
+        with transaction(sessions) as s:
+            t, key = create_tenant(s, "busy")
+        h = TenantKey(t.id, key).headers
+        statuses: list[tuple[int, str | None]] = []
+        lock = threading.Lock()
+
+        def one(i: int) -> None:
+            r = client.post(
+                "/v1/answers",
+                headers=h,
+                json={
+                    "text": f"Die Lieferung Nummer {i} kam leider viel zu spät bei mir an.",
+                    "language": "de",
+                },
+            )
+            with lock:
+                statuses.append((r.status_code, r.headers.get("retry-after")))
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(16)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        codes = [s for s, _ in statuses]
+        assert set(codes) <= {201, 503} and 201 in codes and 503 in codes, codes
+        assert all(retry == "1" for s, retry in statuses if s == 503)
+        rejected = [
+            line
+            for line in client.get("/metrics").text.splitlines()
+            if line.startswith("nlp_overload_rejections_total ")
+        ]
+        assert rejected and float(rejected[0].split()[1]) == codes.count(503)
+
+
+def test_restart_keeps_data_and_fails_interrupted_jobs(tmp_path: Path, api_pipeline) -> None:
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'restart.db'}")
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        sessions = make_sessionmaker(client.app.state.service.engine)
+        from nlp_service.store import create_tenant
+
+        with transaction(sessions) as s:
+            t, key = create_tenant(s, "restart")
+        h = {"Authorization": f"Bearer {key}"}
+        answer = client.post(
+            "/v1/answers",
+            headers=h,
+            json={"external_id": "keep-me", "text": "Sehr freundlicher Service.", "language": "de"},
+        ).json()
+        thread = client.post("/v1/threads", headers=h, json={"title": "Persistenz"}).json()
+    # A job left "running" by a process that died.
+    engine = make_engine(settings.resolved_database_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        jobs = JobRepository(s, t.id)
+        job = jobs.create("topic_refit", {})
+        jobs.set_running(job.id)
+    engine.dispose()
+
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        again = client.get(f"/v1/answers/{answer['id']}", headers=h)
+        assert again.status_code == 200 and again.json() == answer
+        assert client.get(f"/v1/threads/{thread['id']}", headers=h).status_code == 200
+        dup = client.post(
+            "/v1/answers",
+            headers=h,
+            json={"external_id": "keep-me", "text": "Sehr freundlicher Service.", "language": "de"},
+        )
+        assert dup.status_code == 200 and dup.json()["id"] == answer["id"]
+        failed = client.get(f"/v1/jobs/{job.id}", headers=h).json()
+        assert failed["status"] == "failed" and "restart" in failed["error"]

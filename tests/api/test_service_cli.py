@@ -1,0 +1,55 @@
+"""`nlp-service db upgrade` and `tenants create`: the key is printed alone on the last line, is
+stored only hashed, and authenticates against the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from nlp_service.api import create_app
+from nlp_service.cli import app as cli
+from nlp_service.config import get_settings
+from nlp_service.store import make_engine
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_db_upgrade_and_tenants_create(cli_env: Path, api_pipeline) -> None:
+    runner = CliRunner()
+    up = runner.invoke(cli, ["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert (cli_env / "nlp_service.db").is_file()
+
+    made = runner.invoke(cli, ["tenants", "create", "acme", "--roles", "ingest,research"])
+    assert made.exit_code == 0, made.output
+    key = made.output.strip().splitlines()[-1]
+    assert key.startswith("nlps_") and " " not in key
+    again = runner.invoke(cli, ["tenants", "create", "acme"])
+    assert again.exit_code != 0 and "exists" in again.output
+    bad = runner.invoke(cli, ["tenants", "create", "other", "--roles", "root"])
+    assert bad.exit_code != 0
+
+    url = f"sqlite:///{cli_env / 'nlp_service.db'}"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT prefix, key_hash, roles FROM api_keys").all()
+    engine.dispose()
+    assert len(stored) == 1 and key not in stored[0] and stored[0][2] == "ingest,research"
+
+    with TestClient(create_app(make_settings(cli_env, url), api_pipeline)) as client:
+        h = {"Authorization": f"Bearer {key}"}
+        r = client.post("/v1/answers", headers=h, json={"text": "Super Service!", "language": "de"})
+        assert r.status_code == 201
+        assert client.get("/v1/moderation/queue", headers=h).status_code == 403
