@@ -1,4 +1,4 @@
-"""The house rule, checked: dependencies point down (analysis <- store <- insights <- api/web/cli)."""
+"""The house rule, checked: dependencies point down (analysis <- store <- insights <- api)."""
 
 import ast
 from pathlib import Path

@@ -52,7 +52,7 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
         on_batch=metrics.observe_batch,
     )
     metrics.track_queue(lambda: batcher.depth)
-    refits = RefitRunner(sessions, topics, pipeline.embedder.id)
+    refits = RefitRunner(settings, sessions, topics, pipeline.embedder.id)
     return ServiceState(settings, engine, sessions, pipeline, batcher, topics, refits, metrics)
 
 

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.api.topics import TopicProvider, tenant_model_name
+from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.models import Job
@@ -26,13 +27,14 @@ KIND = "topic_refit"
 log = structlog.get_logger("nlp_service.api")
 
 
-def parse_params(params: dict[str, Any] | None) -> Any:
+def parse_params(settings: Settings, params: dict[str, Any] | None) -> Any:
+    """The service's NLP_SERVICE_TOPIC_* settings, overridden by the request's parameters."""
     from pydantic import ValidationError
 
     from nlp_service.analysis.topics import TopicParams
 
     try:
-        return TopicParams(**(params or {}))
+        return TopicParams.from_settings(settings, **(params or {}))
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(["params", *(str(p) for p in err["loc"])])
@@ -41,8 +43,13 @@ def parse_params(params: dict[str, Any] | None) -> Any:
 
 class RefitRunner:
     def __init__(
-        self, sessions: sessionmaker[Session], topics: TopicProvider, embedder_id: str
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        topics: TopicProvider,
+        embedder_id: str,
     ) -> None:
+        self.settings = settings
         self.sessions = sessions
         self.topics = topics
         self.embedder_id = embedder_id
@@ -51,7 +58,7 @@ class RefitRunner:
 
     def start(self, tenant_id: str, params: dict[str, Any] | None) -> Job:
         """Record a queued job and start its thread; 409 when one runs for the tenant."""
-        parse_params(params)  # reject bad parameters before creating a job
+        parse_params(self.settings, params)  # reject bad parameters before creating a job
         with self._lock:
             with transaction(self.sessions) as session:
                 jobs = JobRepository(session, tenant_id)
@@ -111,7 +118,7 @@ class RefitRunner:
             languages=data.languages,
             timestamps=data.timestamps,
             previous=previous,
-            params=parse_params(params),
+            params=parse_params(self.settings, params),
             embedder_id=self.embedder_id,
             progress=lambda s: progress(s, 0.0, 0.8),
             name=tenant_model_name(tenant_id),

@@ -1,0 +1,197 @@
+"""The fitted topic model as the service uses it: theme centroids plus their descriptions.
+
+Assignment is one matrix product against the stored centroids (nearest theme by cosine, -1 below
+the outlier threshold), so loading needs neither UMAP nor HDBSCAN nor the training texts.
+Artifacts: `topics.safetensors` (centroids, ids, parents) + `manifest.json` (everything else)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_service.analysis.results import TopicAssignment
+from nlp_service.analysis.topics.centroids import confidence, nearest, normalize_rows
+from nlp_service.analysis.topics.themes import ParentTheme, RetiredTheme, Theme, ThemeMapping
+from nlp_service.errors import InvalidInput, ModelError
+
+TENSORS_FILE = "topics.safetensors"
+MANIFEST_FILE = "manifest.json"
+FORMAT = "nlp-service-topics/1"
+
+
+@dataclass
+class TopicModel:
+    name: str
+    version: str
+    embedder_id: str
+    centroids: np.ndarray  # (k, dim) float32, unit rows, row i describes themes_[i]
+    themes_: list[Theme]
+    threshold: float  # minimum cosine similarity for an assignment
+    parents: list[ParentTheme] = field(default_factory=list)
+    retired: list[RetiredTheme] = field(default_factory=list)
+    next_id: int = 0
+    mapping: ThemeMapping = field(default_factory=lambda: ThemeMapping(None))
+    info: dict[str, Any] = field(default_factory=dict)  # created, documents, params, metrics, ...
+    structure: dict[str, Any] = field(default_factory=dict)  # per_class, over_time
+
+    def __post_init__(self) -> None:
+        self.centroids = normalize_rows(self.centroids)
+        self._ids = np.array([t.id for t in self.themes_], dtype=np.int64)
+        self._labels = [t.label for t in self.themes_]
+
+    # --- the TopicAssigner protocol -------------------------------------------------------
+    def assign(self, embeddings: np.ndarray) -> list[TopicAssignment]:
+        ids, conf = self.assign_ids(embeddings)
+        by_id = dict(zip(self._ids.tolist(), self._labels, strict=True))
+        return [
+            TopicAssignment(i, by_id[i] if i >= 0 else "", round(c, 4))
+            for i, c in zip(ids.tolist(), conf.tolist(), strict=True)
+        ]
+
+    def assign_ids(
+        self, embeddings: np.ndarray, threshold: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorised assignment: stable theme id per row (-1 = unassigned) and its confidence."""
+        x = np.asarray(embeddings, dtype=np.float32)
+        if x.ndim != 2 or (len(x) and x.shape[1] != self.centroids.shape[1]):
+            raise InvalidInput(
+                f"embeddings must have shape (n, {self.centroids.shape[1]}), got {x.shape}",
+                field="embeddings",
+            )
+        limit = self.threshold if threshold is None else threshold
+        index, sim = nearest(normalize_rows(x), self.centroids, limit)
+        ids = np.where(index >= 0, self._ids[np.maximum(index, 0)] if len(self._ids) else -1, -1)
+        return ids.astype(np.int64), confidence(sim)
+
+    # --- descriptions ---------------------------------------------------------------------
+    def themes(self) -> list[Theme]:
+        return list(self.themes_)
+
+    def theme(self, theme_id: int) -> Theme:
+        for t in self.themes_:
+            if t.id == theme_id:
+                return t
+        raise InvalidInput(f"theme {theme_id} is not in version {self.version}", field="id")
+
+    def centroid_of(self, theme_id: int) -> np.ndarray:
+        return self.centroids[int(np.flatnonzero(self._ids == theme_id)[0])]
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self._ids.copy()
+
+    @property
+    def documents(self) -> int:
+        return int(self.info.get("documents", 0))
+
+    @property
+    def unassigned(self) -> int:
+        return int(self.info.get("unassigned", 0))
+
+    def with_identity(self, name: str, version: str) -> TopicModel:
+        return replace(self, name=name, version=version)
+
+    def summary(self) -> dict[str, Any]:
+        """The `topics show --json` shape."""
+        return {
+            "documents": self.documents,
+            "unassigned": self.unassigned,
+            "themes": [t.to_dict() for t in self.themes_],
+        }
+
+    # --- persistence ----------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "name": self.name,
+            "version": self.version,
+            "embedder_id": self.embedder_id,
+            "threshold": self.threshold,
+            "next_id": self.next_id,
+            **self.info,
+            "themes": [
+                {**t.to_dict(), "label_history": list(t.label_history)} for t in self.themes_
+            ],
+            "parents": [p.to_dict() for p in self.parents],
+            "retired": [r.to_dict() for r in self.retired],
+            "mapping": self.mapping.to_dict(),
+            "structure": self.structure,
+        }
+
+    def save(self, folder: Path) -> Path:
+        """Write the artifact files; each file is written to a temp name and renamed."""
+        from safetensors.numpy import save
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tensors = {
+            "centroids": np.ascontiguousarray(self.centroids, dtype=np.float32),
+            "ids": self._ids,
+        }
+        _atomic_write(folder / TENSORS_FILE, save(tensors, metadata={"format": FORMAT}))
+        text = json.dumps(self.manifest(), ensure_ascii=False, indent=1, default=str)
+        _atomic_write(folder / MANIFEST_FILE, text.encode("utf-8"))
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path) -> TopicModel:
+        from safetensors.numpy import load_file
+
+        folder = Path(folder)
+        try:
+            tensors = load_file(str(folder / TENSORS_FILE))
+            data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelError(f"topic model files missing in {folder}: {exc.filename}") from None
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"topic model in {folder} is unreadable: {exc}") from None
+        if data.get("format") != FORMAT:
+            raise ModelError(f"{folder} holds format {data.get('format')!r}, expected {FORMAT!r}")
+        themes = [
+            Theme(
+                id=int(t["id"]), label=t["label"], keywords=tuple(t["keywords"]),
+                size=int(t["size"]), examples=tuple(t["examples"]), parent=t["parent"],
+                label_history=tuple(t.get("label_history", ())),
+            )
+            for t in data["themes"]
+        ]  # fmt: skip
+        if [t.id for t in themes] != tensors["ids"].tolist():
+            raise ModelError(f"{folder}: manifest themes and stored centroids disagree")
+        known = {"format", "name", "version", "embedder_id", "threshold", "next_id", "themes",
+                 "parents", "retired", "mapping", "structure"}  # fmt: skip
+        return cls(
+            name=data["name"],
+            version=data["version"],
+            embedder_id=data["embedder_id"],
+            centroids=tensors["centroids"],
+            themes_=themes,
+            threshold=float(data["threshold"]),
+            parents=[
+                ParentTheme(
+                    p["id"], p["label"], tuple(p["keywords"]), p["size"], tuple(p["children"])
+                )
+                for p in data["parents"]
+            ],
+            retired=[RetiredTheme(**r) for r in data["retired"]],
+            next_id=int(data["next_id"]),
+            mapping=ThemeMapping.from_dict(data["mapping"]),
+            info={k: v for k, v in data.items() if k not in known},
+            structure=data.get("structure", {}),
+        )
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
