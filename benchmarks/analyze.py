@@ -77,8 +77,8 @@ def main() -> None:
             f"{n / both:.1f} texts/s ({1 - use_only / both:.0%} less)"
         )
     print(
-        "note: the pipeline encodes segments (sentences/clauses), the raw runs whole answers; "
-        "e5's cost grows faster than linearly with length, so segments can be cheaper"
+        "note: the pipeline encodes every segment (sentence/clause) once per encoder; "
+        "the raw runs encode whole answers"
     )
 
 
