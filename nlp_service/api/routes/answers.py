@@ -44,6 +44,17 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 State = Annotated[ServiceState, Depends(get_state)]
 
 
+def ingest_responses(model: type) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses shared by every endpoint that analyses and stores one item."""
+    return {
+        200: {"model": model, "description": "Already stored (same external_id and content)"},
+        409: {"model": ErrorOut, "description": "external_id used for different content"},
+        503: {"model": ErrorOut, "description": "Analysis queue full; retry after Retry-After"},
+        **AUTH_ERRORS,
+        **INPUT_ERRORS,
+    }
+
+
 @router.post(
     "",
     summary="Ingest one answer",
@@ -53,13 +64,7 @@ State = Annotated[ServiceState, Depends(get_state)]
     "queue is full.",
     response_model=AnswerOut,
     status_code=201,
-    responses={
-        200: {"model": AnswerOut, "description": "Already stored (same external_id and content)"},
-        409: {"model": ErrorOut, "description": "external_id used for different content"},
-        503: {"model": ErrorOut, "description": "Analysis queue full; retry after Retry-After"},
-        **AUTH_ERRORS,
-        **INPUT_ERRORS,
-    },
+    responses=ingest_responses(AnswerOut),
 )
 async def create_answer(
     body: AnswerIn,

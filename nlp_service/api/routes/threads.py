@@ -8,11 +8,16 @@ from fastapi import APIRouter, Depends, Response
 
 from nlp_service.api.auth import INGEST, READ, require
 from nlp_service.api.ingest import prepare
-from nlp_service.api.routes.answers import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND
+from nlp_service.api.routes.answers import (
+    AUTH_ERRORS,
+    INPUT_ERRORS,
+    NOT_FOUND,
+    ingest_responses,
+)
 from nlp_service.api.state import ServiceState, get_state
 from nlp_service.api.submit import ingest_one
 from nlp_service.api.views import post_out, thread_out
-from nlp_service.schemas import ErrorOut, PostIn, PostOut, ThreadIn, ThreadOut
+from nlp_service.schemas import PostIn, PostOut, ThreadIn, ThreadOut
 from nlp_service.store import Principal, ThreadRepository
 
 router = APIRouter(prefix="/v1/threads", tags=["threads"])
@@ -44,14 +49,7 @@ async def create_thread(
     "flagged post enters the moderation queue. Idempotent on `external_id`.",
     response_model=PostOut,
     status_code=201,
-    responses={
-        200: {"model": PostOut, "description": "Already stored (same external_id and content)"},
-        409: {"model": ErrorOut, "description": "external_id used for different content"},
-        503: {"model": ErrorOut, "description": "Analysis queue full; retry after Retry-After"},
-        **AUTH_ERRORS,
-        **INPUT_ERRORS,
-        **NOT_FOUND,
-    },
+    responses={**ingest_responses(PostOut), **NOT_FOUND},
 )
 async def create_post(
     thread_id: str,
