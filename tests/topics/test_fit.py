@@ -18,6 +18,7 @@ from nlp_service.analysis.topics import (
     TopicRegistry,
     fit_topics,
 )
+from nlp_service.analysis.topics.clustering import compact_k
 from nlp_service.analysis.topics.model import MANIFEST_FILE, TENSORS_FILE
 from tests.topics.conftest import PARAMS, mentions, theme_matching
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 def test_coverage_and_confidence(fitted: FitResult, vectors: np.ndarray) -> None:
     m = fitted.metrics
-    assert m.mode == "standard"
+    assert m.mode == "compact"  # 327 segments: below compact_below
     assert 5 <= m.themes <= PARAMS.max_themes
     assert m.unassigned_share <= 0.10
     ids, conf = fitted.model.assign_ids(vectors)
@@ -111,6 +112,26 @@ def test_unassigned_below_threshold(fitted: FitResult, vectors: np.ndarray) -> N
     assert all(a.id == -1 and a.label == "" for a in out)
     assert all(0 <= a.confidence <= 1 for a in out)
     assert fitted.model.assign(np.zeros((0, vectors.shape[1]), np.float32)) == []
+
+
+def test_standard_mode(segments, vectors: np.ndarray, embedder) -> None:
+    # UMAP + HDBSCAN, the mode between compact_below and incremental_above, on the same fixture.
+    params = TopicParams(min_size=8, compact_below=0)
+    result = fit_topics(segments.texts, vectors, classes=segments.classes, params=params,
+                        embedder_id=embedder.id)  # fmt: skip
+    assert result.metrics.mode == "standard"
+    assert result.metrics.unassigned_share <= 0.10
+    assert 5 <= result.metrics.themes <= params.max_themes
+    assert len({theme_matching(result, w) for w in ("app", "lieferung", "preise")}) == 3
+
+
+def test_compact_theme_count() -> None:
+    params = TopicParams(min_size=15, max_themes=60)
+    # About sqrt(n / 4) themes: the codebook grows with the corpus, slower than the corpus.
+    assert [compact_k(n, params) for n in (300, 1_300, 3_600)] == [9, 18, 30]
+    assert compact_k(40, params) == 2  # at least two themes
+    assert compact_k(200, TopicParams(min_size=50)) == 4  # each theme needs min_size on average
+    assert compact_k(4_900, TopicParams(max_themes=20)) == 20
 
 
 def test_incremental_mode(segments, vectors: np.ndarray, embedder) -> None:

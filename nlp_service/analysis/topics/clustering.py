@@ -1,5 +1,7 @@
 """First clustering of the segment vectors, before centroids take over.
 
+compact     k-means on the vectors for corpora below `compact_below`, k = sqrt(n / 4) (a rule of
+            thumb; silhouette scores were flat on real feedback, so they cannot choose k).
 standard    BERTopic's recipe: UMAP (cosine, 5-d, min_dist 0) then HDBSCAN, seeded and repeatable.
 incremental IncrementalPCA then MiniBatchKMeans, both fed chunk by chunk in a seeded order, for
             corpora above `incremental_above`: memory is bounded by the chunk size, not the corpus.
@@ -15,6 +17,22 @@ import numpy as np
 from nlp_service.analysis.topics.params import TopicParams
 
 Progress = Callable[[float], None]
+
+
+def compact_k(n: int, params: TopicParams) -> int:
+    """Themes for n segments in compact mode: about sqrt(n / 4), each with min_size on average."""
+    k = round(np.sqrt(n / 4))
+    return int(max(2, min(k, params.max_themes, n // params.min_size)))
+
+
+def cluster_compact(embeddings: np.ndarray, params: TopicParams) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+    unit = embeddings / np.maximum(norms, 1e-12)  # Euclidean k-means on unit vectors = cosine
+    k = compact_k(len(unit), params)
+    kmeans = KMeans(n_clusters=k, random_state=params.seed, n_init=5)
+    return kmeans.fit_predict(unit).astype(np.int64)
 
 
 def cluster_standard(embeddings: np.ndarray, params: TopicParams) -> np.ndarray:

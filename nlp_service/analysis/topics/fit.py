@@ -1,6 +1,7 @@
 """`fit_topics`: segment vectors (already computed by the pipeline) in, a TopicModel out.
 
-1. cluster   UMAP + HDBSCAN (standard) or IncrementalPCA + MiniBatchKMeans (above the size limit)
+1. cluster   k-means (compact, small corpora), UMAP + HDBSCAN (standard) or IncrementalPCA +
+             MiniBatchKMeans (incremental, above the size limit)
 2. centroids mean vector per cluster; near duplicates merged, capped at `max_themes`
 3. refit     with a previous model, its centroids seed the fit and only clearly new clusters join
 4. refine    spherical k-means steps; every segment within `outlier_threshold` of a centroid gets
@@ -15,11 +16,16 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 
 from nlp_service.analysis.topics import centroids as cen
-from nlp_service.analysis.topics.clustering import cluster_incremental, cluster_standard
+from nlp_service.analysis.topics.clustering import (
+    cluster_compact,
+    cluster_incremental,
+    cluster_standard,
+)
 from nlp_service.analysis.topics.ctfidf import fit_vectorizer, top_terms, vocabulary_array
 from nlp_service.analysis.topics.describe import (
     class_keywords,
@@ -55,11 +61,22 @@ def _stage(progress: Progress | None, lo: float, hi: float) -> Progress:
     return report
 
 
+Mode = Literal["compact", "standard", "incremental"]
+
+
+def _mode(n: int, params: TopicParams) -> Mode:
+    if n > params.incremental_above:
+        return "incremental"
+    return "compact" if n < params.compact_below else "standard"
+
+
 def _initial_centroids(
-    x: np.ndarray, params: TopicParams, incremental: bool, progress: Progress
+    x: np.ndarray, params: TopicParams, mode: Mode, progress: Progress
 ) -> tuple[np.ndarray, int]:
-    if incremental:
+    if mode == "incremental":
         labels = cluster_incremental(x, params, progress)
+    elif mode == "compact":
+        labels = cluster_compact(x, params)
     else:
         labels = cluster_standard(x, params)
     progress(1.0)
@@ -119,13 +136,14 @@ def fit_topics(
                         embedder_id)  # fmt: skip
     texts = list(texts)
     n = len(texts)
-    incremental = n > params.incremental_above
+    mode = _mode(n, params)
+    incremental = mode == "incremental"
     # Segments like "Ugh." or "Alles gut." carry no theme: they are assigned like any other
     # segment but do not shape the themes (otherwise they form clusters of interjections).
     thematic = content_words(texts) >= params.min_content_words
     fit_x = x[thematic] if thematic.sum() >= max(params.min_size, n // 4) else x
     report = _stage(progress, 0, 0.6)
-    cents, initial_outliers = _initial_centroids(fit_x, params, incremental, report)
+    cents, initial_outliers = _initial_centroids(fit_x, params, mode, report)
     cents = _final_centroids(fit_x, cents, params, previous)
     if not len(cents):
         raise InvalidInput(
@@ -205,7 +223,7 @@ def fit_topics(
     unassigned = int((index < 0).sum())
     metrics = FitMetrics(
         documents=n, themes=k, unassigned=unassigned,
-        mode="incremental" if incremental else "standard",
+        mode=mode,
         seconds=round(time.perf_counter() - started, 2), initial_outliers=initial_outliers,
         extra={"kept_share": mapping.kept_share()} if previous else {},
     )  # fmt: skip

@@ -22,6 +22,11 @@ class TopicParams(BaseModel):
     )
     seed: int = 42
 
+    # Compact mode below `compact_below` segments: k-means with k = sqrt(n / 4) on the vectors.
+    # UMAP + HDBSCAN on a few thousand diffuse segments either fragments them into many small
+    # themes with rare keywords or collapses them into two (measured in benchmarks/topics.py).
+    compact_below: int = Field(5_000, ge=0, description="segments below which k-means is used")
+
     # Standard mode: UMAP + HDBSCAN (BERTopic's defaults, seeded).
     n_neighbors: int = Field(15, ge=2)
     n_components: int = Field(5, ge=2)
@@ -66,6 +71,7 @@ class TopicParams(BaseModel):
             "min_size": settings.topic_min_size,
             "outlier_threshold": settings.topic_outlier_threshold,
             "incremental_above": settings.topic_incremental_above,
+            "compact_below": settings.topic_compact_below,
             "max_themes": settings.topic_max_themes,
             "seed": settings.topic_seed,
         }

@@ -114,7 +114,7 @@ class FitMetrics:
     documents: int  # segments fitted
     themes: int
     unassigned: int
-    mode: Literal["standard", "incremental"]
+    mode: Literal["compact", "standard", "incremental"]
     seconds: float
     initial_outliers: int  # segments the clustering left as noise before reassignment
     extra: dict[str, Any] = field(default_factory=dict)
