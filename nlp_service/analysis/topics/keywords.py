@@ -5,7 +5,12 @@ that hardly ever appear together ("ktn", "pen"). Like BERTopic's representation 
 KeyBERTInspired) we re-rank its top candidates, but with the signal the coherence metric uses:
 starting from the best c-TF-IDF term, each next keyword maximises a mix of its c-TF-IDF rank
 and its mean NPMI with the keywords already chosen, measured over the theme's own segments.
-Only a (candidates x candidates) co-occurrence matrix per theme is accumulated, chunk by chunk."""
+Only a (candidates x candidates) co-occurrence matrix per theme is accumulated, chunk by chunk.
+
+Themes are described largest first, and a candidate whose words all appear among the keywords of
+a larger theme is passed over: "flight" in six keyword lists tells none of the themes apart.
+On 1k-answer samples this raised topic diversity from 0.934 to 0.950 and lowered NPMI from
+-0.231 to -0.250 (benchmarks/topics.py)."""
 
 from __future__ import annotations
 
@@ -54,16 +59,25 @@ def _npmi(co: np.ndarray, n: float) -> np.ndarray:
     return np.nan_to_num(out, nan=-1.0)
 
 
-def _greedy(terms: list[str], npmi: np.ndarray, n: int, weight: float) -> list[str]:
+def _greedy(
+    terms: list[str], npmi: np.ndarray, n: int, weight: float, allowed: np.ndarray
+) -> list[str]:
     rank = 1.0 - np.arange(len(terms)) / max(len(terms), 1)
-    chosen = [0]
+    chosen = [int(np.argmax(allowed))]  # the best allowed c-TF-IDF term
     # Variants of a chosen term ("delayed" next to "flight delayed") stay: they co-occur, so they
     # confirm the theme; the label (make_label) shows each word once.
-    while len(chosen) < min(n, len(terms)):
+    while len(chosen) < min(n, int(allowed.sum())):
         score = (1 - weight) * rank + weight * npmi[:, chosen].mean(axis=1)
         score[chosen] = -np.inf
+        score[~allowed] = -np.inf
         chosen.append(int(score.argmax()))
     return [terms[j] for j in chosen]
+
+
+def _not_taken(terms: list[str], taken: set[str]) -> np.ndarray:
+    """Terms with a word no larger theme shows; all of them when none is left."""
+    allowed = np.array([not set(t.split()) <= taken for t in terms], dtype=bool)
+    return allowed if allowed.any() else np.ones(len(terms), dtype=bool)
 
 
 def coherent_keywords(
@@ -75,13 +89,23 @@ def coherent_keywords(
     weight: float,
     chunk_size: int,
 ) -> list[list[str]]:
-    """Up to n keywords per theme chosen from its c-TF-IDF candidates (best first)."""
-    if weight <= 0:
-        return [c[:n] for c in candidates]
+    """Up to n keywords per theme chosen from its c-TF-IDF candidates (best first); themes are
+    expected largest first."""
     vocab = vectorizer.vocabulary_
-    columns = [np.array([vocab[w] for w in c], dtype=np.int64) for c in candidates]
-    co, sizes = _cooccurrence(texts, index, columns, vectorizer, chunk_size)
-    return [
-        _greedy(c, _npmi(m, s), n, weight) if c else []
-        for c, m, s in zip(candidates, co, sizes, strict=True)
-    ]
+    if weight > 0:
+        columns = [np.array([vocab[w] for w in c], dtype=np.int64) for c in candidates]
+        co, sizes = _cooccurrence(texts, index, columns, vectorizer, chunk_size)
+    taken: set[str] = set()
+    out = []
+    for t, terms in enumerate(candidates):
+        if not terms:
+            out.append([])
+            continue
+        allowed = _not_taken(terms, taken)
+        if weight > 0:
+            chosen = _greedy(terms, _npmi(co[t], sizes[t]), n, weight, allowed)
+        else:
+            chosen = [w for w, ok in zip(terms, allowed, strict=True) if ok][:n]
+        taken.update(w for term in chosen for w in term.split())
+        out.append(chosen)
+    return out
