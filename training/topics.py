@@ -211,8 +211,9 @@ def fit_demo(models_dir: Path | None = None, activate: bool = True) -> tuple[str
     vectors = embed_cached(segments.texts, embedder, cache)
     result = fit_topics(
         segments.texts, vectors, languages=segments.languages, classes=segments.classes,
-        timestamps=segments.timestamps, params=TopicParams.from_settings(settings, **DEMO_PARAMS),
-        embedder_id=embedder.id, name="demo",
+        timestamps=segments.timestamps, answers=segments.answer,
+        params=TopicParams.from_settings(settings, **DEMO_PARAMS), embedder_id=embedder.id,
+        name="demo",
     )  # fmt: skip
     registry = TopicRegistry((models_dir or MODELS_DIR) / "topics")
     return registry.save("demo", result, activate=activate), result
@@ -229,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     version, result = fit_demo(args.models_dir)
     m = result.metrics
     print(f"demo {version}: {m.themes} themes, {m.documents} segments, {m.unassigned} unassigned "
-          f"({m.unassigned_share:.1%}), {m.seconds}s")  # fmt: skip
+          f"({m.unassigned_share:.1%}), {m.unassigned_answers} of {m.answers} answers without a "
+          f"theme, {m.seconds}s")  # fmt: skip
     for t in result.model.themes():
         print(f"{t.id:>3} {t.size:>5}  {t.label:<42} {', '.join(t.keywords[:6])}")
 

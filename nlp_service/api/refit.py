@@ -117,6 +117,7 @@ class RefitRunner:
             data.embeddings,
             languages=data.languages,
             timestamps=data.timestamps,
+            answers=data.answers,
             previous=previous,
             params=parse_params(self.settings, params),
             embedder_id=self.embedder_id,
@@ -142,7 +143,10 @@ class RefitRunner:
             "version": version,
             "previous_version": previous.version if previous is not None else None,
             "topics": len(model.themes()),
+            "answers": fit.metrics.answers,
             "segments": len(data.texts),
+            "unassigned_answers": fit.metrics.unassigned_answers,
+            "unassigned_segments": fit.metrics.unassigned,
             "reassigned": reassigned,
         }
 

@@ -163,15 +163,19 @@ def fit(
             report: Callable[[float], None] = lambda f: bar.update(task, completed=f)  # noqa: E731
             result = fit_topics(
                 segments.texts, vectors, languages=segments.languages, classes=segments.classes,
-                timestamps=segments.timestamps, previous=prev, params=params,
-                embedder_id=embedder.id, progress=report, name=name,
+                timestamps=segments.timestamps, answers=segments.answer, previous=prev,
+                params=params, embedder_id=embedder.id, progress=report, name=name,
             )  # fmt: skip
         version = registry.save(name, result, activate=activate)
     m = result.metrics
     summary = {
         "name": name, "version": version, "active": activate, "answers": len(answers),
-        "segments": m.documents, "themes": m.themes, "unassigned": m.unassigned,
-        "unassigned_share": round(m.unassigned_share, 4), "mode": m.mode, "seconds": m.seconds,
+        "segments": m.documents, "themes": m.themes,
+        "unassigned": m.unassigned_answers,  # answers none of whose segments got a theme
+        "unassigned_share": round((m.unassigned_answers or 0) / max(len(answers), 1), 4),
+        "unassigned_segments": m.unassigned,
+        "unassigned_segments_share": round(m.unassigned_share, 4),
+        "mode": m.mode, "seconds": m.seconds,
         "mapping": {k: len(result.mapping.ids(k)) for k in ("kept", "merged", "split", "new",
                                                              "retired")} if prev else None,
         "kept_share": result.mapping.kept_share(),
@@ -186,7 +190,8 @@ def show(
 ) -> None:  # fmt: skip
     """The theme table (id, label, size, keywords, parent). --json prints
     {"documents": N, "unassigned": COUNT, "themes": [{"id", "label", "keywords", "size",
-    "examples", "parent"}]}."""
+    "examples", "parent"}]}: documents are answers, unassigned the answers without any theme,
+    and a theme's size counts segments (one answer can carry several themes)."""
     with _errors():
         model = _load(name, version, root)
     if as_json:
@@ -194,9 +199,13 @@ def show(
         return
     share = model.unassigned / model.documents if model.documents else 0.0
     rows = [[t.id, t.label, t.size, ", ".join(t.keywords[:6]), t.parent] for t in model.themes()]
+    answers = ""
+    if model.answers:
+        done = model.unassigned_answers or 0
+        answers = f"{model.answers} answers ({done / model.answers:.1%} without a theme), "
     _print_table(
-        f"{name} {model.version}: {len(rows)} themes, {model.documents} segments, "
-        f"{model.unassigned} unassigned ({share:.1%})",
+        f"{name} {model.version}: {len(rows)} themes, {answers}{model.documents} segments "
+        f"({model.unassigned} unassigned, {share:.1%})",
         ["id", "label", "size", "keywords", "parent"], rows,
     )  # fmt: skip
 

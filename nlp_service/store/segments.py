@@ -31,6 +31,7 @@ class SegmentData:
     embeddings: np.ndarray  # (n, dim) float32
     languages: list[str | None]
     timestamps: list[datetime]
+    answers: list[int]  # the entry (answer) each segment belongs to
 
 
 class SegmentRepository:
@@ -41,7 +42,7 @@ class SegmentRepository:
     def training_data(self, embedder_id: str, kinds: Sequence[str] = ("answer",)) -> SegmentData:
         """Segments of visible entries embedded by `embedder_id`, oldest first."""
         query = (
-            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at)
+            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at, Entry.seq)
             .join(Entry, Entry.seq == Segment.entry_seq)
             .where(
                 Segment.tenant_id == self.tenant_id,
@@ -52,14 +53,15 @@ class SegmentRepository:
             )
             .order_by(Segment.entry_seq, Segment.idx)
         )
-        texts, vectors, languages, stamps = [], [], [], []
-        for text, blob, language, submitted in self.session.execute(query):
+        texts, vectors, languages, stamps, entries = [], [], [], [], []
+        for text, blob, language, submitted, seq in self.session.execute(query):
             texts.append(text)
             vectors.append(np.frombuffer(blob, dtype=np.float32))
             languages.append(language)
             stamps.append(as_utc(submitted))
+            entries.append(int(seq))
         matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
-        return SegmentData(texts, matrix, languages, stamps)
+        return SegmentData(texts, matrix, languages, stamps, entries)
 
     def reassign(
         self,

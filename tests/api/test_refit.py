@@ -80,6 +80,9 @@ def test_refit_end_to_end(client: TestClient, tenant, db) -> None:
     result = job["result"]
     assert result["version"] and result["topics"] >= 2
     assert result["segments"] == len(texts) and result["reassigned"] == len(texts)
+    # One segment per answer here, so answers without a theme are exactly unassigned segments.
+    assert result["answers"] == len(texts)
+    assert result["unassigned_answers"] == result["unassigned_segments"]
 
     # Stored answers now carry the new version's themes, per sentence and per answer.
     delivery = client.get(f"/v1/answers/{ids[0]}", headers=h).json()

@@ -49,7 +49,8 @@ def vectors(segments: Segments, embedder, tmp_path_factory: pytest.TempPathFacto
 def fitted(segments: Segments, vectors: np.ndarray, embedder) -> FitResult:
     return fit_topics(
         segments.texts, vectors, languages=segments.languages, classes=segments.classes,
-        timestamps=segments.timestamps, params=PARAMS, embedder_id=embedder.id, name="survey",
+        timestamps=segments.timestamps, answers=segments.answer, params=PARAMS,
+        embedder_id=embedder.id, name="survey",
     )  # fmt: skip
 
 

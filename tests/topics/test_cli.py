@@ -40,7 +40,9 @@ def test_fit_show_assign_refit(cli_env: Path, embedder, monkeypatch: pytest.Monk
     shown = _run("show", "survey", "--json")
     assert set(shown) == {"documents", "unassigned", "themes"}
     assert set(shown["themes"][0]) == {"id", "label", "keywords", "size", "examples", "parent"}
-    assert shown["documents"] == summary["segments"]
+    # Documents are answers; unassigned are answers none of whose segments got a theme.
+    assert shown["documents"] == summary["answers"]
+    assert shown["unassigned"] == summary["unassigned"] <= summary["unassigned_segments"]
 
     table = runner.invoke(app, ["topics", "show", "survey"])
     assert table.exit_code == 0 and shown["themes"][0]["label"] in table.stdout

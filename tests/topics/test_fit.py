@@ -20,6 +20,7 @@ from nlp_service.analysis.topics import (
 )
 from nlp_service.analysis.topics.clustering import compact_k
 from nlp_service.analysis.topics.model import MANIFEST_FILE, TENSORS_FILE
+from nlp_service.errors import InvalidInput
 from tests.topics.conftest import PARAMS, mentions, theme_matching
 
 pytestmark = pytest.mark.slow
@@ -35,6 +36,24 @@ def test_coverage_and_confidence(fitted: FitResult, vectors: np.ndarray) -> None
     # The stored assignment of the corpus is exactly what online assignment gives.
     assert (ids == fitted.labels).all()
     assert sum(t.size for t in fitted.model.themes()) == m.documents - m.unassigned
+
+
+def test_answers_without_a_theme(fitted: FitResult, segments) -> None:
+    m, labels = fitted.metrics, np.asarray(fitted.labels)
+    assert m.answers == len(np.unique(segments.answer)) < m.documents
+    covered = set(segments.answer[labels >= 0].tolist())
+    assert m.unassigned_answers == m.answers - len(covered)
+    # An answer counts as unassigned only when none of its segments has a theme.
+    assert m.unassigned_answers <= m.unassigned
+    summary = fitted.model.summary()
+    assert (summary["documents"], summary["unassigned"]) == (m.answers, m.unassigned_answers)
+
+
+def test_answers_must_match_the_segments(segments, vectors: np.ndarray, embedder) -> None:
+    with pytest.raises(InvalidInput) as err:
+        fit_topics(segments.texts, vectors, answers=segments.answer[:-1], params=PARAMS,
+                   embedder_id=embedder.id)  # fmt: skip
+    assert err.value.field == "answers"
 
 
 def test_themes_read_like_a_codebook(fitted: FitResult) -> None:

@@ -123,19 +123,22 @@ def fit_topics(
     languages: Sequence[str | None] | None = None,
     classes: Sequence[str | None] | None = None,
     timestamps: Sequence[datetime | None] | None = None,
+    answers: Sequence[int] | np.ndarray | None = None,
     previous: TopicModel | None = None,
     params: TopicParams | None = None,
     embedder_id: str,
     progress: Progress | None = None,
     name: str = "topics",
 ) -> FitResult:
-    """Fit themes on segment texts and their stored vectors (one row per segment)."""
+    """Fit themes on segment texts and their stored vectors (one row per segment). `answers`
+    (the answer each segment comes from) lets the manifest count answers without a theme."""
     started = time.perf_counter()
     params = params or TopicParams()
     x = validate_inputs(texts, embeddings, languages, classes, timestamps, previous, params,
                         embedder_id)  # fmt: skip
     texts = list(texts)
     n = len(texts)
+    answer_of = _answer_index(answers, n)
     mode = _mode(n, params)
     incremental = mode == "incremental"
     # Segments like "Ugh." or "Alles gut." carry no theme: they are assigned like any other
@@ -221,16 +224,23 @@ def fit_topics(
         structure["over_time"] = {"bin": bin_used, "rows": rows}
 
     unassigned = int((index < 0).sum())
+    n_answers = unassigned_answers = None
+    if answer_of is not None:
+        n_answers = len(np.unique(answer_of))
+        unassigned_answers = n_answers - len(np.unique(answer_of[index >= 0]))
     metrics = FitMetrics(
         documents=n, themes=k, unassigned=unassigned,
         mode=mode,
         seconds=round(time.perf_counter() - started, 2), initial_outliers=initial_outliers,
         extra={"kept_share": mapping.kept_share()} if previous else {},
+        answers=n_answers, unassigned_answers=unassigned_answers,
     )  # fmt: skip
     info = {
         "created": created.isoformat(),
         "documents": n,
         "unassigned": unassigned,
+        "answers": n_answers,
+        "unassigned_answers": unassigned_answers,
         "previous_version": previous.version if previous else None,
         "params": params.model_dump(),
         "metrics": metrics.to_dict(),
@@ -244,6 +254,15 @@ def fit_topics(
     if progress:
         progress(1.0)
     return FitResult(model=model, mapping=mapping, metrics=metrics, labels=stable)
+
+
+def _answer_index(answers: Sequence[int] | np.ndarray | None, n: int) -> np.ndarray | None:
+    if answers is None:
+        return None
+    index = np.asarray(answers)
+    if index.shape != (n,) or not np.issubdtype(index.dtype, np.integer):
+        raise InvalidInput(f"answers must give one integer per segment ({n})", field="answers")
+    return index
 
 
 def _language_counts(languages: Sequence[str | None] | None) -> dict[str, int]:

@@ -94,14 +94,27 @@ class TopicModel:
     def unassigned(self) -> int:
         return int(self.info.get("unassigned", 0))
 
+    @property
+    def answers(self) -> int | None:
+        """Answers the segments came from (None for models fitted without that information)."""
+        value = self.info.get("answers")
+        return None if value is None else int(value)
+
+    @property
+    def unassigned_answers(self) -> int | None:
+        value = self.info.get("unassigned_answers")
+        return None if value is None else int(value)
+
     def with_identity(self, name: str, version: str) -> TopicModel:
         return replace(self, name=name, version=version)
 
     def summary(self) -> dict[str, Any]:
-        """The `topics show --json` shape."""
+        """The `topics show --json` shape: documents are answers (segments when the fit was not
+        told the answers), unassigned those without any theme; theme sizes count segments."""
+        known = self.answers is not None
         return {
-            "documents": self.documents,
-            "unassigned": self.unassigned,
+            "documents": self.answers if known else self.documents,
+            "unassigned": self.unassigned_answers if known else self.unassigned,
             "themes": [t.to_dict() for t in self.themes_],
         }
 

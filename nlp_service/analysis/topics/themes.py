@@ -118,6 +118,8 @@ class FitMetrics:
     seconds: float
     initial_outliers: int  # segments the clustering left as noise before reassignment
     extra: dict[str, Any] = field(default_factory=dict)
+    answers: int | None = None  # known when the fit was told each segment's answer
+    unassigned_answers: int | None = None  # answers none of whose segments got a theme
 
     @property
     def unassigned_share(self) -> float:
