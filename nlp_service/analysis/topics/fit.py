@@ -16,7 +16,6 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Literal
 
 import numpy as np
 
@@ -41,6 +40,7 @@ from nlp_service.analysis.topics.structure import over_time, per_class
 from nlp_service.analysis.topics.text import content_words
 from nlp_service.analysis.topics.themes import (
     FitMetrics,
+    FitMode,
     FitResult,
     ParentTheme,
     RetiredTheme,
@@ -61,17 +61,14 @@ def _stage(progress: Progress | None, lo: float, hi: float) -> Progress:
     return report
 
 
-Mode = Literal["compact", "standard", "incremental"]
-
-
-def _mode(n: int, params: TopicParams) -> Mode:
+def _mode(n: int, params: TopicParams) -> FitMode:
     if n > params.incremental_above:
         return "incremental"
     return "compact" if n < params.compact_below else "standard"
 
 
 def _initial_centroids(
-    x: np.ndarray, params: TopicParams, mode: Mode, progress: Progress
+    x: np.ndarray, params: TopicParams, mode: FitMode, progress: Progress
 ) -> tuple[np.ndarray, int]:
     if mode == "incremental":
         labels = cluster_incremental(x, params, progress)

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from nlp_service.analysis.topics.model import TopicModel
 
 ChangeKind = Literal["kept", "merged", "split", "new", "retired"]
+FitMode = Literal["compact", "standard", "incremental"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class FitMetrics:
     documents: int  # segments fitted
     themes: int
     unassigned: int
-    mode: Literal["compact", "standard", "incremental"]
+    mode: FitMode
     seconds: float
     initial_outliers: int  # segments the clustering left as noise before reassignment
     extra: dict[str, Any] = field(default_factory=dict)
