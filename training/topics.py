@@ -9,21 +9,37 @@ PROJECT (not customer data; every line says so in its `source` field)."""
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from nlp_service.analysis.embedding import Embedder
-from nlp_service.analysis.segments import split_segments
-from nlp_service.errors import InvalidInput
+from nlp_service.analysis.corpus import (
+    Answer,
+    Segments,
+    content_key,
+    embed_cached,
+    parse_timestamp,
+    read_answers,
+    segment_answers,
+)
 from training.datasets import TRAINING_DIR, _package_dir
+
+# Re-exported for training scripts, benchmarks and tests that read files of answers.
+__all__ = [
+    "Answer",
+    "Segments",
+    "airline_tweets",
+    "clean_tweet",
+    "content_key",
+    "demo_answers",
+    "embed_cached",
+    "fit_demo",
+    "parse_timestamp",
+    "read_answers",
+    "segment_answers",
+    "survey_fixture",
+]
 
 SURVEY_TOPICS_FIXTURE = TRAINING_DIR / "data" / "survey_topics_answers.jsonl"
 AIRLINES = ("united", "americanair", "southwestair", "jetblue", "usairways", "virginamerica")
@@ -40,27 +56,6 @@ _MANGLED = (
     # Emoji bytes were decoded with the wrong code page ("êÈ"); the tweets are English ASCII.
     (re.compile(r"[^\x00-\x7f]+"), " "),
 )
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    language: str | None = None
-    touchpoint: str | None = None
-    submitted_at: datetime | None = None
-    kpi: dict[str, Any] | None = None
-    id: str | None = None
-
-
-@dataclass(frozen=True)
-class Segments:
-    """Answers flattened to aspect segments (one row per segment)."""
-
-    texts: list[str]
-    answer: np.ndarray  # index of the answer each segment comes from
-    languages: list[str | None]
-    classes: list[str | None]
-    timestamps: list[datetime | None]
 
 
 def clean_tweet(text: str) -> str:
@@ -86,111 +81,12 @@ def airline_tweets() -> list[Answer]:
     return out
 
 
-def parse_timestamp(value: object) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(
-            f"submitted_at must be an ISO 8601 string, got {value!r}", field="submitted_at"
-        )
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(
-            f"submitted_at {value!r} is not ISO 8601", field="submitted_at"
-        ) from None
-
-
-def read_answers(path: Path) -> list[Answer]:
-    """JSON lines with at least `text`; optional `language`, `touchpoint`, `submitted_at`, `kpi`,
-    `id`. Errors name the line."""
-    out = []
-    with Path(path).open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(
-                    f"line {n}: invalid JSON ({exc.msg})", code="invalid_json"
-                ) from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InvalidInput(
-                    f"line {n}: expected an object with a string 'text'", field="text"
-                )
-            if not obj["text"].strip():
-                continue
-            try:
-                ts = parse_timestamp(obj.get("submitted_at"))
-            except InvalidInput as exc:
-                raise InvalidInput(f"line {n}: {exc.message}", field=exc.field) from None
-            out.append(Answer(obj["text"], obj.get("language"), obj.get("touchpoint"), ts,
-                              obj.get("kpi"), obj.get("id")))  # fmt: skip
-    return out
-
-
 def survey_fixture() -> list[Answer]:
     return read_answers(SURVEY_TOPICS_FIXTURE)
 
 
 def demo_answers() -> list[Answer]:
     return airline_tweets() + survey_fixture()
-
-
-def segment_answers(answers: Sequence[Answer], max_chars: int = 1_000) -> Segments:
-    """Split every answer into aspects (sentences, contrastive clauses) with the pipeline's
-    splitter; each segment inherits its answer's language, touchpoint and timestamp."""
-    texts: list[str] = []
-    owner: list[int] = []
-    langs: list[str | None] = []
-    classes: list[str | None] = []
-    stamps: list[datetime | None] = []
-    for i, answer in enumerate(answers):
-        for seg in split_segments(answer.text, answer.language, max_chars):
-            texts.append(seg.text)
-            owner.append(i)
-            langs.append(answer.language)
-            classes.append(answer.touchpoint)
-            stamps.append(answer.submitted_at)
-    return Segments(texts, np.array(owner, dtype=np.int64), langs, classes, stamps)
-
-
-def content_key(embedder_id: str, texts: Iterable[str]) -> str:
-    digest = hashlib.sha256(embedder_id.encode())
-    for text in texts:
-        digest.update(b"\x00" + text.encode("utf-8"))
-    return digest.hexdigest()[:24]
-
-
-def embed_cached(
-    texts: Sequence[str],
-    embedder: Embedder,
-    cache_dir: Path,
-    progress: Callable[[int], None] | None = None,
-    batch: int = 2_048,
-) -> np.ndarray:
-    """Embed once: vectors are stored as `<cache_dir>/<content hash>.npy` (hash of the embedder
-    id and every text), so refitting the same answers never runs the encoder again."""
-    cache_dir = Path(cache_dir)
-    path = cache_dir / f"{content_key(embedder.id, texts)}.npy"
-    if path.exists():
-        vectors = np.load(path)
-        if vectors.shape == (len(texts), embedder.dim):
-            if progress:
-                progress(len(texts))
-            return vectors
-    parts = []
-    for start in range(0, len(texts), batch):
-        parts.append(embedder.encode(texts[start : start + batch]))
-        if progress:
-            progress(len(parts[-1]))
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors.astype(np.float32))
-    tmp.replace(path)
-    return vectors
 
 
 DEMO_PARAMS = {"outlier_threshold": 0.3, "max_themes": 60, "min_size": 15, "seed": 42}

@@ -16,14 +16,14 @@ from nlp_service.analysis.embedding import Embedder, get_embedder, normalize
 from nlp_service.analysis.flags import detect_flags
 from nlp_service.analysis.kpi import Kpi, parse_kpi
 from nlp_service.analysis.language import LanguageDetector
-from nlp_service.analysis.privacy import redact
+from nlp_service.analysis.prepare import SegmentLimits, prepare_many
 from nlp_service.analysis.results import (
     Analysis,
     SegmentAnalysis,
     TopicAssigner,
     TopicAssignment,
 )
-from nlp_service.analysis.segments import Segment, cap_segments, split_segments
+from nlp_service.analysis.segments import Segment
 from nlp_service.analysis.sentiment import (
     SentimentHead,
     SentimentModel,
@@ -114,6 +114,7 @@ class Pipeline:
         self.sentiment_model = sentiment_model
         self.language = language
         self.settings = settings
+        self.limits = SegmentLimits(settings.max_chunk_chars, settings.max_chunks_per_text)
         self.topics: TopicAssigner | None = None
         if topics is not None:
             self.set_topics(topics)
@@ -188,21 +189,16 @@ class Pipeline:
                     f"item {i}: text has {len(item.text)} characters; the limit is {limit}",
                     field="text",
                 )
-        redactions = [redact(item.text) for item in items]
-        texts = [r.text for r in redactions]
-        languages = self.language.detect_many(texts, [i.language_hint for i in items])
-
-        # Flatten every answer into segments; each segment is encoded once per encoder.
-        per_answer: list[list[Segment]] = []
-        for text, lang in zip(texts, languages, strict=True):
-            segs = split_segments(text, lang.language, self.settings.max_chunk_chars)
-            try:
-                segs = cap_segments(
-                    segs, text, self.settings.max_chunk_chars, self.settings.max_chunks_per_text
-                )
-            except ValueError as exc:
-                raise TooLarge(str(exc), field="text") from None
-            per_answer.append(segs)
+        prepared = prepare_many(
+            [item.text for item in items],
+            [item.language_hint for item in items],
+            self.language,
+            self.limits,
+        )
+        redactions = [p.redaction for p in prepared]
+        texts = [p.text for p in prepared]
+        languages = [p.language for p in prepared]
+        per_answer: list[list[Segment]] = [p.segments for p in prepared]
         flat = [s.text for segs in per_answer for s in segs]
         groups, start = [], 0
         for segs in per_answer:

@@ -40,6 +40,21 @@ class Redaction:
     def entity_types(self) -> list[str]:
         return sorted({span.type for span in self.spans})
 
+    def to_original(self, offset: int, *, end: bool = False) -> int:
+        """Map an offset in the redacted text to the original text. An offset inside a
+        placeholder maps to the start of the personal data it replaced (or its end, for the end
+        of a span), so a span that covers a placeholder covers the whole original value."""
+        delta = 0
+        for span in self.spans:
+            placeholder_start = span.start - delta
+            placeholder_end = placeholder_start + len(PLACEHOLDERS[span.type])
+            if offset <= placeholder_start:
+                break
+            if offset < placeholder_end:
+                return span.end if end else span.start
+            delta += placeholder_end - placeholder_start - (span.end - span.start)
+        return offset - delta
+
 
 Finding = tuple[int, int]
 

@@ -81,8 +81,8 @@ def _embed(texts: list[str], label: str) -> Any:
     by content hash, so fitting the same answers again does not re-embed."""
     from rich.progress import Progress
 
+    from nlp_service.analysis.corpus import embed_cached
     from nlp_service.analysis.embedding import get_embedder
-    from training.topics import embed_cached
 
     settings = _settings()
     embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
@@ -140,8 +140,8 @@ def fit(
     once with the main embedder), save a new version and print its summary."""  # fmt: skip
     from rich.progress import Progress
 
+    from nlp_service.analysis.corpus import read_answers, segment_answers
     from nlp_service.analysis.topics import TopicParams, TopicRegistry, fit_topics
-    from training.topics import read_answers, segment_answers
 
     with _errors():
         settings = _settings()
@@ -227,7 +227,7 @@ def assign(
 
 
 def _read_any(file: Path) -> list[Any]:
-    from training.topics import Answer, read_answers
+    from nlp_service.analysis.corpus import Answer, read_answers
 
     head = file.read_text(encoding="utf-8").lstrip()[:1]
     if head == "{":
@@ -237,8 +237,8 @@ def _read_any(file: Path) -> list[Any]:
 
 
 def _assign_answers(model: Any, answers: list[Any]) -> list[dict[str, Any]]:
+    from nlp_service.analysis.corpus import segment_answers
     from nlp_service.errors import ModelError
-    from training.topics import segment_answers
 
     segments = segment_answers(answers, _settings().max_chunk_chars)
     embedder, vectors = _embed(segments.texts, f"embedding {len(segments.texts)} segments")
@@ -282,8 +282,8 @@ def hierarchy(
 
 
 def _structure_rows(model: Any, kind: str, input: Path | None, bin_: str) -> Any:
+    from nlp_service.analysis.corpus import segment_answers
     from nlp_service.analysis.topics import over_time, per_class
-    from training.topics import segment_answers
 
     if input is None:
         stored = model.structure.get(kind)
@@ -293,7 +293,7 @@ def _structure_rows(model: Any, kind: str, input: Path | None, bin_: str) -> Any
             what = "touchpoints" if kind == "per_class" else "timestamps"
             raise NotFound(f"version {model.version} was fitted without {what}; pass --input FILE")
         return stored["rows"] if kind == "over_time" else stored
-    from training.topics import read_answers
+    from nlp_service.analysis.corpus import read_answers
 
     answers = read_answers(input)
     segments = segment_answers(answers, _settings().max_chunk_chars)
