@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     # Micro-batching of concurrent single-answer requests.
     batch_max_size: int = 64
+    # A batch also closes at this many characters, so a burst of long reviews does not make one
+    # model call (and every caller in it) wait for minutes.
+    batch_max_chars: int = 64_000
     # e5 is ~35% cheaper per answer in batches of 64 than of 16: waiting a little for company
     # pays for itself when the sentiment encoder is e5 (benchmarks/concurrency.py).
     batch_max_wait_ms: float = 50.0
@@ -67,6 +70,9 @@ class Settings(BaseSettings):
     topic_seed: int = 42
     topic_incremental_above: int = 50_000
     topic_compact_below: int = 5_000
+    # How often a process re-reads a tenant's active topic version from the database: a refit
+    # finished by another process is served by this one within this many seconds.
+    topic_recheck_seconds: float = 10.0
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -7,11 +7,12 @@ analysis layer (`AnswerInput.create`) so the CLI and the API report the same err
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from nlp_service.analysis.kpi import KpiType
+from nlp_service.validation import CleanStr, Metadata, SaneTime, check_string, check_time
 
 # Examples shown in the OpenAPI document (a hand-formatted data block).
 # fmt: off
@@ -79,6 +80,11 @@ def _examples(*examples: Any, forbid: bool = False) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)}, **extra)  # type: ignore[typeddict-item]
 
 
+# Query parameters: filters are stored strings' peers (same limits); times within 1900-2200.
+FilterText = Annotated[str, Field(max_length=200), AfterValidator(check_string)]
+QueryTime = Annotated[datetime, AfterValidator(check_time)]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -96,28 +102,28 @@ class ErrorOut(BaseModel):
 
 class KpiIn(Model):
     type: KpiType
-    score: float
+    score: float = Field(allow_inf_nan=False)
 
 
 class AnswerIn(Model):
     model_config = _examples(EX_ANSWER_IN, forbid=True)
 
-    external_id: str | None = Field(
+    external_id: CleanStr | None = Field(
         None,
         min_length=1,
         max_length=200,
         description="Idempotency key, unique per tenant: resending the same answer returns the "
         "stored one; the same key with different content is a 409.",
     )
-    survey_id: str | None = Field(None, max_length=200)
-    question_id: str | None = Field(None, max_length=200)
-    touchpoint: str | None = Field(None, max_length=200)
+    survey_id: CleanStr | None = Field(None, max_length=200)
+    question_id: CleanStr | None = Field(None, max_length=200)
+    touchpoint: CleanStr | None = Field(None, max_length=200)
     kpi: KpiIn | None = None
-    text: str = Field(description="The open answer (limit: NLP_SERVICE_MAX_TEXT_CHARS).")
-    language: str | None = Field(None, max_length=10, description="Hint, e.g. the survey's.")
-    respondent_id: str | None = Field(None, max_length=200, description="Pseudonymous id.")
-    submitted_at: datetime | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    text: CleanStr = Field(description="The open answer (limit: NLP_SERVICE_MAX_TEXT_CHARS).")
+    language: CleanStr | None = Field(None, max_length=10, description="Hint, e.g. the survey's.")
+    respondent_id: CleanStr | None = Field(None, max_length=200, description="Pseudonymous id.")
+    submitted_at: SaneTime | None = None
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class BatchIn(BaseModel):
@@ -225,19 +231,19 @@ class AnswerPage(BaseModel):
 
 class ThreadIn(Model):
     model_config = _examples({"title": "Neue App-Version", "touchpoint": "app"}, forbid=True)
-    title: str = Field(min_length=1, max_length=500)
-    touchpoint: str | None = Field(None, max_length=200)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    title: CleanStr = Field(min_length=1, max_length=500)
+    touchpoint: CleanStr | None = Field(None, max_length=200)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class PostIn(Model):
     model_config = _examples(EX_POST_IN, forbid=True)
-    text: str
-    author: str | None = Field(None, max_length=200, description="Pseudonymous author id.")
-    external_id: str | None = Field(None, min_length=1, max_length=200)
-    language: str | None = Field(None, max_length=10)
-    submitted_at: datetime | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    text: CleanStr
+    author: CleanStr | None = Field(None, max_length=200, description="Pseudonymous author id.")
+    external_id: CleanStr | None = Field(None, min_length=1, max_length=200)
+    language: CleanStr | None = Field(None, max_length=10)
+    submitted_at: SaneTime | None = None
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class PostOut(EntryOut):
@@ -289,13 +295,13 @@ class ModerationQueueOut(BaseModel):
 class DecisionIn(Model):
     model_config = _examples({"action": "hide", "note": "insult, not feedback"}, forbid=True)
     action: Literal["approve", "hide", "escalate"]
-    note: str | None = Field(None, max_length=2000)
+    note: CleanStr | None = Field(None, max_length=2000)
 
 
 class AuditOut(BaseModel):
     id: int
     item_id: str
-    actor: str = Field(description="Prefix of the API key that decided.")
+    actor: str = Field(description="Name of the API key that decided (its prefix if unnamed).")
     action: str
     note: str | None
     before: dict[str, Any]

@@ -32,6 +32,7 @@ from nlp_service.analysis.sentiment import (
 )
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
+from nlp_service.validation import has_visible
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,12 @@ class AnswerInput:
         """Validate raw input; raises InvalidInput/TooLarge naming the field."""
         if not isinstance(text, str):
             raise InvalidInput("text must be a string", field="text")
-        if not text.strip():
-            raise InvalidInput("text is empty or whitespace only", field="text")
+        if not has_visible(text):
+            raise InvalidInput(
+                "text is empty or has no visible characters (only whitespace, zero-width or "
+                "control characters)",
+                field="text",
+            )
         if max_chars is not None and len(text) > max_chars:
             raise TooLarge(
                 f"text has {len(text)} characters; the limit is {max_chars} "

@@ -18,14 +18,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
-from nlp_service.api.batching import MicroBatcher
-from nlp_service.api.ingest import IngestItem, Ingestor, Outcome
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
-from nlp_service.api.refit import RefitRunner
 from nlp_service.api.routes import answers, health, jobs, moderation, threads
 from nlp_service.api.state import ServiceState
-from nlp_service.api.topics import TopicProvider
 from nlp_service.config import Settings, get_settings
+from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
+from nlp_service.services.refits import RefitRunner
+from nlp_service.services.topics import TopicProvider
 from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
 from nlp_service.store.jobs import fail_interrupted_jobs
 
@@ -42,18 +42,23 @@ shape `{"error": {"code", "message", "field"}}`."""
 def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> ServiceState:
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
-    topics = TopicProvider(settings, pipeline.embedder.id)
-    # Lookups, the model call and the commit of concurrent requests happen once per batch.
-    batcher: MicroBatcher[IngestItem, Outcome] = MicroBatcher(
-        Ingestor(sessions, pipeline),
+    topics = TopicProvider(settings, sessions, pipeline.embedder.id)
+    # The model thread runs the models only; lookups and commits stay on the request's side.
+    batcher: MicroBatcher[AnswerInput, Analyzed] = MicroBatcher(
+        lambda items: analyze_each(pipeline, items),
         max_size=settings.batch_max_size,
         max_wait_ms=settings.batch_max_wait_ms,
         max_queue=settings.queue_max_size,
         on_batch=metrics.observe_batch,
+        cost=lambda item: len(item.text),
+        max_cost=settings.batch_max_chars,
     )
     metrics.track_queue(lambda: batcher.depth)
+    ingest = IngestService(IngestStore(sessions), batcher)
     refits = RefitRunner(settings, sessions, topics, pipeline.embedder.id)
-    return ServiceState(settings, engine, sessions, pipeline, batcher, topics, refits, metrics)
+    return ServiceState(
+        settings, engine, sessions, pipeline, batcher, ingest, topics, refits, metrics
+    )
 
 
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
@@ -65,7 +70,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url
         await run_in_threadpool(upgrade, url)
-        model = pipeline or await run_in_threadpool(Pipeline.from_settings, settings)
+        model: Pipeline = pipeline or await run_in_threadpool(Pipeline.from_settings, settings)
         state = _build_state(settings, model, metrics)
         app.state.service = state
         with transaction(state.sessions) as session:

@@ -99,6 +99,9 @@ class Metrics:
         self.ingested = Counter(
             "nlp_entries_total", "Answers and posts by outcome", ["kind", "outcome"], registry=r
         )
+        self.in_progress = Gauge(
+            "nlp_http_requests_in_progress", "HTTP requests being handled", registry=r
+        )
         self.rejected = Counter(
             "nlp_overload_rejections_total", "Requests refused with 503 (queue full)", registry=r
         )
@@ -144,12 +147,14 @@ class RequestMiddleware:
             length = int(headers.get(b"content-length", b"0") or 0)
         except ValueError:
             length = 0
+        self.metrics.in_progress.inc()
         try:
             if length > self.max_body:
                 await self._reject(send_wrapper, length)
             else:
                 await self.app(scope, self._limited(receive), send_wrapper)
         finally:
+            self.metrics.in_progress.dec()
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - start

@@ -1,24 +1,25 @@
-"""Everything one running app holds: settings, database, pipeline, batcher, caches, jobs."""
+"""Everything one running app holds: settings, database, pipeline, batcher, services, caches."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from nlp_service.analysis.pipeline import Pipeline
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.results import TopicAssigner
 from nlp_service.api.auth import KeyCache
-from nlp_service.api.batching import MicroBatcher
-from nlp_service.api.ingest import IngestItem, Outcome
 from nlp_service.api.observability import Metrics
-from nlp_service.api.refit import RefitRunner
-from nlp_service.api.topics import TopicProvider
 from nlp_service.config import Settings
+from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.ingest import Analyzed, IngestService
+from nlp_service.services.refits import RefitRunner
+from nlp_service.services.topics import TopicProvider
 from nlp_service.store import transaction
 
 T = TypeVar("T")
@@ -30,7 +31,8 @@ class ServiceState:
     engine: Engine
     sessions: sessionmaker[Session]
     pipeline: Pipeline
-    batcher: MicroBatcher[IngestItem, Outcome]
+    batcher: MicroBatcher[AnswerInput, Analyzed]
+    ingest: IngestService
     topics: TopicProvider
     refits: RefitRunner
     metrics: Metrics
@@ -53,14 +55,15 @@ class ServiceState:
 
         return await run_in_threadpool(run)
 
-    async def topic_model(self, tenant_id: str) -> Any:
-        """The tenant's topic model; loads from disk (on a thread) only on a cache miss."""
+    async def topic_model(self, tenant_id: str) -> TopicAssigner | None:
+        """The tenant's topic model; loads it (on a thread) only on a cache miss."""
         hit, model = self.topics.cached(tenant_id)
         return model if hit else await run_in_threadpool(self.topics.get, tenant_id)
 
-    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+    async def blocking(self, fn: Callable[..., T], *args: object) -> T:
         return await run_in_threadpool(fn, *args)
 
 
 def get_state(request: Request) -> ServiceState:
-    return request.app.state.service
+    state: ServiceState = request.app.state.service
+    return state

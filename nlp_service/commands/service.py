@@ -1,11 +1,48 @@
-"""`nlp-service serve | db upgrade | tenants create`: the HTTP service and its administration."""
+"""`nlp-service serve | db upgrade | tenants create|list | keys create|list|revoke|rotate`: the
+HTTP service and its administration."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 tenants_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys of a tenant: create, list, revoke, rotate (by name).", no_args_is_help=True
+)
+T = TypeVar("T")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database (migrated first); errors exit with 2."""
+    from nlp_service.config import get_settings
+    from nlp_service.errors import ServiceError
+    from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    except ServiceError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()
+
+
+def _run(fn: Callable[[Session], T]) -> T:
+    with _session() as session:
+        return fn(session)
 
 
 def serve(
@@ -53,26 +90,77 @@ def tenants_create(
     ),
 ) -> None:
     """Create a tenant and print its API key, once, alone on the last line."""
-    from nlp_service.config import get_settings
-    from nlp_service.errors import ServiceError
-    from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction
-    from nlp_service.store import upgrade as upgrade_db
+    from nlp_service.services import tenants
 
-    url = get_settings().resolved_database_url
-    upgrade_db(url)
-    engine = make_engine(url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            tenant, key = create_tenant(session, name, roles, keep_raw=keep_raw)
-            tenant_id = tenant.id
-    except ServiceError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(code=2) from None
-    finally:
-        engine.dispose()
+    tenant_id, key = _run(
+        lambda s: (lambda t: (t[0].id, t[1]))(
+            tenants.create_tenant(s, name, roles, keep_raw=keep_raw)
+        )
+    )
     typer.echo(f"tenant {name!r} created: id {tenant_id}, roles {roles}, keep_raw {keep_raw}")
-    typer.echo("API key (shown once; store it now):")
+    typer.echo(f"API key {name}-initial (shown once; store it now):")
     typer.echo(key)
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """Tenants with their active keys and stored answers."""
+    from nlp_service.services import tenants
+
+    for t in _run(tenants.list_tenants):
+        typer.echo(
+            f"{t.name}\t{t.id}\tkeys={t.active_keys}\tanswers={t.answers}\t"
+            f"keep_raw={t.keep_raw}\tcreated={t.created_at:%Y-%m-%d}"
+        )
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: str = typer.Argument(..., help="Tenant name."),
+    name: str = typer.Option(..., "--name", help="Who holds the key (unique among active keys)."),
+    roles: str = typer.Option("ingest", help="Comma-separated: ingest, research, moderate, admin."),
+) -> None:
+    """Create a named key; the key is printed once, alone on the last line."""
+    from nlp_service.services import tenants
+
+    key = _run(lambda s: tenants.create_key(s, tenant, name, roles))
+    typer.echo(f"API key {name!r} for {tenant!r}, roles {roles} (shown once; store it now):")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(tenant: str = typer.Argument(..., help="Tenant name.")) -> None:
+    """Keys of a tenant: name, prefix, roles, created, revoked."""
+    from nlp_service.services import tenants
+
+    for k in _run(lambda s: tenants.list_keys(s, tenant)):
+        revoked = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        typer.echo(f"{k.name or '-'}\t{k.prefix}\t{k.roles}\t{k.created_at:%Y-%m-%d}\t{revoked}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    tenant: str = typer.Argument(..., help="Tenant name."),
+    key: str = typer.Argument(..., help="Key name or prefix."),
+) -> None:
+    """Revoke a key (401 everywhere within 30 seconds)."""
+    from nlp_service.services import tenants
+
+    info = _run(lambda s: tenants.revoke_key(s, tenant, key))
+    typer.echo(f"revoked key {info.name or info.prefix} ({info.prefix}) of {tenant!r}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    tenant: str = typer.Argument(..., help="Tenant name."),
+    key: str = typer.Argument(..., help="Key name or prefix."),
+) -> None:
+    """Revoke a key and print its successor (same name and roles), alone on the last line."""
+    from nlp_service.services import tenants
+
+    new_key = _run(lambda s: tenants.rotate_key(s, tenant, key))
+    typer.echo(f"rotated key {key!r} of {tenant!r}; the new key (shown once):")
+    typer.echo(new_key)
 
 
 def register(app: typer.Typer) -> None:
@@ -80,3 +168,4 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(tenants_app, name="tenants")
+    app.add_typer(keys_app, name="keys")

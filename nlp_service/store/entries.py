@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from nlp_service.analysis.results import Analysis
 from nlp_service.errors import InvalidInput, NotFound
 from nlp_service.store.models import Entry, Segment, as_utc, utcnow
+from nlp_service.validation import MAX_INT32
 
 KINDS = ("answer", "post")
 ID_PREFIX = {"answer": "ans_", "post": "pst_"}
@@ -75,10 +76,11 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         seq = json.loads(base64.urlsafe_b64decode(padded.encode()))["s"]
-        if not isinstance(seq, int):
+        # Sequence numbers are positive 32-bit integers; anything else was not issued here.
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= MAX_INT32:
             raise ValueError
         return seq
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None
 
 
@@ -233,10 +235,12 @@ def apply_filters(query: Select[Any], f: EntryFilter) -> Select[Any]:
         query = query.where(Entry.submitted_at < as_utc(f.until))
     if f.theme is not None:
         theme = f.theme.strip()
-        match = (
-            Segment.topic_id == int(theme)
-            if theme.lstrip("-").isdigit()
-            else func.lower(Segment.topic_label) == theme.lower()
-        )
+        if theme.lstrip("-").isdigit():
+            theme_id = int(theme)
+            if abs(theme_id) > MAX_INT32:
+                raise InvalidInput(f"theme id {theme} is out of range", field="theme")
+            match = Segment.topic_id == theme_id
+        else:
+            match = func.lower(Segment.topic_label) == theme.lower()
         query = query.where(exists().where(Segment.entry_seq == Entry.seq, match))
     return query

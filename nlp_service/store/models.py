@@ -61,6 +61,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated
+    # Who holds the key ("ci-ingest", "anna"): shown in `keys list` and recorded in the audit log.
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -197,3 +199,23 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class TopicModelRow(Base):
+    """One version of a tenant's topic model (the artifact's files as bytes); at most one row
+    per tenant is active. Shared by every process of the service."""
+
+    __tablename__ = "topic_models"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "version", name="uq_topic_models_tenant_version"),
+        Index("ix_topic_models_tenant_active", "tenant_id", "is_active"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(100))
+    embedder_id: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    manifest: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    tensors: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

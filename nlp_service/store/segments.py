@@ -105,21 +105,35 @@ class SegmentRepository:
             last_id, done = rows[-1][0], done + len(rows)
             if progress is not None and total:
                 progress(min(1.0, last_id / total))
-        self._refresh_themes(version)
+        self._refresh_themes(version, embedder_id)
         return done
 
-    def _refresh_themes(self, version: str) -> None:
+    def _refresh_themes(self, version: str, embedder_id: str) -> None:
+        """Rebuild the theme lists of the entries whose segments were reassigned (those embedded
+        by `embedder_id`) and stamp them with `version`; other entries keep theirs."""
         best: dict[int, dict[int, dict[str, Any]]] = {}
-        query = select(
-            Segment.entry_seq, Segment.topic_id, Segment.topic_label, Segment.topic_confidence
-        ).where(Segment.tenant_id == self.tenant_id, Segment.topic_id.is_not(None))
+        query = (
+            select(
+                Segment.entry_seq, Segment.topic_id, Segment.topic_label, Segment.topic_confidence
+            )
+            .join(Entry, Entry.seq == Segment.entry_seq)
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.embedder_id == embedder_id,
+                Segment.topic_id.is_not(None),
+            )
+        )
         for seq, topic_id, label, confidence in self.session.execute(query):
             themes = best.setdefault(seq, {})
             if topic_id >= 0 and (
                 topic_id not in themes or confidence > themes[topic_id]["confidence"]
             ):
                 themes[topic_id] = {"id": topic_id, "label": label, "confidence": confidence}
-        seqs = self.session.scalars(select(Entry.seq).where(Entry.tenant_id == self.tenant_id))
+        seqs = self.session.scalars(
+            select(Entry.seq).where(
+                Entry.tenant_id == self.tenant_id, Entry.embedder_id == embedder_id
+            )
+        )
         updates = [
             {
                 "seq": seq,

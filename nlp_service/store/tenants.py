@@ -28,6 +28,12 @@ class Principal:
     roles: frozenset[str]
     key_prefix: str
     keep_raw: bool
+    key_name: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log says acted: the key's name, else its prefix."""
+        return self.key_name or self.key_prefix
 
     def has_any(self, roles: tuple[str, ...]) -> bool:
         return "admin" in self.roles or bool(self.roles.intersection(roles))
@@ -48,7 +54,9 @@ def parse_roles(roles: str | list[str] | tuple[str, ...]) -> list[str]:
     return sorted(set(parsed), key=ROLES.index)
 
 
-def add_key(session: Session, tenant_id: str, roles: list[str] | str) -> str:
+def add_key(
+    session: Session, tenant_id: str, roles: list[str] | str, name: str | None = None
+) -> str:
     """Create an API key for the tenant; returns the key (the only time it exists in clear)."""
     key = "nlps_" + secrets.token_urlsafe(32)
     session.add(
@@ -57,6 +65,7 @@ def add_key(session: Session, tenant_id: str, roles: list[str] | str) -> str:
             prefix=key[:KEY_PREFIX_LEN],
             key_hash=hash_key(key),
             roles=",".join(parse_roles(roles)),
+            name=name,
         )
     )
     session.flush()
@@ -64,7 +73,12 @@ def add_key(session: Session, tenant_id: str, roles: list[str] | str) -> str:
 
 
 def create_tenant(
-    session: Session, name: str, roles: list[str] | str = ROLES, *, keep_raw: bool = False
+    session: Session,
+    name: str,
+    roles: list[str] | str = ROLES,
+    *,
+    keep_raw: bool = False,
+    key_name: str | None = None,
 ) -> tuple[Tenant, str]:
     """A new tenant and its first key."""
     if not name.strip():
@@ -75,7 +89,7 @@ def create_tenant(
         session.flush()
     except IntegrityError:
         raise Conflict(f"a tenant named {name!r} exists already", field="name") from None
-    return tenant, add_key(session, tenant.id, roles)
+    return tenant, add_key(session, tenant.id, roles, key_name or f"{name.strip()}-initial")
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
@@ -91,7 +105,11 @@ def authenticate(session: Session, key: str) -> Principal | None:
         return None
     api_key, keep_raw = row
     return Principal(
-        api_key.tenant_id, frozenset(api_key.roles.split(",")), api_key.prefix, keep_raw
+        api_key.tenant_id,
+        frozenset(api_key.roles.split(",")),
+        api_key.prefix,
+        keep_raw,
+        api_key.name,
     )
 
 

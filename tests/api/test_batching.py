@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from nlp_service.api.batching import MicroBatcher
 from nlp_service.errors import InvalidInput, Overloaded
+from nlp_service.services.batching import MicroBatcher
 
 
 def test_concurrent_submits_share_batches() -> None:

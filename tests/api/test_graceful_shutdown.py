@@ -25,6 +25,20 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+def _wait_in_progress(base: str, n: int, futures: list) -> None:
+    """Until the server handles `n` requests at once (the /metrics request itself not counted),
+    or one of them has finished already (then SIGTERM still arrives while others are in)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(f.done() for f in futures):
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        line = next(
+            x for x in metrics.splitlines() if x.startswith("nlp_http_requests_in_progress")
+        )
+        if float(line.split()[-1]) - 1 >= n:
+            return
+        time.sleep(0.05)
+
+
 def test_sigterm_finishes_in_flight_batches(tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -80,7 +94,7 @@ def test_sigterm_finishes_in_flight_batches(tmp_path: Path) -> None:
 
         with ThreadPoolExecutor(16) as pool:
             futures = [pool.submit(post, i) for i in range(16)]
-            time.sleep(0.5)  # all requests are in: most wait in the queue or the model
+            _wait_in_progress(base, 16, futures)  # all are in: most wait for the model
             proc.send_signal(signal.SIGTERM)
             codes = [f.result() for f in futures]
         assert codes == [201] * 16

@@ -137,33 +137,52 @@ class TopicModel:
             "structure": self.structure,
         }
 
-    def save(self, folder: Path) -> Path:
-        """Write the artifact files; each file is written to a temp name and renamed."""
+    def to_files(self) -> dict[str, bytes]:
+        """The artifact as file name -> bytes (written to a folder, or stored in a database)."""
         from safetensors.numpy import save
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         tensors = {
             "centroids": np.ascontiguousarray(self.centroids, dtype=np.float32),
             "ids": self._ids,
         }
-        _atomic_write(folder / TENSORS_FILE, save(tensors, metadata={"format": FORMAT}))
         text = json.dumps(self.manifest(), ensure_ascii=False, indent=1, default=str)
-        _atomic_write(folder / MANIFEST_FILE, text.encode("utf-8"))
+        return {
+            TENSORS_FILE: save(tensors, metadata={"format": FORMAT}),
+            MANIFEST_FILE: text.encode("utf-8"),
+        }
+
+    def save(self, folder: Path) -> Path:
+        """Write the artifact files; each file is written to a temp name and renamed."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, payload in self.to_files().items():
+            _atomic_write(folder / name, payload)
         return folder
 
     @classmethod
     def load(cls, folder: Path) -> TopicModel:
-        from safetensors.numpy import load_file
-
         folder = Path(folder)
         try:
-            tensors = load_file(str(folder / TENSORS_FILE))
-            data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+            files = {name: (folder / name).read_bytes() for name in (TENSORS_FILE, MANIFEST_FILE)}
         except FileNotFoundError as exc:
             raise ModelError(f"topic model files missing in {folder}: {exc.filename}") from None
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise ModelError(f"topic model in {folder} is unreadable: {exc}") from None
+        return cls.from_files(files, str(folder))
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes], source: str) -> TopicModel:
+        """The inverse of `to_files`; `source` names where the bytes came from in errors."""
+        from safetensors.numpy import load
+
+        folder = source
+        try:
+            tensors = load(files[TENSORS_FILE])
+            data = json.loads(files[MANIFEST_FILE].decode("utf-8"))
+        except KeyError as exc:
+            raise ModelError(f"topic model files missing in {source}: {exc}") from None
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"topic model in {source} is unreadable: {exc}") from None
         if data.get("format") != FORMAT:
             raise ModelError(f"{folder} holds format {data.get('format')!r}, expected {FORMAT!r}")
         themes = [

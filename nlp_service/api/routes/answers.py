@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter, ValidationError
 
-from nlp_service.api.auth import INGEST, READ, require
+from nlp_service.api.deps import (
+    AUTH_ERRORS,
+    INPUT_ERRORS,
+    NOT_FOUND,
+    QUERY_ERRORS,
+    Ingester,
+    Reader,
+    State,
+    ingest_responses,
+)
 from nlp_service.api.errors import field_path, validation_message
-from nlp_service.api.ingest import IngestItem, prepare
-from nlp_service.api.state import ServiceState, get_state
 from nlp_service.api.submit import ingest_many, ingest_one
 from nlp_service.api.views import answer_out
 from nlp_service.errors import InvalidInput, ServiceError, TooLarge
@@ -23,36 +29,14 @@ from nlp_service.schemas import (
     BatchItemOut,
     BatchOut,
     ErrorBody,
-    ErrorOut,
+    FilterText,
+    QueryTime,
 )
-from nlp_service.store import EntryFilter, EntryRepository, Principal
+from nlp_service.services.ingest import IngestItem, build_item
+from nlp_service.store import EntryFilter, EntryRepository
 
 router = APIRouter(prefix="/v1/answers", tags=["answers"])
 _answer_in = TypeAdapter(AnswerIn)
-
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing or invalid API key"},
-    403: {"model": ErrorOut, "description": "The key lacks the required role"},
-}
-INPUT_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorOut, "description": "Text or body over the configured limit"},
-    422: {"model": ErrorOut, "description": "Invalid input; `field` names the offending field"},
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "No such item for this tenant"}
-}
-State = Annotated[ServiceState, Depends(get_state)]
-
-
-def ingest_responses(model: type) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses shared by every endpoint that analyses and stores one item."""
-    return {
-        200: {"model": model, "description": "Already stored (same external_id and content)"},
-        409: {"model": ErrorOut, "description": "external_id used for different content"},
-        503: {"model": ErrorOut, "description": "Analysis queue full; retry after Retry-After"},
-        **AUTH_ERRORS,
-        **INPUT_ERRORS,
-    }
 
 
 @router.post(
@@ -70,10 +54,10 @@ async def create_answer(
     body: AnswerIn,
     response: Response,
     state: State,
-    principal: Annotated[Principal, Depends(require(*INGEST))],
+    principal: Ingester,
 ) -> AnswerOut:
     topics = await state.topic_model(principal.tenant_id)
-    item = prepare(principal, "answer", body, topics, state.settings.max_text_chars)
+    item = build_item(principal, "answer", body, topics, state.settings.max_text_chars)
     entry, created = await ingest_one(state, item)
     response.status_code = 201 if created else 200
     return answer_out(entry)
@@ -95,7 +79,7 @@ def _prefixed(exc: ServiceError, index: int) -> ErrorBody:
 async def create_batch(
     body: BatchIn,
     state: State,
-    principal: Annotated[Principal, Depends(require(*INGEST))],
+    principal: Ingester,
 ) -> BatchOut:
     limit = state.settings.max_batch_items
     if len(body.items) > limit:
@@ -109,7 +93,7 @@ async def create_batch(
         try:
             payload = _answer_in.validate_python(raw)
             prepared.append(
-                prepare(principal, "answer", payload, topics, state.settings.max_text_chars)
+                build_item(principal, "answer", payload, topics, state.settings.max_text_chars)
             )
         except ValidationError as exc:
             err = exc.errors()[0]
@@ -142,7 +126,7 @@ async def create_batch(
 async def get_answer(
     answer_id: str,
     state: State,
-    principal: Annotated[Principal, Depends(require(*READ))],
+    principal: Reader,
 ) -> AnswerOut:
     entry = await state.read(
         lambda s: EntryRepository(s, principal.tenant_id).get(answer_id, "answer")
@@ -156,19 +140,19 @@ async def get_answer(
     description="Newest first. `theme` matches answers with that theme (id or label) in any "
     "sentence; `from`/`to` bound `submitted_at` (to is exclusive). Hidden answers are left out.",
     response_model=AnswerPage,
-    responses={**AUTH_ERRORS, 422: INPUT_ERRORS[422]},
+    responses={**AUTH_ERRORS, **QUERY_ERRORS},
 )
 async def list_answers(
     state: State,
-    principal: Annotated[Principal, Depends(require(*READ))],
-    touchpoint: str | None = None,
-    theme: Annotated[str | None, Query(description="Theme id or label")] = None,
-    sentiment: Annotated[str | None, Query(pattern="^(negative|neutral|positive)$")] = None,
-    kpi_group: str | None = None,
-    language: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
-    cursor: str | None = None,
+    principal: Reader,
+    touchpoint: FilterText | None = None,
+    theme: Annotated[FilterText | None, Query(description="Theme id or label")] = None,
+    sentiment: Annotated[str | None, Query(pattern="^(negative|neutral|positive|mixed)$")] = None,
+    kpi_group: FilterText | None = None,
+    language: FilterText | None = None,
+    since: Annotated[QueryTime | None, Query(alias="from")] = None,
+    until: Annotated[QueryTime | None, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AnswerPage:
     filters = EntryFilter(

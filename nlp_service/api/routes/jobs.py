@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from nlp_service.api.auth import RESEARCH, require
-from nlp_service.api.routes.answers import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND
-from nlp_service.api.state import ServiceState, get_state
+from nlp_service.api.deps import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, Researcher, State
 from nlp_service.api.views import job_out
 from nlp_service.schemas import ErrorOut, JobOut, RefitIn
-from nlp_service.store import JobRepository, Principal
+from nlp_service.store import JobRepository
 
 router = APIRouter(tags=["topics"])
-State = Annotated[ServiceState, Depends(get_state)]
 
 
 @router.post(
@@ -28,12 +23,12 @@ State = Annotated[ServiceState, Depends(get_state)]
     responses={
         409: {"model": ErrorOut, "description": "A refit is already running for this tenant"},
         **AUTH_ERRORS,
-        422: INPUT_ERRORS[422],
+        **INPUT_ERRORS,
     },
 )
 async def refit(
     state: State,
-    principal: Annotated[Principal, Depends(require(*RESEARCH))],
+    principal: Researcher,
     body: RefitIn | None = None,
 ) -> JobOut:
     params = body.params if body is not None else None
@@ -47,8 +42,6 @@ async def refit(
     response_model=JobOut,
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
-async def get_job(
-    job_id: str, state: State, principal: Annotated[Principal, Depends(require(*RESEARCH))]
-) -> JobOut:
+async def get_job(job_id: str, state: State, principal: Researcher) -> JobOut:
     job = await state.read(lambda s: JobRepository(s, principal.tenant_id).get(job_id))
     return job_out(job)

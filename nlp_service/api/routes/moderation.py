@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from nlp_service.api.auth import MODERATE, require
-from nlp_service.api.routes.answers import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND
-from nlp_service.api.state import ServiceState, get_state
+from nlp_service.api.deps import (
+    AUTH_ERRORS,
+    INPUT_ERRORS,
+    NOT_FOUND,
+    QUERY_ERRORS,
+    Moderator,
+    State,
+)
 from nlp_service.api.views import audit_out, moderation_item
 from nlp_service.schemas import AuditOut, DecisionIn, DecisionOut, ModerationQueueOut
-from nlp_service.store import EntryRepository, ModerationRepository, Principal, ThreadRepository
+from nlp_service.services import moderation
 from nlp_service.store.moderation import OPEN_STATUSES
 
 router = APIRouter(prefix="/v1/moderation", tags=["moderation"])
-State = Annotated[ServiceState, Depends(get_state)]
-CONTEXT_POSTS = 3
+QueueStatus = Literal["pending", "escalated", "approved", "hidden"]
 
 
 @router.get(
@@ -26,28 +29,24 @@ CONTEXT_POSTS = 3
     description="Answers and posts with flags, most severe first, then oldest first; each with "
     "its reasons and, for posts, the thread title and the posts just before it.",
     response_model=ModerationQueueOut,
-    responses={**AUTH_ERRORS, 422: INPUT_ERRORS[422]},
+    responses={**AUTH_ERRORS, **QUERY_ERRORS},
 )
 async def queue(
     state: State,
-    principal: Annotated[Principal, Depends(require(*MODERATE))],
-    status: Annotated[list[str] | None, Query(description="Default: pending and escalated")] = None,
+    principal: Moderator,
+    status: Annotated[
+        list[QueueStatus] | None, Query(description="Default: pending and escalated")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ModerationQueueOut:
     statuses = tuple(status) if status else OPEN_STATUSES
-
-    def load(session: Session):  # type: ignore[no-untyped-def]
-        entries = ModerationRepository(session, principal.tenant_id).queue(statuses, limit)
-        threads = ThreadRepository(session, principal.tenant_id)
-        return [
-            moderation_item(
-                e,
-                threads.posts(e.thread, before_seq=e.seq, limit=CONTEXT_POSTS) if e.thread else [],
-            )
-            for e in entries
+    items = await state.read(
+        lambda s: [
+            moderation_item(i.entry, i.context)
+            for i in moderation.queue(s, principal.tenant_id, statuses, limit)
         ]
-
-    return ModerationQueueOut(items=await state.read(load))
+    )
+    return ModerationQueueOut(items=items)
 
 
 @router.post(
@@ -55,19 +54,14 @@ async def queue(
     summary="Decide on a flagged item",
     description="approve (stays visible), hide (excluded from lists and insights) or escalate "
     "(stays in the queue). Every decision is appended to the audit log with who, when, "
-    "what, and the state before and after.",
+    "what, and the state before and after; decisions on one item are serialised.",
     response_model=DecisionOut,
-    responses={**AUTH_ERRORS, **NOT_FOUND, 422: INPUT_ERRORS[422]},
+    responses={**AUTH_ERRORS, **NOT_FOUND, **INPUT_ERRORS},
 )
-async def decide(
-    item_id: str,
-    body: DecisionIn,
-    state: State,
-    principal: Annotated[Principal, Depends(require(*MODERATE))],
-) -> DecisionOut:
+async def decide(item_id: str, body: DecisionIn, state: State, principal: Moderator) -> DecisionOut:
     record = await state.write(
-        lambda s: ModerationRepository(s, principal.tenant_id).decide(
-            item_id, body.action, body.note, principal.key_prefix
+        lambda s: moderation.decide(
+            s, principal.tenant_id, item_id, body.action, body.note, principal.actor
         )
     )
     return DecisionOut(
@@ -84,11 +78,6 @@ async def decide(
     response_model=list[AuditOut],
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
-async def audit(
-    item_id: str, state: State, principal: Annotated[Principal, Depends(require(*MODERATE))]
-) -> list[AuditOut]:
-    def load(session: Session):  # type: ignore[no-untyped-def]
-        EntryRepository(session, principal.tenant_id).get(item_id)  # 404 for others' ids
-        return ModerationRepository(session, principal.tenant_id).audit(item_id)
-
-    return [audit_out(r) for r in await state.read(load)]
+async def audit(item_id: str, state: State, principal: Moderator) -> list[AuditOut]:
+    records = await state.read(lambda s: moderation.audit(s, principal.tenant_id, item_id))
+    return [audit_out(r) for r in records]

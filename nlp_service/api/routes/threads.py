@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Depends, Response
-
-from nlp_service.api.auth import INGEST, READ, require
-from nlp_service.api.ingest import prepare
-from nlp_service.api.routes.answers import (
+from nlp_service.api.deps import (
     AUTH_ERRORS,
     INPUT_ERRORS,
     NOT_FOUND,
+    Ingester,
+    Reader,
+    State,
     ingest_responses,
 )
-from nlp_service.api.state import ServiceState, get_state
 from nlp_service.api.submit import ingest_one
 from nlp_service.api.views import post_out, thread_out
 from nlp_service.schemas import PostIn, PostOut, ThreadIn, ThreadOut
-from nlp_service.store import Principal, ThreadRepository
+from nlp_service.services.ingest import build_item
+from nlp_service.store import ThreadRepository
 
 router = APIRouter(prefix="/v1/threads", tags=["threads"])
-State = Annotated[ServiceState, Depends(get_state)]
 
 
 @router.post(
@@ -29,11 +27,9 @@ State = Annotated[ServiceState, Depends(get_state)]
     summary="Open a thread",
     response_model=ThreadOut,
     status_code=201,
-    responses={**AUTH_ERRORS, 422: INPUT_ERRORS[422]},
+    responses={**AUTH_ERRORS, **INPUT_ERRORS},
 )
-async def create_thread(
-    body: ThreadIn, state: State, principal: Annotated[Principal, Depends(require(*INGEST))]
-) -> ThreadOut:
+async def create_thread(body: ThreadIn, state: State, principal: Ingester) -> ThreadOut:
     thread = await state.write(
         lambda s: ThreadRepository(s, principal.tenant_id).create(
             body.title, body.touchpoint, body.metadata
@@ -56,11 +52,11 @@ async def create_post(
     body: PostIn,
     response: Response,
     state: State,
-    principal: Annotated[Principal, Depends(require(*INGEST))],
+    principal: Ingester,
 ) -> PostOut:
     thread = await state.read(lambda s: ThreadRepository(s, principal.tenant_id).get(thread_id))
     topics = await state.topic_model(principal.tenant_id)
-    item = prepare(
+    item = build_item(
         principal, "post", body, topics, state.settings.max_text_chars, thread_seq=thread.seq
     )
     entry, created = await ingest_one(state, item)
@@ -74,9 +70,7 @@ async def create_post(
     response_model=ThreadOut,
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
-async def get_thread(
-    thread_id: str, state: State, principal: Annotated[Principal, Depends(require(*READ))]
-) -> ThreadOut:
+async def get_thread(thread_id: str, state: State, principal: Reader) -> ThreadOut:
     def load(session):  # type: ignore[no-untyped-def]
         repo = ThreadRepository(session, principal.tenant_id)
         thread = repo.get(thread_id)

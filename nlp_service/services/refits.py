@@ -1,10 +1,10 @@
 """Topic refits as background jobs, in-process: one thread per job, one job per tenant at a time.
 
 A job reads the tenant's stored segment vectors (no re-embedding), fits with the previous
-version as the predecessor (stable theme ids), saves and activates the new version atomically,
-then reassigns every stored segment and refreshes the answers' themes. Status and progress are
-kept in the jobs table; a job still `running` at start-up died with its process and is marked
-failed (`store.jobs.fail_interrupted_jobs`).
+version as the predecessor (stable theme ids), stores the new version in the database, then in
+one transaction activates it and reassigns every stored segment and the answers' themes. Status
+and progress are kept in the jobs table; a job still `running` at start-up died with its process
+and is marked failed (`store.jobs.fail_interrupted_jobs`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from nlp_service.api.topics import TopicProvider, tenant_model_name
 from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
+from nlp_service.services.topics import TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.models import Job
+from nlp_service.store.topic_models import TopicModelRepository
 
 KIND = "topic_refit"
 log = structlog.get_logger("nlp_service.api")
@@ -111,7 +112,7 @@ class RefitRunner:
             data = SegmentRepository(session, tenant_id).training_data(self.embedder_id)
         if not data.texts:
             raise InvalidInput("the tenant has no stored answers to fit themes on", field="texts")
-        previous = self.topics.current(tenant_id)
+        previous = self.topics.own(tenant_id)
         fit = fit_topics(
             data.texts,
             data.embeddings,
@@ -124,14 +125,13 @@ class RefitRunner:
             progress=lambda s: progress(s, 0.0, 0.8),
             name=tenant_model_name(tenant_id),
         )
-        registry = self.topics.registry()
-        version = registry.save(tenant_model_name(tenant_id), fit)
-        model = registry.load(tenant_model_name(tenant_id), version)
-        # New answers use the new version from here on; stored ones follow below.
-        self.topics.activate(tenant_id, version, model)
-        # One transaction: readers see the old or the new assignment, never a mix. Progress is
-        # written through the same session (SQLite allows one writer at a time).
+        model = fit.model
+        version = self.topics.save(tenant_id, model)
+        # One transaction: the new version becomes active for every process together with the
+        # stored answers' new themes; readers see the old or the new state, never a mix.
+        # Progress is written through the same session (SQLite allows one writer at a time).
         with transaction(self.sessions) as session:
+            TopicModelRepository(session, tenant_id).activate(version)
             jobs = JobRepository(session, tenant_id)
             reassigned = SegmentRepository(session, tenant_id).reassign(
                 model.assign,
@@ -139,6 +139,7 @@ class RefitRunner:
                 self.embedder_id,
                 lambda s: jobs.set_progress(job_id, 0.8 + 0.2 * s),
             )
+        self.topics.remember(tenant_id, version, model)
         return {
             "version": version,
             "previous_version": previous.version if previous is not None else None,

@@ -1,8 +1,10 @@
 """Micro-batching: single requests that arrive together share one model call.
 
-A bounded asyncio queue feeds one worker that takes up to `max_size` items, waiting at most
-`max_wait_ms` after the first for more, and runs the blocking function in a dedicated thread
-(model calls never run on the event loop, and never two at once). A full queue raises
+A bounded asyncio queue feeds one worker that takes up to `max_size` items (and, with a `cost`
+function, up to `max_cost` units of work, e.g. characters: a batch of long reviews is as big as
+its texts, not its count), waiting at most `max_wait_ms` after the first for more, and runs the
+blocking function in a dedicated thread (model calls never run on the event loop, and never two
+at once). A full queue raises
 Overloaded at once instead of piling up; `close()` stops intake and finishes what is queued.
 """
 
@@ -39,8 +41,12 @@ class MicroBatcher(Generic[T, R]):
         max_queue: int,
         on_batch: Callable[[int, float], None] | None = None,
         retry_after_s: int = 1,
+        cost: Callable[[T], int] | None = None,
+        max_cost: int | None = None,
     ) -> None:
         self.fn = fn
+        self.cost = cost
+        self.max_cost = max_cost
         self.max_size = max(1, max_size)
         self.max_wait = max(0.0, max_wait_ms) / 1000
         self.retry_after_s = retry_after_s
@@ -89,10 +95,12 @@ class MicroBatcher(Generic[T, R]):
 
     async def _collect(self) -> list[_Pending[T, R]]:
         batch = [await self._queue.get()]
+        spent = self._cost(batch[0])
         deadline = time.perf_counter() + self.max_wait
-        while len(batch) < self.max_size:
+        while len(batch) < self.max_size and (self.max_cost is None or spent < self.max_cost):
             try:
                 batch.append(self._queue.get_nowait())
+                spent += self._cost(batch[-1])
                 continue
             except asyncio.QueueEmpty:
                 pass
@@ -101,9 +109,13 @@ class MicroBatcher(Generic[T, R]):
                 break
             try:
                 batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                spent += self._cost(batch[-1])
             except TimeoutError:
                 break
         return batch
+
+    def _cost(self, pending: _Pending[T, R]) -> int:
+        return self.cost(pending.item) if self.cost is not None else 1
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

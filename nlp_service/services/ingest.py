@@ -1,0 +1,235 @@
+"""Ingestion of answers and posts, shared by the API, the batch endpoint and imports.
+
+    request side: validate -> idempotency lookup (tenant + kind + external id)
+    model thread: Pipeline.analyze_batch only (micro-batched with concurrent requests)
+    request side: store entry + analysis + segment vectors in one transaction
+
+Database work never runs on the model thread, so a slow or failing insert cannot stall other
+tenants' analysis, and an item that fails (to validate, analyse or store) fails alone.
+
+Same external_id + same content -> the stored entry (created=False); same external_id + other
+content -> 409. Two requests racing with one key: one insert wins, the other re-reads and
+compares.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from anyio import to_thread
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.results import Analysis, TopicAssigner
+from nlp_service.errors import Conflict, InvalidInput, ServiceError
+from nlp_service.store import EntryRepository, NewEntry, Principal, transaction
+from nlp_service.store.entries import DuplicateExternalId, content_hash
+from nlp_service.store.models import Entry
+
+Outcome = tuple[Entry, bool] | ServiceError
+Analyzed = Analysis | ServiceError
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    principal: Principal
+    new: NewEntry
+    analysis_input: AnswerInput
+
+
+class Analyzer(Protocol):
+    """The model side as ingestion sees it (the micro-batcher in the API)."""
+
+    async def submit(self, item: AnswerInput) -> Analyzed: ...
+
+    async def run_many(self, items: list[AnswerInput]) -> Sequence[Analyzed]: ...
+
+
+def build_item(
+    principal: Principal,
+    kind: str,
+    payload: BaseModel,
+    topics: TopicAssigner | None,
+    max_chars: int,
+    thread_seq: int | None = None,
+) -> IngestItem:
+    """Validate one payload (AnswerIn or PostIn); raises InvalidInput / TooLarge."""
+    data = payload.model_dump(mode="json")
+    text: str = data["text"]
+    item = AnswerInput.create(
+        text, data.get("language"), data.get("kpi"), max_chars=max_chars, topics=topics
+    )
+    fields = {k: v for k, v in data.items() if k != "external_id"}
+    if thread_seq is not None:
+        fields["thread_seq"] = thread_seq
+    new = NewEntry(
+        kind=kind,
+        text=text,
+        content_hash=content_hash(fields),
+        external_id=data.get("external_id"),
+        survey_id=data.get("survey_id"),
+        question_id=data.get("question_id"),
+        touchpoint=data.get("touchpoint"),
+        respondent_id=data.get("respondent_id"),
+        author=data.get("author"),
+        submitted_at=getattr(payload, "submitted_at", None),
+        metadata=data.get("metadata") or {},
+        thread_seq=thread_seq,
+    )
+    return IngestItem(principal, new, item)
+
+
+def analyze_each(pipeline: Pipeline, items: list[AnswerInput]) -> list[Analyzed]:
+    """The batcher's function: one model call for the batch; if the batch fails, each item is
+    analysed alone so one bad item gets its own error and its neighbours their results."""
+    try:
+        return list(pipeline.analyze_batch(items))
+    except ServiceError:
+        if len(items) == 1:
+            raise
+    out: list[Analyzed] = []
+    for item in items:
+        try:
+            out.append(pipeline.analyze_batch([item])[0])
+        except ServiceError as exc:
+            out.append(exc)
+    return out
+
+
+def check_same(existing: Entry, new: NewEntry) -> Entry:
+    if existing.content_hash != new.content_hash:
+        raise Conflict(
+            f"external_id {new.external_id!r} was already used for different content "
+            f"({existing.id})",
+            field="external_id",
+        )
+    return existing
+
+
+class IngestStore:
+    """The blocking, database half of ingestion (runs on the request's worker thread)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def known(self, items: Sequence[IngestItem]) -> list[Outcome | None]:
+        """Per item: the stored outcome when its key is taken already, else None."""
+        keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for item in items:
+            if item.new.external_id:
+                keys[(item.principal.tenant_id, item.new.kind)].append(item.new.external_id)
+        if not keys:
+            return [None] * len(items)
+        found: dict[tuple[str, str], dict[str, Entry]] = {}
+        with self.sessions() as session:
+            for (tenant_id, kind), ids in keys.items():
+                found[(tenant_id, kind)] = EntryRepository(session, tenant_id).by_external_ids(
+                    kind, ids
+                )
+        out: list[Outcome | None] = []
+        for item in items:
+            stored = found.get((item.principal.tenant_id, item.new.kind), {}).get(
+                item.new.external_id or ""
+            )
+            if stored is None:
+                out.append(None)
+                continue
+            try:
+                out.append((check_same(stored, item.new), False))
+            except ServiceError as exc:
+                out.append(exc)
+        return out
+
+    def store(self, rows: Sequence[tuple[IngestItem, Analysis]]) -> list[Outcome]:
+        """One transaction: one multi-row insert per tenant; item by item (a savepoint each)
+        only when a key turns out taken or a row is refused, so a bad row fails alone."""
+        results: list[Outcome | None] = [None] * len(rows)
+        groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
+        for i, (item, _) in enumerate(rows):
+            groups[(item.principal.tenant_id, item.principal.keep_raw)].append(i)
+        with transaction(self.sessions) as session:
+            for (tenant_id, keep_raw), indexes in groups.items():
+                repo = EntryRepository(session, tenant_id)
+                try:
+                    entries = repo.add_many(
+                        [(rows[i][0].new, rows[i][1]) for i in indexes], keep_raw=keep_raw
+                    )
+                    for i, entry in zip(indexes, entries, strict=True):
+                        results[i] = (entry, True)
+                except (DuplicateExternalId, DBAPIError):
+                    for i in indexes:
+                        results[i] = self._store_one(repo, *rows[i])
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _store_one(repo: EntryRepository, item: IngestItem, analysis: Analysis) -> Outcome:
+        try:
+            return repo.add(item.new, analysis, keep_raw=item.principal.keep_raw), True
+        except DuplicateExternalId:
+            # Stored meanwhile, or earlier in this very batch: compare with that row.
+            ext = item.new.external_id or ""
+            try:
+                stored = repo.by_external_ids(item.new.kind, [ext])[ext]
+                return check_same(stored, item.new), False
+            except ServiceError as exc:
+                return exc
+        except DBAPIError as exc:
+            return InvalidInput(
+                f"the database refused this item ({type(exc.orig).__name__})", field="text"
+            )
+
+
+class IngestService:
+    """Async orchestration: lookups and storage on worker threads, models through the analyzer."""
+
+    CHUNK = 128  # items per model call for batch requests, so queued single requests interleave
+
+    def __init__(self, store: IngestStore, analyzer: Analyzer) -> None:
+        self.store = store
+        self.analyzer = analyzer
+
+    async def ingest_one(self, item: IngestItem) -> tuple[Entry, bool]:
+        """(entry, created); raises the item's ServiceError."""
+        (known,) = await to_thread.run_sync(self.store.known, [item])
+        if known is None:
+            analysis = await self.analyzer.submit(item.analysis_input)
+            if isinstance(analysis, ServiceError):
+                raise analysis
+            (known,) = await to_thread.run_sync(self.store.store, [(item, analysis)])
+        if isinstance(known, ServiceError):
+            raise known
+        return known
+
+    async def ingest_many(self, items: Sequence[IngestItem | ServiceError]) -> list[Outcome]:
+        """Per item, in input order: (entry, created) or its error (validation errors pass
+        through). Items are analysed and stored chunk by chunk."""
+        results: list[Outcome | None] = [i if isinstance(i, ServiceError) else None for i in items]
+        valid = [(i, item) for i, item in enumerate(items) if isinstance(item, IngestItem)]
+        known = await to_thread.run_sync(self.store.known, [item for _, item in valid])
+        todo = []
+        for (i, item), outcome in zip(valid, known, strict=True):
+            if outcome is None:
+                todo.append((i, item))
+            else:
+                results[i] = outcome
+        for start in range(0, len(todo), self.CHUNK):
+            chunk = todo[start : start + self.CHUNK]
+            analyses = await self.analyzer.run_many([item.analysis_input for _, item in chunk])
+            rows: list[tuple[int, IngestItem, Analysis]] = []
+            for (i, item), analysis in zip(chunk, analyses, strict=True):
+                if isinstance(analysis, ServiceError):
+                    results[i] = analysis
+                else:
+                    rows.append((i, item, analysis))
+            if rows:
+                stored = await to_thread.run_sync(
+                    self.store.store, [(item, analysis) for _, item, analysis in rows]
+                )
+                for (i, _, _), outcome in zip(rows, stored, strict=True):
+                    results[i] = outcome
+        return [r for r in results if r is not None]
