@@ -258,6 +258,7 @@ class Pipeline:
                     topic_model_version=models[idx].version if models[idx] is not None else None,
                     embedding=answer_main[idx],
                     segment_embeddings=main[g.start : g.stop],
+                    redaction=red,
                 )
             )
         return results

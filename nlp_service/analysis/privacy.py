@@ -46,7 +46,7 @@ class Redaction:
         of a span), so a span that covers a placeholder covers the whole original value."""
         delta = 0
         for span in self.spans:
-            placeholder_start = span.start - delta
+            placeholder_start = span.start + delta
             placeholder_end = placeholder_start + len(PLACEHOLDERS[span.type])
             if offset <= placeholder_start:
                 break

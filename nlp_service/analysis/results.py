@@ -9,6 +9,7 @@ import numpy as np
 
 from nlp_service.analysis.flags import Flag
 from nlp_service.analysis.kpi import Kpi
+from nlp_service.analysis.privacy import Redaction
 from nlp_service.analysis.sentiment import Sentiment
 
 
@@ -67,6 +68,9 @@ class Analysis:
     # per-segment vectors: stored so topic refits never re-embed.
     embedding: np.ndarray = field(repr=False)
     segment_embeddings: np.ndarray = field(repr=False)
+    # The redaction behind `redacted_text`: maps offsets back to the raw text for tenants that
+    # keep it (their callers are shown the raw text, so offsets must point into it).
+    redaction: Redaction | None = field(default=None, repr=False)
 
     @property
     def themes(self) -> list[TopicAssignment]:

@@ -35,6 +35,9 @@ class KeyCache:
             return None
         return hit[1]
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def put(self, digest: str, principal: Principal) -> None:
         if len(self._entries) >= CACHE_MAX:
             self._entries.clear()

@@ -30,8 +30,10 @@ def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> 
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
-    """('body', 'items', 3, 'kpi', 'score') -> 'items.3.kpi.score'."""
-    parts = [str(p) for p in loc if p not in ("body",)]
+    """('body', 'items', 3, 'kpi', 'score') -> 'items.3.kpi.score'; ('query', 'from') -> 'from'."""
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    parts = [str(p) for p in loc]
     return ".".join(parts) or None
 
 
@@ -53,6 +55,14 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        # FastAPI puts the byte offset into `loc`; it is a position, not a field.
+        where = [p for p in first.get("loc", ()) if isinstance(p, int)]
+        at = f" at byte {where[0]}" if where else ""
+        reason = first.get("ctx", {}).get("error", first.get("msg"))
+        message = f"request body is not valid JSON{at}: {reason}"
+        body = {"code": "invalid_json", "message": message, "field": "body"}
+        return JSONResponse({"error": body}, status_code=400)
     message = validation_message(first)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more)"

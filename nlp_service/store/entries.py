@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,8 +88,21 @@ def vector_bytes(vector: np.ndarray) -> bytes:
     return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
 
 
+def _raw_offsets(analysis: Analysis, keep_raw: bool) -> Callable[[int | None, bool], int | None]:
+    """Offsets are computed on the redacted text; a tenant that keeps raw text is shown the raw
+    text, so its offsets are mapped back through the redaction."""
+    redaction = analysis.redaction
+    if not keep_raw or redaction is None or not redaction.spans:
+        return lambda offset, end: offset
+    return lambda offset, end: None if offset is None else redaction.to_original(offset, end=end)
+
+
 def build_entry(tenant_id: str, new: NewEntry, analysis: Analysis, keep_raw: bool) -> Entry:
-    flags = [f.to_dict() for f in analysis.flags]
+    shown = _raw_offsets(analysis, keep_raw)
+    flags = [
+        {**f.to_dict(), "start": shown(f.start, False), "end": shown(f.end, True)}
+        for f in analysis.flags
+    ]
     kpi = analysis.kpi
     entry = Entry(
         id=ID_PREFIX[new.kind] + uuid.uuid4().hex[:20],
@@ -132,8 +145,8 @@ def build_entry(tenant_id: str, new: NewEntry, analysis: Analysis, keep_raw: boo
         Segment(
             tenant_id=tenant_id,
             idx=i,
-            start=seg.start,
-            end=seg.end,
+            start=shown(seg.start, False) or 0,
+            end=shown(seg.end, True) or 0,
             text=seg.text,
             sentiment_label=seg.sentiment.label,
             sentiment_score=float(seg.sentiment.score),

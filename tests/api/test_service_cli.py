@@ -53,3 +53,35 @@ def test_db_upgrade_and_tenants_create(cli_env: Path, api_pipeline) -> None:
         r = client.post("/v1/answers", headers=h, json={"text": "Super Service!", "language": "de"})
         assert r.status_code == 201
         assert client.get("/v1/moderation/queue", headers=h).status_code == 403
+
+
+def test_named_keys_list_revoke_rotate(cli_env: Path, api_pipeline) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["tenants", "create", "beta", "--roles", "admin"]).exit_code == 0
+    made = runner.invoke(cli, ["keys", "create", "beta", "--name", "anna", "--roles", "moderate"])
+    assert made.exit_code == 0, made.output
+    anna = made.output.strip().splitlines()[-1]
+    dup = runner.invoke(cli, ["keys", "create", "beta", "--name", "anna"])
+    assert dup.exit_code == 2 and "anna" in dup.output
+    listed = runner.invoke(cli, ["keys", "list", "beta"]).output
+    assert "beta-initial" in listed and "anna\t" in listed and "moderate" in listed
+    tenants = runner.invoke(cli, ["tenants", "list"]).output
+    assert tenants.startswith("beta\t") and "keys=2" in tenants
+
+    rotated = runner.invoke(cli, ["keys", "rotate", "beta", "anna"])
+    assert rotated.exit_code == 0, rotated.output
+    new_anna = rotated.output.strip().splitlines()[-1]
+    assert new_anna.startswith("nlps_") and new_anna != anna
+    assert "revoked" in runner.invoke(cli, ["keys", "list", "beta"]).output
+    missing = runner.invoke(cli, ["keys", "revoke", "beta", "nobody"])
+    assert missing.exit_code == 2 and "nobody" in missing.output
+
+    url = f"sqlite:///{cli_env / 'nlp_service.db'}"
+    with TestClient(create_app(make_settings(cli_env, url), api_pipeline)) as client:
+        old = {"Authorization": f"Bearer {anna}"}
+        new = {"Authorization": f"Bearer {new_anna}"}
+        assert client.get("/v1/moderation/queue", headers=old).status_code == 401
+        assert client.get("/v1/moderation/queue", headers=new).status_code == 200
+        assert runner.invoke(cli, ["keys", "revoke", "beta", "anna"]).exit_code == 0
+        client.app.state.service.key_cache.clear()  # type: ignore[attr-defined]
+        assert client.get("/v1/moderation/queue", headers=new).status_code == 401

@@ -82,6 +82,23 @@ def test_fit_show_assign_refit(cli_env: Path, embedder, monkeypatch: pytest.Monk
     assert f"* {refit['version']}" in listed and summary["version"] in listed
 
 
+def test_fit_and_assign_never_show_personal_data(cli_env: Path, embedder) -> None:
+    answers = cli_env / "pii.jsonl"
+    rows = [
+        {"text": f"Die Lieferung {i} kam zu spät, ruft mich an: 0171 1234567 oder "
+                 f"anna.schmidt{i}@example.com", "language": "de"}
+        for i in range(40)
+    ]  # fmt: skip
+    answers.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    summary = _run("fit", "--input", str(answers), "--name", "pii", "--min-size", "5")
+    assert summary["themes"] >= 1
+    manifests = list((cli_env / "data" / "topics" / "pii").rglob("manifest.json"))
+    text = manifests[0].read_text(encoding="utf-8")
+    assert "1234567" not in text and "example.com" not in text and "[PHONE]" in text
+    out = runner.invoke(app, ["topics", "assign", "--name", "pii", str(answers)])
+    assert out.exit_code == 0 and "1234567" not in out.stdout and "@example" not in out.stdout
+
+
 def test_errors_are_json(cli_env: Path) -> None:
     missing = runner.invoke(app, ["topics", "show", "nope", "--root", str(cli_env / "t")])
     assert missing.exit_code == 2
