@@ -15,8 +15,15 @@ LABELS = {"negative", "neutral", "positive"}
 LENGTHS = {"short", "medium", "long"}
 SPLITS = {"train", "heldout", "eval"}
 PHENOMENA = {
-    "negation", "hedging", "irony", "profanity", "mixed",
-    "colloquial", "emoji", "comparison", "concrete_fact",
+    "negation",
+    "hedging",
+    "irony",
+    "profanity",
+    "mixed",
+    "colloquial",
+    "emoji",
+    "comparison",
+    "concrete_fact",
 }
 
 
