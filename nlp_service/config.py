@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,23 @@ class Settings(BaseSettings):
     # How often a process re-reads a tenant's active topic version from the database: a refit
     # finished by another process is served by this one within this many seconds.
     topic_recheck_seconds: float = 10.0
+
+    # Requests per API key (every route that takes a key), as `limits` notation ("1200/minute",
+    # "50/second"); empty: no limit. The storage URI makes it shared between processes
+    # ("redis://127.0.0.1:6379"); the default counts per process.
+    rate_limit: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
+    # /metrics: open to anyone only when this is true; otherwise it needs an admin key or, for
+    # scrapers, `Authorization: Bearer <metrics_token>` when a token is set.
+    metrics_public: bool = False
+    metrics_token: str | None = None
+
+    # Background jobs (refits, imports): "inprocess" runs a worker thread inside the API process
+    # (single-process deployments, the SQLite default); "worker" leaves them to `nlp-service
+    # worker` processes (several API processes on one PostgreSQL).
+    jobs: Literal["inprocess", "worker"] = "inprocess"
+    job_lease_seconds: float = 60.0
+    job_max_attempts: int = 3
 
     host: str = "127.0.0.1"
     port: int = 8000

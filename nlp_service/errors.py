@@ -55,6 +55,18 @@ class Forbidden(ServiceError):
 class Overloaded(ServiceError):
     code = "overloaded"
     status = 503
+    retry_after = 1
+
+
+class RateLimited(ServiceError):
+    """The caller's key sent more requests than its limit allows in the window."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, field=None)
+        self.retry_after = max(1, retry_after)
 
 
 class ModelError(ServiceError):

@@ -328,6 +328,7 @@ class JobOut(BaseModel):
     kind: str
     status: Literal["queued", "running", "succeeded", "failed"]
     progress: float = Field(ge=0, le=1)
+    attempts: int = Field(0, description="Times a worker started it (a crashed run is retried).")
     result: dict[str, Any] | None
     error: str | None
     created_at: datetime

@@ -2,9 +2,10 @@
 
     app = create_app(Settings(...), pipeline=shared_pipeline)   # tests share one Pipeline
 
-Start-up (lifespan): migrate the database, fail jobs interrupted by a previous stop, load and
-warm the models, start the micro-batcher. Shutdown: refuse new work, finish queued and in-flight
-batches, wait briefly for refits, close the database.
+Start-up (lifespan): migrate the database, load and warm the models, start the micro-batcher
+and (NLP_SERVICE_JOBS=inprocess) the job worker thread. Shutdown: refuse new work, finish queued
+and in-flight batches, stop claiming jobs (a job still running is claimed again after its lease
+expires), close the database.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from fastapi.concurrency import run_in_threadpool
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
+from nlp_service.api.ratelimit import KeyRateLimiter
 from nlp_service.api.routes import answers, health, jobs, moderation, threads
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
+from nlp_service.services import refits as refit_jobs
 from nlp_service.services.batching import MicroBatcher
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
-from nlp_service.services.refits import RefitRunner
+from nlp_service.services.jobs import JobWorker
+from nlp_service.services.refits import Refits
 from nlp_service.services.topics import TopicProvider
-from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
-from nlp_service.store.jobs import fail_interrupted_jobs
+from nlp_service.store import make_engine, make_sessionmaker, upgrade
 
 log = structlog.get_logger("nlp_service.api")
 
@@ -55,9 +58,29 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
     )
     metrics.track_queue(lambda: batcher.depth)
     ingest = IngestService(IngestStore(sessions), batcher)
-    refits = RefitRunner(settings, sessions, topics, pipeline.embedder.id)
+    refits = Refits(settings, sessions, topics, pipeline.embedder.id)
+    worker = None
+    if settings.jobs == "inprocess":
+        worker = JobWorker(
+            sessions,
+            {refit_jobs.KIND: refits.run},
+            lease_seconds=settings.job_lease_seconds,
+            max_attempts=settings.job_max_attempts,
+        )
+        refits.wake = worker.wake
+    limiter = KeyRateLimiter(settings.rate_limit, settings.rate_limit_storage)
     return ServiceState(
-        settings, engine, sessions, pipeline, batcher, ingest, topics, refits, metrics
+        settings,
+        engine,
+        sessions,
+        pipeline,
+        batcher,
+        ingest,
+        topics,
+        refits,
+        worker,
+        metrics,
+        limiter,
     )
 
 
@@ -73,13 +96,12 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         model: Pipeline = pipeline or await run_in_threadpool(Pipeline.from_settings, settings)
         state = _build_state(settings, model, metrics)
         app.state.service = state
-        with transaction(state.sessions) as session:
-            failed = fail_interrupted_jobs(session)
-        if failed:
-            log.warning("jobs interrupted by the last stop marked failed", count=failed)
         # Models load lazily; one tiny call makes the first real request fast.
         await run_in_threadpool(model.analyze_batch, [AnswerInput.create("ok", "en")])
         state.batcher.start()
+        if state.worker is not None:
+            # Jobs a previous run left behind are claimed again once their lease expired.
+            state.worker.start()
         state.ready = True
         log.info("service ready", database=url.split("@")[-1], embedder=model.embedder.id)
         try:
@@ -88,7 +110,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             state.ready = False
             log.info("shutting down: finishing in-flight batches")
             await state.batcher.close()
-            await run_in_threadpool(state.refits.join, 10.0)
+            if state.worker is not None:
+                await run_in_threadpool(state.worker.stop, 10.0)
             state.engine.dispose()
             log.info("stopped")
 

@@ -75,6 +75,7 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
             raise Forbidden(
                 f"this key lacks the role for this endpoint (one of: {', '.join(roles)})"
             )
+        state.rate_limiter.check(principal.key_prefix)
         request.state.principal = principal
         return principal
 

@@ -24,8 +24,9 @@ _HTTP_CODES = {
 
 
 def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> JSONResponse:
-    if isinstance(exc, Overloaded):
-        headers = {"Retry-After": "1", **(headers or {})}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(int(retry_after)), **(headers or {})}
     return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
 

@@ -15,10 +15,12 @@ from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssigner
 from nlp_service.api.auth import KeyCache
 from nlp_service.api.observability import Metrics
+from nlp_service.api.ratelimit import KeyRateLimiter
 from nlp_service.config import Settings
 from nlp_service.services.batching import MicroBatcher
 from nlp_service.services.ingest import Analyzed, IngestService
-from nlp_service.services.refits import RefitRunner
+from nlp_service.services.jobs import JobWorker
+from nlp_service.services.refits import Refits
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import transaction
 
@@ -34,8 +36,10 @@ class ServiceState:
     batcher: MicroBatcher[AnswerInput, Analyzed]
     ingest: IngestService
     topics: TopicProvider
-    refits: RefitRunner
+    refits: Refits
+    worker: JobWorker | None  # the in-process job worker (None: `nlp-service worker` runs jobs)
     metrics: Metrics
+    rate_limiter: KeyRateLimiter
     key_cache: KeyCache = field(default_factory=KeyCache)
     ready: bool = False
 

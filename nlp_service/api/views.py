@@ -145,6 +145,7 @@ def job_out(job: Job) -> JobOut:
         kind=job.kind,
         status=job.status,
         progress=job.progress,
+        attempts=job.attempts or 0,
         result=job.result,
         error=job.error,
         created_at=as_utc(job.created_at),

@@ -166,6 +166,49 @@ def keys_rotate(
 def register(app: typer.Typer) -> None:
     """Attach the service commands to the root CLI."""
     app.command("serve")(serve)
+    app.command("worker")(worker)
     app.add_typer(db_app, name="db")
     app.add_typer(tenants_app, name="tenants")
     app.add_typer(keys_app, name="keys")
+
+
+def worker(
+    poll: float = typer.Option(1.0, help="Seconds between looks at the queue when it is empty."),
+) -> None:
+    """Run background jobs (topic refits) from the database queue until stopped (SIGTERM/^C).
+
+    For deployments with several API processes on one PostgreSQL: set NLP_SERVICE_JOBS=worker
+    on the API processes and run one or more workers. A worker killed mid-job leaves a lease
+    that expires (NLP_SERVICE_JOB_LEASE_SECONDS); the job is then run again by any worker."""
+    import signal
+
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+    from nlp_service.services import refits as refit_jobs
+    from nlp_service.services.jobs import JobWorker
+    from nlp_service.services.topics import TopicProvider
+    from nlp_service.store import make_engine, make_sessionmaker, upgrade
+
+    settings = get_settings()
+    url = settings.resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    # Refits read stored vectors: the embedder is loaded only for its id (vectors must match).
+    embedder_id = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size).id
+    topics = TopicProvider(settings, sessions, embedder_id)
+    refits = refit_jobs.Refits(settings, sessions, topics, embedder_id)
+    jobs = JobWorker(
+        sessions,
+        {refit_jobs.KIND: refits.run},
+        lease_seconds=settings.job_lease_seconds,
+        poll_seconds=poll,
+        max_attempts=settings.job_max_attempts,
+    )
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: jobs.stop(0))
+    typer.echo(f"worker {jobs.name} on {url.split('@')[-1]}: kinds {sorted(jobs.handlers)}")
+    try:
+        jobs.run()
+    finally:
+        engine.dispose()

@@ -1,34 +1,35 @@
-"""Topic refits as background jobs, in-process: one thread per job, one job per tenant at a time.
+"""Topic refits as queued jobs (kind `topic_refit`), one at a time per tenant.
 
-A job reads the tenant's stored segment vectors (no re-embedding), fits with the previous
-version as the predecessor (stable theme ids), stores the new version in the database, then in
-one transaction activates it and reassigns every stored segment and the answers' themes. Status
-and progress are kept in the jobs table; a job still `running` at start-up died with its process
-and is marked failed (`store.jobs.fail_interrupted_jobs`).
+`Refits.enqueue` validates the parameters and queues a job; a worker (the in-process one, or an
+`nlp-service worker` process) runs `Refits.run`: it reads the tenant's stored segment vectors (no
+re-embedding), fits with the previous version as the predecessor (stable theme ids), stores the
+new version in the database, then in one transaction activates it and reassigns every stored
+segment and the answers' themes. Run again after a crash, it simply fits again: nothing is
+activated before that last transaction.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.config import Settings
-from nlp_service.errors import Conflict, InvalidInput, ServiceError
+from nlp_service.errors import Conflict, InvalidInput
+from nlp_service.services.jobs import JobContext
 from nlp_service.services.topics import TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.models import Job
 from nlp_service.store.topic_models import TopicModelRepository
 
+if TYPE_CHECKING:
+    from nlp_service.analysis.topics import TopicParams
+
 KIND = "topic_refit"
-log = structlog.get_logger("nlp_service.api")
 
 
-def parse_params(settings: Settings, params: dict[str, Any] | None) -> Any:
+def parse_params(settings: Settings, params: dict[str, Any] | None) -> TopicParams:
     """The service's NLP_SERVICE_TOPIC_* settings, overridden by the request's parameters."""
     from pydantic import ValidationError
 
@@ -42,72 +43,38 @@ def parse_params(settings: Settings, params: dict[str, Any] | None) -> Any:
         raise InvalidInput(f"{field}: {err['msg']}", field=field) from None
 
 
-class RefitRunner:
+class Refits:
     def __init__(
         self,
         settings: Settings,
         sessions: sessionmaker[Session],
         topics: TopicProvider,
         embedder_id: str,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.topics = topics
         self.embedder_id = embedder_id
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
+        self.wake = wake  # tells an in-process worker that a job is waiting
 
-    def start(self, tenant_id: str, params: dict[str, Any] | None) -> Job:
-        """Record a queued job and start its thread; 409 when one runs for the tenant."""
+    def enqueue(self, tenant_id: str, params: dict[str, Any] | None) -> Job:
+        """Queue a refit; 409 when one is queued or running for the tenant."""
         parse_params(self.settings, params)  # reject bad parameters before creating a job
-        with self._lock:
-            with transaction(self.sessions) as session:
-                jobs = JobRepository(session, tenant_id)
-                running = jobs.active(KIND)
-                if running is not None:
-                    raise Conflict(f"refit {running.id} is still {running.status}", field="job")
-                job = jobs.create(KIND, {"params": params or {}})
-            thread = threading.Thread(
-                target=self._run,
-                args=(tenant_id, job.id, params),
-                name=f"refit-{job.id}",
-                daemon=True,
-            )
-            self._threads[job.id] = thread
-            thread.start()
+        with transaction(self.sessions) as session:
+            jobs = JobRepository(session, tenant_id)
+            active = jobs.active(KIND)
+            if active is not None:
+                raise Conflict(f"refit {active.id} is still {active.status}", field="job")
+            job = jobs.create(KIND, {"params": params or {}})
+        self.wake()
         return job
 
-    def _update(self, tenant_id: str, fn: Callable[[JobRepository], None]) -> None:
-        with transaction(self.sessions) as session:
-            fn(JobRepository(session, tenant_id))
-
-    def _run(self, tenant_id: str, job_id: str, params: dict[str, Any] | None) -> None:
-        started = time.perf_counter()
-        self._update(tenant_id, lambda j: j.set_running(job_id))
-        try:
-            result = self._refit(tenant_id, job_id, params)
-            result["seconds"] = round(time.perf_counter() - started, 2)
-            self._update(tenant_id, lambda j: j.succeed(job_id, result))
-            log.info("refit done", job=job_id, tenant=tenant_id, **result)
-        except Exception as exc:
-            message = exc.message if isinstance(exc, ServiceError) else repr(exc)
-            log.warning("refit failed", job=job_id, tenant=tenant_id, error=message)
-            self._update(tenant_id, lambda j: j.fail(job_id, message))
-        finally:
-            self._threads.pop(job_id, None)
-
-    def _refit(self, tenant_id: str, job_id: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    def run(self, job: JobContext) -> dict[str, Any]:
         from nlp_service.analysis.topics import fit_topics
 
-        last = [0.0, 0.0]  # progress written, when
-
-        def progress(share: float, low: float, high: float) -> None:
-            # At most a few writes per second, whatever the fitter's callback rate.
-            value, now = low + (high - low) * share, time.monotonic()
-            if value - last[0] >= 0.01 and now - last[1] >= 0.25:
-                last[:] = [value, now]
-                self._update(tenant_id, lambda j: j.set_progress(job_id, value))
-
+        tenant_id = job.tenant_id
+        params = job.params.get("params") or None
         with self.sessions() as session:
             data = SegmentRepository(session, tenant_id).training_data(self.embedder_id)
         if not data.texts:
@@ -122,7 +89,7 @@ class RefitRunner:
             previous=previous,
             params=parse_params(self.settings, params),
             embedder_id=self.embedder_id,
-            progress=lambda s: progress(s, 0.0, 0.8),
+            progress=lambda s: job.progress(0.8 * s),
             name=tenant_model_name(tenant_id),
         )
         model = fit.model
@@ -137,7 +104,7 @@ class RefitRunner:
                 model.assign,
                 version,
                 self.embedder_id,
-                lambda s: jobs.set_progress(job_id, 0.8 + 0.2 * s),
+                lambda s: jobs.set_progress(job.job_id, 0.8 + 0.2 * s),
             )
         self.topics.remember(tenant_id, version, model)
         return {
@@ -150,9 +117,3 @@ class RefitRunner:
             "unassigned_segments": fit.metrics.unassigned,
             "reassigned": reassigned,
         }
-
-    def join(self, timeout: float = 30.0) -> None:
-        """Wait for running jobs (shutdown); those still running are failed on next start."""
-        deadline = time.monotonic() + timeout
-        for thread in list(self._threads.values()):
-            thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,15 +1,20 @@
-"""Background job records: status, progress and result survive restarts in the database."""
+"""Background jobs in the database: records (status, progress, result) and the queue's claim /
+heartbeat operations. Workers lease a job; a lease that is not renewed expires and the job is
+claimed again (retried), so a crash or a restart never leaves a job failed or stuck."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from nlp_service.errors import NotFound
-from nlp_service.store.models import Job, utcnow
+from nlp_service.store.models import Job, as_utc, utcnow
 
 ACTIVE = ("queued", "running")
 
@@ -52,7 +57,8 @@ class JobRepository:
         self._update(job_id, status="running", started_at=utcnow())
 
     def set_progress(self, job_id: str, progress: float) -> None:
-        self._update(job_id, progress=round(max(0.0, min(1.0, progress)), 4))
+        # Progress is proof of life too: it renews the lease.
+        self._update(job_id, progress=round(max(0.0, min(1.0, progress)), 4), heartbeat_at=utcnow())
 
     def succeed(self, job_id: str, result: dict[str, Any]) -> None:
         self._update(job_id, status="succeeded", progress=1.0, result=result, finished_at=utcnow())
@@ -66,11 +72,90 @@ class JobRepository:
         )
 
 
-def fail_interrupted_jobs(session: Session) -> int:
-    """At start-up no job can be running in this process: earlier runs died with their process."""
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    tenant_id: str
+    kind: str
+    params: dict[str, Any]
+    attempts: int
+
+
+def _claimable(kinds: Sequence[str], stale_before: datetime) -> ColumnElement[bool]:
+    """Queued, or running under a lease nobody renewed (its worker died)."""
+    return Job.kind.in_(kinds) & (
+        (Job.status == "queued") | ((Job.status == "running") & (Job.heartbeat_at < stale_before))
+    )
+
+
+def claim_next(
+    session: Session, kinds: Sequence[str], worker: str, lease_seconds: float, max_attempts: int
+) -> Claimed | None:
+    """Take the oldest claimable job with a compare-and-set UPDATE (safe between processes on
+    PostgreSQL and SQLite alike: only one claimer's UPDATE matches). A job that has used up its
+    attempts is failed instead of started again."""
+    now = utcnow()
+    stale_before = now - timedelta(seconds=lease_seconds)
+    candidates = session.execute(
+        select(Job.id, Job.attempts)
+        .where(_claimable(kinds, stale_before))
+        .order_by(Job.created_at, Job.id)
+        .limit(10)
+    ).all()
+    for job_id, attempts in candidates:
+        if attempts >= max_attempts:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, _claimable(kinds, stale_before))
+                .values(
+                    status="failed",
+                    error=f"gave up after {attempts} attempts (the worker stopped each time)",
+                    finished_at=now,
+                )
+            )
+            continue
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, _claimable(kinds, stale_before))
+            .values(
+                status="running",
+                worker=worker,
+                heartbeat_at=now,
+                started_at=now,
+                attempts=Job.attempts + 1,
+                progress=0.0,
+            )
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            job = session.get(Job, job_id, populate_existing=True)
+            assert job is not None
+            return Claimed(job.id, job.tenant_id, job.kind, dict(job.params or {}), job.attempts)
+    return None
+
+
+def heartbeat(session: Session, job_id: str, worker: str) -> bool:
+    """Renew the lease; False when the job is no longer this worker's."""
     result = session.execute(
         update(Job)
-        .where(Job.status.in_(ACTIVE))
-        .values(status="failed", error="interrupted by a restart", finished_at=utcnow())
+        .where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+        .values(heartbeat_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class QueueState:
+    queued: int
+    running: int
+    oldest_queued_seconds: float | None
+
+
+def queue_state(session: Session) -> QueueState:
+    rows = dict(
+        session.execute(
+            select(Job.status, func.count()).where(Job.status.in_(ACTIVE)).group_by(Job.status)
+        ).all()
+    )
+    oldest = session.scalar(select(func.min(Job.created_at)).where(Job.status == "queued"))
+    age = (utcnow() - as_utc(oldest)).total_seconds() if oldest is not None else None
+    return QueueState(rows.get("queued", 0), rows.get("running", 0), age)

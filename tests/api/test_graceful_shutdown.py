@@ -45,6 +45,7 @@ def test_sigterm_finishes_in_flight_batches(tmp_path: Path) -> None:
         "NLP_SERVICE_DATA_DIR": str(tmp_path),
         "HF_HUB_OFFLINE": "1",
         "NLP_SERVICE_BATCH_MAX_SIZE": "4",
+        "NLP_SERVICE_METRICS_PUBLIC": "true",
     }  # several model calls: some still queued at SIGTERM
     env.pop("DATABASE_URL", None)
     env.pop("NLP_SERVICE_DATABASE_URL", None)

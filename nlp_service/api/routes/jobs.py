@@ -1,4 +1,4 @@
-"""/v1/topics/refit and /v1/jobs: background topic refits."""
+"""/v1/topics/refit and /v1/jobs: topic refits as queued background jobs."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def refit(
     body: RefitIn | None = None,
 ) -> JobOut:
     params = body.params if body is not None else None
-    job = await state.blocking(state.refits.start, principal.tenant_id, params)
+    job = await state.blocking(state.refits.enqueue, principal.tenant_id, params)
     return job_out(job)
 
 
