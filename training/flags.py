@@ -1,6 +1,7 @@
 """Evaluate the moderation flags on the project-written flag sets.
 
     python -m training.flags evaluate [--set eval|dev]   (= nlp-service evaluate flags)
+    python -m training.flags compare                      (rules vs a small context model)
 
 `training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
 `training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
@@ -152,9 +153,12 @@ def print_table(results: dict, show_errors: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(stderr=False)
-    table = Table(title=f"moderation flags on {results['set']} (targets: recall >= "
-                  f"{TARGET_RECALL:.2f} per type, false alarms <= {TARGET_FALSE_ALARM:.0%})")  # fmt: skip
+    console = Console(stderr=False, width=110)
+    title = (
+        f"moderation flags on {results['set']} (targets: recall >= {TARGET_RECALL:.2f} per "
+        f"type, false alarms <= {TARGET_FALSE_ALARM:.0%})"
+    )
+    table = Table(title=title)
     table.add_column("scope")
     table.add_column("type")
     table.add_column("support", justify="right")
@@ -184,17 +188,132 @@ def print_table(results: dict, show_errors: bool = False) -> None:
             )
 
 
+# --- rules vs a small context model -----------------------------------------------------------
+
+MODEL_TYPES = (FlagType.LEGAL.value, FlagType.CHURN.value, FlagType.URGENT.value)
+MODEL_SEED = 13
+MODEL_CS = (0.1, 0.3, 1.0, 3.0, 10.0)  # chosen by 5-fold cross-validation on the dev set
+
+
+def candidate_sentences(text: str) -> dict[str, list[str]]:
+    """Sentences holding any strong or weak trigger of each context-decided type: the
+    high-recall candidate stage, before any context decision."""
+    from nlp_service.analysis.flags import _SENTENCE, _context_rules
+
+    found: dict[str, list[str]] = {}
+    for rules in _context_rules():
+        for sentence in _SENTENCE.findall(text):
+            if any(t.pattern.search(sentence) for t in rules.triggers):
+                found.setdefault(rules.flag_type.value, []).append(sentence.strip())
+    return found
+
+
+def _head(c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+
+
+def _cv_f1(model, X, y, folds) -> float:
+    from sklearn.model_selection import cross_val_predict
+
+    p = cross_val_predict(model, X, y, cv=folds)
+    tp = int(((p == 1) & (y == 1)).sum())
+    return 2 * tp / max(int(p.sum()) + int(y.sum()), 1)
+
+
+def compare_context_model(embedder_spec: str = "use", threads: int = 2) -> dict:
+    """Candidates as in the service, then a logistic head on the USE vector of the candidate's
+    sentence decides (one head per type, trained on the dev set only), versus the rules.
+    Abuse stays lexical in both. Returns evaluate()-style results for: the rules, the model on
+    eval, the model cross-validated on dev, and the candidate stage alone (recall ceiling)."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from nlp_service.analysis.embedding import get_embedder
+
+    embedder = get_embedder(embedder_spec, threads)
+    dev, test = load_set("dev"), load_set("eval")
+
+    def rows(examples: list[FlagExample], t: str) -> tuple[list[int], list[str], list[int]]:
+        owners, texts, labels = [], [], []
+        for i, e in enumerate(examples):
+            for sentence in candidate_sentences(e.text).get(t, []):
+                owners.append(i)
+                texts.append(sentence)
+                labels.append(int(t in e.flags))
+        return owners, texts, labels
+
+    def abuse_only(text: str) -> set[str]:
+        return {x for x in predict(text) if x == FlagType.ABUSE.value}
+
+    dev_pred = [abuse_only(e.text) for e in dev]
+    test_pred = [abuse_only(e.text) for e in test]
+    ceiling = [abuse_only(e.text) | set(candidate_sentences(e.text)) for e in test]
+    chosen_c: dict[str, float] = {}
+    folds = StratifiedKFold(5, shuffle=True, random_state=MODEL_SEED)
+    for t in MODEL_TYPES:
+        d_own, d_txt, d_y = rows(dev, t)
+        e_own, e_txt, _ = rows(test, t)
+        X, Xe, y = embedder.encode(d_txt), embedder.encode(e_txt), np.array(d_y)
+
+        c = max(MODEL_CS, key=lambda c, X=X, y=y: _cv_f1(_head(c), X, y, folds))
+        chosen_c[t] = c
+        for owner, hit in zip(d_own, cross_val_predict(_head(c), X, y, cv=folds), strict=True):
+            if hit:
+                dev_pred[owner].add(t)
+        for owner, hit in zip(e_own, _head(c).fit(X, y).predict(Xe), strict=True):
+            if hit:
+                test_pred[owner].add(t)
+
+    def scored(name: str, examples: list[FlagExample], predicted: list[set[str]]) -> dict:
+        return {"set": name, **score([e.flags for e in examples], predicted)}
+
+    return {
+        "rules/eval": scored("eval", test, [set(predict(e.text)) for e in test]),
+        "model/eval": scored("eval", test, test_pred),
+        "model/dev (5-fold cv)": scored("dev", dev, dev_pred),
+        "candidates only/eval": scored("eval", test, ceiling),
+        "C": chosen_c,
+        "embedder": embedder.id,
+    }
+
+
+def print_comparison(results: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"context decision: rules vs logistic head on {results['embedder']}")
+    table.add_column("system")
+    for t in SCORED_TYPES:
+        table.add_column(f"{t} P/R", justify="right")
+    table.add_column("false alarms", justify="right")
+    for name, part in results.items():
+        if not isinstance(part, dict) or "types" not in part:
+            continue
+        cells = [
+            f"{_fmt(part['types'][t]['precision'])}/{_fmt(part['types'][t]['recall'])}"
+            for t in SCORED_TYPES
+        ]
+        table.add_row(name, *cells, f"{part['false_alarms']}/{part['ordinary']}")
+    console = Console(stderr=False, width=150)
+    console.print(table)
+    console.print(f"C per type (5-fold cv on dev): {results['C']}")
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["evaluate"])
+    parser.add_argument("command", choices=["evaluate", "compare"])
     parser.add_argument("--set", default="eval", choices=sorted(SETS))
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    out = evaluate(args.set)
+    out = evaluate(args.set) if args.command == "evaluate" else compare_context_model()
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
-    else:
+    elif args.command == "evaluate":
         print_table(out, show_errors=args.errors)
+    else:
+        print_comparison(out)

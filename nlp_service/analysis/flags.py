@@ -169,7 +169,9 @@ class _AbuseLexicon:
             return 1
         # Plurals not spelled out in the list: "tits", "wankers", "bitches".
         plural = len(word) > 3 and word.endswith("s")
-        if plural and (word[:-1] in self.english or word.removesuffix("es") in self.english):
+        # "-es" only after a sibilant ("bitches"): "spaces" is not the plural of "spac".
+        sibilant_es = word.endswith(("ches", "shes", "sses", "xes", "zes"))
+        if plural and (word[:-1] in self.english or (sibilant_es and word[:-2] in self.english)):
             return 1
         return 0
 
@@ -288,6 +290,7 @@ class _ContextRules:
     flag_type: FlagType
     severity: int
     triggers: tuple[_Trigger, ...]
+    any_trigger: re.Pattern[str]  # all triggers at once: most sentences have none
     context: re.Pattern[str] | None
     benign: re.Pattern[str] | None
     benign_clause: re.Pattern[str] | None
@@ -314,10 +317,12 @@ def _parse_rules(name: str, flag_type: FlagType, severity: int) -> _ContextRules
             raise ValueError(f"{name}: rule before the first [section]: {line}")
         sections[current].append(line)
     triggers = []
+    trigger_lines = []
     for section in ("strong", "weak"):
         for line in sections[section]:
             negatable = not line.startswith("~")
             trigger, _, cues = line.removeprefix("~").partition(" => ")
+            trigger_lines.append(trigger.strip())
             pattern = _regex([trigger.strip()])
             assert pattern is not None
             own = _regex([cues.strip()]) if cues.strip() else None
@@ -326,6 +331,7 @@ def _parse_rules(name: str, flag_type: FlagType, severity: int) -> _ContextRules
         flag_type,
         severity,
         tuple(triggers),
+        _regex(trigger_lines) or re.compile(r"(?!)"),
         _regex(sections["context"]),
         _regex(sections["benign"]),
         _regex(sections["benign-clause"]),
@@ -388,6 +394,8 @@ def _negated(clause_before: str, clause_after: str, trigger: str) -> bool:
 def _context_flags(text: str, rules: _ContextRules) -> Iterator[Flag]:
     for sentence_match in _SENTENCE.finditer(text):
         sentence, offset = sentence_match.group(), sentence_match.start()
+        if not rules.any_trigger.search(sentence):
+            continue
         if rules.benign is not None and rules.benign.search(sentence):
             continue
         for trigger in rules.triggers:
