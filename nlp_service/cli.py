@@ -65,5 +65,27 @@ def evaluate_sentiment(
         print_table(results)
 
 
+@evaluate_app.command("flags")
+def evaluate_flags(
+    dataset: str = typer.Option(
+        "eval", "--set", help="eval (held-out) or dev (what the rules were developed on)."
+    ),
+    errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Moderation flags: precision/recall per type and false alarms on ordinary answers."""
+    import json
+
+    from training.flags import SETS, evaluate, print_table
+
+    if dataset not in SETS:
+        raise typer.BadParameter(f"choose one of {sorted(SETS)}", param_hint="--set")
+    results = evaluate(dataset)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print_table(results, show_errors=errors)
+
+
 if __name__ == "__main__":
     app()
