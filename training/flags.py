@@ -23,7 +23,11 @@ from pathlib import Path
 from nlp_service.analysis.flags import FlagType, detect_flags
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-SETS = {"eval": DATA_DIR / "flags_eval.jsonl", "dev": DATA_DIR / "flags_dev.jsonl"}
+SETS = {
+    "eval": DATA_DIR / "flags_eval.jsonl",
+    "dev": DATA_DIR / "flags_dev.jsonl",
+    "fresh": DATA_DIR / "flags_fresh.jsonl",
+}
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
     FlagType.LEGAL.value,

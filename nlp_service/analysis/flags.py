@@ -217,6 +217,12 @@ _NAMING = frozenset(
     }
 )
 _GROUPS = frozenset({"bunch", "pack", "load", "lot", "gang", "band", "nothing", "nichts", "was"})
+_INTENSIFIERS = frozenset(
+    {
+        *("echte", "echter", "elende", "elender", "totale", "absolute", "verdammte", "miese"),
+        *("bloody", "absolute", "complete", "total", "utter", "damn", "such"),
+    }
+)
 _AFTER = frozenset({("seid", "ihr"), ("sind", "sie"), ("are", "you"), ("alle", "miteinander")})
 _CLAUSE_PUNCT = re.compile(r"[,.;:!?()\n]")
 
@@ -245,8 +251,8 @@ def _addressed(text: str, tokens: list[re.Match[str]], words: list[str], i: int)
     while k < len(words) and len(after) < 2 and not boundary(k - 1, k):
         after.append(words[k])
         k += 1
-    if not before and not after:
-        return True  # "Abzocker!", "Verbrecherbande, gebt mir mein Geld zurück"
+    if not [w for w in before if w not in _INTENSIFIERS] and not after:
+        return True  # "Abzocker!", "Elende Abzocker!", "Verbrecherbande, gebt mir mein Geld"
     if tuple(after) in _AFTER or after[:2] == ["the", "lot"]:
         return True
     if before and before[-1] in _NAMING and not (len(before) > 1 and before[-2] in _GROUPS):
@@ -444,13 +450,15 @@ def detect_flags(text: str, pii_types: Sequence[str] = ()) -> list[Flag]:
     spans: dict[FlagType, list[tuple[int, int]]] = {}
     for flag in candidates:
         key = (flag.type, flag.reason.casefold())
-        if key in seen:
-            continue
         if flag.start is not None and flag.end is not None:
             taken = spans.setdefault(flag.type, [])
             if any(flag.start < end and start < flag.end for start, end in taken):
                 continue
+            # A repeated reason is dropped but keeps its span, so the words inside it do not
+            # come back as flags of their own ("Ich kündige, ich kündige").
             taken.append((flag.start, flag.end))
+        if key in seen:
+            continue
         seen.add(key)
         flags.append(flag)
     return flags
