@@ -27,6 +27,7 @@ SETS = {
     "eval": DATA_DIR / "flags_eval.jsonl",
     "dev": DATA_DIR / "flags_dev.jsonl",
     "fresh": DATA_DIR / "flags_fresh.jsonl",
+    "blind": DATA_DIR / "flags_blind.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
