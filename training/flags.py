@@ -15,10 +15,13 @@ redaction, not from these rules, and is not scored here).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp_service.analysis.flags import FlagType, detect_flags
 
@@ -198,7 +201,7 @@ def print_table(results: dict, show_errors: bool = False) -> None:
 
 MODEL_TYPES = (FlagType.LEGAL.value, FlagType.CHURN.value, FlagType.URGENT.value)
 MODEL_SEED = 13
-MODEL_CS = (0.1, 0.3, 1.0, 3.0, 10.0)  # chosen by 5-fold cross-validation on the dev set
+MODEL_CS = (0.1, 0.3, 1.0, 3.0, 10.0)  # chosen by 5-fold cross-validation on dev + fresh
 
 
 def candidate_sentences(text: str) -> dict[str, list[str]]:
@@ -221,68 +224,71 @@ def _head(c: float):
 
 
 def _cv_f1(model, X, y, folds) -> float:
-    from sklearn.model_selection import cross_val_predict
-
     p = cross_val_predict(model, X, y, cv=folds)
     tp = int(((p == 1) & (y == 1)).sum())
     return 2 * tp / max(int(p.sum()) + int(y.sum()), 1)
 
 
 def compare_context_model(embedder_spec: str = "use", threads: int = 2) -> dict:
-    """Candidates as in the service, then a logistic head on the USE vector of the candidate's
-    sentence decides (one head per type, trained on the dev set only), versus the rules.
-    Abuse stays lexical in both. Returns evaluate()-style results for: the rules, the model on
-    eval, the model cross-validated on dev, and the candidate stage alone (recall ceiling)."""
+    """The rules versus a logistic head on the USE vector of a sentence (one head per type),
+    trained on the sets the rules were developed on (dev + fresh) and scored on eval and blind.
+    Abuse stays lexical in every system. Systems:
+    - rules: the service;
+    - candidates + head: the rules' trigger stage, then the head decides on the candidate's
+      sentence instead of the context rules;
+    - head on every sentence: no trigger stage at all (catches paraphrases without a trigger);
+    - candidates only: the trigger stage alone, i.e. the recall ceiling of the first two."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from nlp_service.analysis.embedding import get_embedder
 
     embedder = get_embedder(embedder_spec, threads)
-    dev, test = load_set("dev"), load_set("eval")
+    train = load_set("dev") + load_set("fresh")
+    tests = {name: load_set(name) for name in ("eval", "blind")}
+    sentence_split = re.compile(r"[^.!?\n]+[.!?]*")
 
-    def rows(examples: list[FlagExample], t: str) -> tuple[list[int], list[str], list[int]]:
+    def sentences(text: str, t: str, candidates: bool) -> list[str]:
+        if candidates:
+            return candidate_sentences(text).get(t, [])
+        return [x.strip() for x in sentence_split.findall(text) if x.strip()]
+
+    def rows(examples: list[FlagExample], t: str, candidates: bool):
         owners, texts, labels = [], [], []
         for i, e in enumerate(examples):
-            for sentence in candidate_sentences(e.text).get(t, []):
+            for sentence in sentences(e.text, t, candidates):
                 owners.append(i)
                 texts.append(sentence)
                 labels.append(int(t in e.flags))
-        return owners, texts, labels
+        return owners, texts, np.array(labels)
 
     def abuse_only(text: str) -> set[str]:
         return {x for x in predict(text) if x == FlagType.ABUSE.value}
 
-    dev_pred = [abuse_only(e.text) for e in dev]
-    test_pred = [abuse_only(e.text) for e in test]
-    ceiling = [abuse_only(e.text) | set(candidate_sentences(e.text)) for e in test]
-    chosen_c: dict[str, float] = {}
+    results: dict = {"embedder": embedder.id, "C": {}}
     folds = StratifiedKFold(5, shuffle=True, random_state=MODEL_SEED)
-    for t in MODEL_TYPES:
-        d_own, d_txt, d_y = rows(dev, t)
-        e_own, e_txt, _ = rows(test, t)
-        X, Xe, y = embedder.encode(d_txt), embedder.encode(e_txt), np.array(d_y)
-
-        c = max(MODEL_CS, key=lambda c, X=X, y=y: _cv_f1(_head(c), X, y, folds))
-        chosen_c[t] = c
-        for owner, hit in zip(d_own, cross_val_predict(_head(c), X, y, cv=folds), strict=True):
-            if hit:
-                dev_pred[owner].add(t)
-        for owner, hit in zip(e_own, _head(c).fit(X, y).predict(Xe), strict=True):
-            if hit:
-                test_pred[owner].add(t)
-
-    def scored(name: str, examples: list[FlagExample], predicted: list[set[str]]) -> dict:
-        return {"set": name, **score([e.flags for e in examples], predicted)}
-
-    return {
-        "rules/eval": scored("eval", test, [set(predict(e.text)) for e in test]),
-        "model/eval": scored("eval", test, test_pred),
-        "model/dev (5-fold cv)": scored("dev", dev, dev_pred),
-        "candidates only/eval": scored("eval", test, ceiling),
-        "C": chosen_c,
-        "embedder": embedder.id,
-    }
+    for system, candidates in (("candidates + head", True), ("head on every sentence", False)):
+        predicted = {name: [abuse_only(e.text) for e in ex] for name, ex in tests.items()}
+        for t in MODEL_TYPES:
+            _, texts, y = rows(train, t, candidates)
+            X = embedder.encode(texts)
+            c = max(MODEL_CS, key=lambda c, X=X, y=y: _cv_f1(_head(c), X, y, folds))
+            results["C"][f"{system}/{t}"] = c
+            head = _head(c).fit(X, y)
+            for name, examples in tests.items():
+                owners, texts_t, _ = rows(examples, t, candidates)
+                if not texts_t:
+                    continue
+                for owner, hit in zip(owners, head.predict(embedder.encode(texts_t)), strict=True):
+                    if hit:
+                        predicted[name][owner].add(t)
+        for name, examples in tests.items():
+            results[f"{system}/{name}"] = score([e.flags for e in examples], predicted[name])
+    for name, examples in tests.items():
+        gold = [e.flags for e in examples]
+        results[f"rules/{name}"] = score(gold, [set(predict(e.text)) for e in examples])
+        ceiling = [abuse_only(e.text) | set(candidate_sentences(e.text)) for e in examples]
+        results[f"candidates only/{name}"] = score(gold, ceiling)
+    return results
 
 
 def print_comparison(results: dict) -> None:
@@ -294,7 +300,7 @@ def print_comparison(results: dict) -> None:
     for t in SCORED_TYPES:
         table.add_column(f"{t} P/R", justify="right")
     table.add_column("false alarms", justify="right")
-    for name, part in results.items():
+    for name, part in sorted(results.items(), key=lambda kv: kv[0].rsplit("/", 1)[-1]):
         if not isinstance(part, dict) or "types" not in part:
             continue
         cells = [
@@ -304,7 +310,7 @@ def print_comparison(results: dict) -> None:
         table.add_row(name, *cells, f"{part['false_alarms']}/{part['ordinary']}")
     console = Console(stderr=False, width=150)
     console.print(table)
-    console.print(f"C per type (5-fold cv on dev): {results['C']}")
+    console.print(f"C per head (5-fold cv on dev + fresh): {results['C']}")
 
 
 if __name__ == "__main__":
