@@ -216,11 +216,15 @@ _NAMING = frozenset(
         *("about", "against", "from", "the", "by", "for", "of"),
     }
 )
-_GROUPS = frozenset({"bunch", "pack", "load", "lot", "gang", "band", "nothing", "nichts", "was"})
+_GROUPS = frozenset(
+    {"bunch", "pack", "load", "lot", "gang", "band", "nothing", "nichts", "was", "haufen", "bande"}
+)
 _INTENSIFIERS = frozenset(
     {
         *("echte", "echter", "elende", "elender", "totale", "absolute", "verdammte", "miese"),
-        *("bloody", "absolute", "complete", "total", "utter", "damn", "such"),
+        *("nutzlose", "unfähige", "dumme", "blöde"),
+        *("bloody", "absolute", "complete", "total", "utter", "damn", "such", "useless", "stupid"),
+        "incompetent",
     }
 )
 _AFTER = frozenset({("seid", "ihr"), ("sind", "sie"), ("are", "you"), ("alle", "miteinander")})

@@ -186,7 +186,7 @@ def test_hard_negatives_get_no_flag(text: str) -> None:
         ("Ich wechsle zu Vodafone.", "Ich wechsle zu"),
         ("Nie wieder bestelle ich hier!", "Nie wieder bestelle"),
         ("Ich will meinen Vertrag beenden.", "Vertrag beenden"),
-        ("Bitte kündigen Sie meinen Vertrag.", "kündigen Sie meinen"),
+        ("Bitte kündigen Sie meinen Vertrag.", "kündigen Sie meinen Vertrag"),
         ("Wie kann ich meinen Vertrag kündigen?", "Wie kann ich meinen Vertrag kündigen"),
         ("I want to cancel my account now", "I want to cancel"),
         ("Please cancel my subscription.", "cancel my subscription"),
