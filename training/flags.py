@@ -31,6 +31,7 @@ SETS = {
     "dev": DATA_DIR / "flags_dev.jsonl",
     "fresh": DATA_DIR / "flags_fresh.jsonl",
     "blind": DATA_DIR / "flags_blind.jsonl",
+    "blind2": DATA_DIR / "flags_blind2.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
@@ -244,7 +245,7 @@ def compare_context_model(embedder_spec: str = "use", threads: int = 2) -> dict:
 
     embedder = get_embedder(embedder_spec, threads)
     train = load_set("dev") + load_set("fresh")
-    tests = {name: load_set(name) for name in ("eval", "blind")}
+    tests = {name: load_set(name) for name in ("eval", "blind", "blind2")}
     sentence_split = re.compile(r"[^.!?\n]+[.!?]*")
 
     def sentences(text: str, t: str, candidates: bool) -> list[str]:
