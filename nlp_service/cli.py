@@ -68,9 +68,12 @@ def evaluate_sentiment(
 @evaluate_app.command("flags")
 def evaluate_flags(
     dataset: str = typer.Option(
-        "eval", "--set", help="eval (held-out) or dev (what the rules were developed on)."
+        "eval", "--set", help="eval, blind, blind2 (held out), dev, fresh (developed on)."
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
+    heads: str | None = typer.Option(
+        None, help="Also the context heads under models/flags (a version or 'latest')."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Moderation flags: precision/recall per type and false alarms on ordinary answers."""
@@ -80,7 +83,7 @@ def evaluate_flags(
 
     if dataset not in SETS:
         raise typer.BadParameter(f"choose one of {sorted(SETS)}", param_hint="--set")
-    results = evaluate(dataset)
+    results = evaluate(dataset, heads=heads)
     if as_json:
         typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
     else:

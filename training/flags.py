@@ -2,6 +2,7 @@
 
     python -m training.flags evaluate [--set eval|dev]   (= nlp-service evaluate flags)
     python -m training.flags compare                      (rules vs a small context model)
+    python -m training.flags train                        (context heads -> models/flags/<v>/)
 
 `training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
 `training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
@@ -23,7 +24,13 @@ from pathlib import Path
 
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from nlp_service.analysis.flags import FlagType, detect_flags
+from nlp_service.analysis.flags import (
+    ContextHeads,
+    FlagContext,
+    FlagType,
+    detect_flags,
+    resolve_heads_folder,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SETS = {
@@ -74,11 +81,28 @@ def load_set(name_or_path: str | Path) -> list[FlagExample]:
     return examples
 
 
-def predict(text: str) -> frozenset[str]:
+def predict(text: str, context: FlagContext | None = None) -> frozenset[str]:
     """Flag types the service raises for `text` (personal_data is not part of this scoring)."""
     return frozenset(
-        f.type.value for f in detect_flags(text) if f.type is not FlagType.PERSONAL_DATA
+        f.type.value
+        for f in detect_flags(text, context=context)
+        if f.type is not FlagType.PERSONAL_DATA
     )
+
+
+def load_context(version: str = "latest", models_dir: Path | None = None) -> FlagContext:
+    """The shipped context heads with the encoder they were trained on (USE, 2 threads)."""
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+
+    settings = get_settings()
+    heads = ContextHeads.load(resolve_heads_folder(models_dir or settings.models_dir, version))
+    embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
+    if embedder.id != heads.embedder_id:
+        from nlp_service.errors import ModelError
+
+        raise ModelError(f"heads were trained on {heads.embedder_id}, not {embedder.id}")
+    return FlagContext(heads, embedder.encode)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -125,16 +149,22 @@ def score(
 
 
 def evaluate(
-    set_name: str | Path = "eval", predictor: Callable[[str], Iterable[str]] = predict
+    set_name: str | Path = "eval",
+    predictor: Callable[[str], Iterable[str]] = predict,
+    heads: str | None = None,
 ) -> dict:
-    """Scores overall and per language, the errors, and the time per answer."""
+    """Scores overall and per language, the errors, and the time per answer. `heads` (a version
+    or "latest") scores the rules plus the context heads instead of the rules alone."""
+    if heads is not None:
+        context = load_context(heads)
+        predictor = lambda text: predict(text, context)  # noqa: E731
     examples = load_set(set_name)
     predictor("")  # loads and compiles the lists, so the timing is per answer only
     started = time.perf_counter()
     predicted = [frozenset(predictor(e.text)) for e in examples]
     elapsed = time.perf_counter() - started
     results: dict = {
-        "set": str(set_name),
+        "set": str(set_name) + (f" + heads {heads}" if heads else ""),
         "overall": score([e.flags for e in examples], predicted),
         "ms_per_answer": round(1000 * elapsed / max(len(examples), 1), 3),
     }
@@ -349,16 +379,108 @@ def print_comparison(results: dict) -> None:
     console.print(f"union threshold (cv false alarms <= 1% on dev + fresh): {tau}")
 
 
+# --- context heads: train ---------------------------------------------------------------------
+
+HEADS_EMBEDDER = "use"
+HEADS_TRAIN_SETS = ("dev", "fresh")
+HEADS_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+
+
+def train_heads(version: str | None = None, models_dir: Path | None = None) -> Path:
+    """Fit one logistic head per context-decided type on the USE vectors of every sentence of
+    the development sets (label: the answer carries the type), C by 5-fold CV F1, and the lowest
+    threshold at which rules + heads stay within the false-alarm target in cross-validation."""
+    import numpy as np
+
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+
+    settings = get_settings()
+    embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
+    train = [e for name in HEADS_TRAIN_SETS for e in load_set(name)]
+    split = re.compile(r"[^.!?\n]+[.!?]*")
+    owners, texts = [], []
+    for i, e in enumerate(train):
+        for sentence in split.findall(e.text):
+            if sentence.strip():
+                owners.append(i)
+                texts.append(sentence.strip())
+    X = embedder.encode(texts)
+    folds = StratifiedKFold(5, shuffle=True, random_state=MODEL_SEED)
+    coefs, intercepts, cv_prob, chosen = [], [], {}, {}
+    for t in MODEL_TYPES:
+        y = np.array([int(t in train[i].flags) for i in owners])
+        c = max(MODEL_CS, key=lambda c, y=y: _cv_f1(_head(c), X, y, folds))
+        chosen[t] = c
+        head = _head(c).fit(X, y)
+        coefs.append(head.coef_[0])
+        intercepts.append(head.intercept_[0])
+        sentence_prob = cross_val_predict(_head(c), X, y, cv=folds, method="predict_proba")[:, 1]
+        cv_prob[t] = np.zeros(len(train))
+        np.maximum.at(cv_prob[t], owners, sentence_prob)
+    rules = [set(predict(e.text)) for e in train]
+
+    def cv_scores(tau: float) -> dict:
+        union = [r | {t for t in MODEL_TYPES if cv_prob[t][i] >= tau} for i, r in enumerate(rules)]
+        return score([e.flags for e in train], union)
+
+    threshold = next(
+        (
+            tau
+            for tau in HEADS_THRESHOLDS
+            if cv_scores(tau)["false_alarm_rate"] <= TARGET_FALSE_ALARM
+        ),
+        HEADS_THRESHOLDS[-1],
+    )
+    from datetime import UTC, datetime
+
+    version = version or f"{datetime.now(UTC):%Y%m%d}-heads-use"
+    folder = (models_dir or settings.models_dir) / "flags" / version
+    heads = ContextHeads(
+        tuple(FlagType(t) for t in MODEL_TYPES),
+        np.array(coefs),
+        np.array(intercepts),
+        threshold,
+        embedder.id,
+        version,
+    )
+    heads.save(
+        folder,
+        {
+            "model": "one logistic regression per type (scikit-learn, class_weight=balanced) on "
+            "the USE vector of each sentence; label = the answer carries the type",
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
+            "sentences": len(texts),
+            "C": chosen,
+            "seed": MODEL_SEED,
+            "threshold_rule": "lowest of "
+            f"{list(HEADS_THRESHOLDS)} whose 5-fold CV false-alarm rate of rules + heads on the "
+            f"training answers is <= {TARGET_FALSE_ALARM}",
+            "cv_rules_plus_heads": cv_scores(threshold),
+        },
+    )
+    return folder
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["evaluate", "compare"])
+    parser.add_argument("command", choices=["evaluate", "compare", "train"])
     parser.add_argument("--set", default="eval", choices=sorted(SETS))
+    parser.add_argument("--heads", default=None, help="Also the context heads (version/latest).")
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    out = evaluate(args.set) if args.command == "evaluate" else compare_context_model()
+    if args.command == "train":
+        print(train_heads())
+        raise SystemExit(0)
+    out = (
+        evaluate(args.set, heads=args.heads)
+        if args.command == "evaluate"
+        else compare_context_model()
+    )
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     elif args.command == "evaluate":

