@@ -293,6 +293,7 @@ def _abuse_flags(text: str) -> Iterator[Flag]:
 # --- context rules: legal, churn, urgent ------------------------------------------------------
 
 _SECTIONS = ("strong", "weak", "context", "benign", "benign-clause")
+_NEVER = re.compile(r"(?!)")  # matches nothing: a rule file without triggers
 
 
 @dataclass(frozen=True)
@@ -341,15 +342,14 @@ def _parse_rules(name: str, flag_type: FlagType, severity: int) -> _ContextRules
             negatable = not line.startswith("~")
             trigger, _, cues = line.removeprefix("~").partition(" => ")
             trigger_lines.append(trigger.strip())
-            pattern = _regex([trigger.strip()])
-            assert pattern is not None
+            pattern = _regex([trigger.strip()]) or _NEVER
             own = _regex([cues.strip()]) if cues.strip() else None
             triggers.append(_Trigger(pattern, section == "strong", negatable, own))
     return _ContextRules(
         flag_type,
         severity,
         tuple(triggers),
-        _regex(trigger_lines) or re.compile(r"(?!)"),
+        _regex(trigger_lines) or _NEVER,
         _regex(sections["context"]),
         _regex(sections["benign"]),
         _regex(sections["benign-clause"]),
