@@ -65,5 +65,30 @@ def evaluate_sentiment(
         print_table(results)
 
 
+@evaluate_app.command("flags")
+def evaluate_flags(
+    dataset: str = typer.Option(
+        "eval", "--set", help="eval, blind, blind2 (held out), dev, fresh (developed on)."
+    ),
+    errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
+    heads: str | None = typer.Option(
+        None, help="Also the context heads under models/flags (a version or 'latest')."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Moderation flags: precision/recall per type and false alarms on ordinary answers."""
+    import json
+
+    from training.flags import SETS, evaluate, print_table
+
+    if dataset not in SETS:
+        raise typer.BadParameter(f"choose one of {sorted(SETS)}", param_hint="--set")
+    results = evaluate(dataset, heads=heads)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print_table(results, show_errors=errors)
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,72 @@
+"""Flag evaluation: the scoring on a hand-worked example, the project-written sets, and the
+targets on the held-out set as a regression guard."""
+
+import json
+
+import pytest
+
+from training import flags as training
+
+
+def test_score_on_a_hand_worked_example() -> None:
+    gold = [{"churn"}, {"churn", "legal"}, set(), set(), {"urgent"}]
+    predicted = [{"churn"}, {"legal"}, {"churn"}, {"personal_data"}, set()]
+    result = training.score(gold, predicted)
+    # churn: hit in answer 0, false alarm in 2, missed in 1 -> P = 1/2, R = 1/2
+    assert result["types"]["churn"] == {
+        "support": 2, "tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5,
+    }  # fmt: skip
+    assert result["types"]["legal"]["precision"] == 1.0
+    assert result["types"]["legal"]["recall"] == 1.0
+    # urgent never predicted: precision undefined, recall 0/1
+    assert result["types"]["urgent"]["precision"] is None
+    assert result["types"]["urgent"]["recall"] == 0.0
+    assert result["types"]["abuse"]["support"] == 0
+    # ordinary answers 2 and 3; only 2 has a scored flag (personal_data does not count)
+    assert (result["ordinary"], result["false_alarms"], result["false_alarm_rate"]) == (2, 1, 0.5)
+    assert result["flag_worthy"] == 3
+
+
+def test_score_rejects_unequal_lengths() -> None:
+    with pytest.raises(ValueError):
+        training.score([set()], [])
+
+
+def test_sets_are_large_enough_disjoint_and_well_formed() -> None:
+    sets = {name: training.load_set(name) for name in training.SETS}
+    ev = sets["eval"]
+    ordinary = [e for e in ev if not e.flags]
+    assert len(ordinary) >= 320
+    assert len(ev) - len(ordinary) >= 120
+    for t in training.SCORED_TYPES:
+        assert sum(t in e.flags for e in ev) >= 25, t
+    for examples in sets.values():
+        assert {e.language for e in examples} == {"de", "en"}
+        assert len({e.id for e in examples}) == len(examples)
+        assert all(set(e.flags) <= set(training.SCORED_TYPES) for e in examples)
+        german = sum(e.language == "de" for e in examples) / len(examples)
+        assert 0.4 <= german <= 0.6
+    names = sorted(sets)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not {e.text for e in sets[a]} & {e.text for e in sets[b]}, (a, b)
+
+
+def test_set_lines_have_the_documented_fields() -> None:
+    line = training.SETS["eval"].read_text("utf-8").splitlines()[0]
+    assert set(json.loads(line)) == {"id", "text", "language", "flags", "note"}
+
+
+def test_evaluate_reports_per_language_and_errors() -> None:
+    results = training.evaluate("dev", predictor=lambda text: set())
+    assert results["overall"]["false_alarms"] == 0
+    assert results["overall"]["types"]["churn"]["recall"] == 0.0
+    assert set(results) >= {"overall", "de", "en", "errors", "ms_per_answer"}
+    assert len(results["errors"]) == results["overall"]["flag_worthy"]
+
+
+def test_targets_hold_on_the_held_out_set() -> None:
+    results = training.evaluate("eval")["overall"]
+    assert results["false_alarm_rate"] <= training.TARGET_FALSE_ALARM
+    for t in training.SCORED_TYPES:
+        assert results["types"][t]["recall"] >= training.TARGET_RECALL, t

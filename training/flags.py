@@ -1,0 +1,500 @@
+"""Evaluate the moderation flags on the project-written flag sets.
+
+    python -m training.flags evaluate [--set eval|dev]   (= nlp-service evaluate flags)
+    python -m training.flags compare                      (rules vs a small context model)
+    python -m training.flags train                        (context heads -> models/flags/<v>/)
+
+`training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
+`training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
+{"id", "text", "language", "flags": [...], "note"}; an empty `flags` list marks an ordinary answer.
+
+Figures per flag type: precision and recall over all answers of the set. The false-alarm rate is
+the share of ordinary answers that get any flag other than personal_data (which comes from the
+redaction, not from these rules, and is not scored here).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from nlp_service.analysis.flags import (
+    ContextHeads,
+    FlagContext,
+    FlagType,
+    detect_flags,
+    resolve_heads_folder,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SETS = {
+    "eval": DATA_DIR / "flags_eval.jsonl",
+    "dev": DATA_DIR / "flags_dev.jsonl",
+    "fresh": DATA_DIR / "flags_fresh.jsonl",
+    "blind": DATA_DIR / "flags_blind.jsonl",
+    "blind2": DATA_DIR / "flags_blind2.jsonl",
+}
+SCORED_TYPES: tuple[str, ...] = (
+    FlagType.ABUSE.value,
+    FlagType.LEGAL.value,
+    FlagType.CHURN.value,
+    FlagType.URGENT.value,
+)
+TARGET_FALSE_ALARM = 0.02
+TARGET_RECALL = 0.90
+
+
+@dataclass(frozen=True)
+class FlagExample:
+    id: str
+    text: str
+    language: str
+    flags: frozenset[str]
+    note: str = ""
+
+
+def load_set(name_or_path: str | Path) -> list[FlagExample]:
+    path = (
+        SETS[name_or_path]
+        if isinstance(name_or_path, str) and name_or_path in SETS
+        else name_or_path
+    )
+    examples = []
+    for line in Path(path).read_text("utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            examples.append(
+                FlagExample(
+                    row["id"],
+                    row["text"],
+                    row["language"],
+                    frozenset(row["flags"]),
+                    row.get("note", ""),
+                )
+            )
+    return examples
+
+
+def predict(text: str, context: FlagContext | None = None) -> frozenset[str]:
+    """Flag types the service raises for `text` (personal_data is not part of this scoring)."""
+    return frozenset(
+        f.type.value
+        for f in detect_flags(text, context=context)
+        if f.type is not FlagType.PERSONAL_DATA
+    )
+
+
+def load_context(version: str = "latest", models_dir: Path | None = None) -> FlagContext:
+    """The shipped context heads with the encoder they were trained on (USE, 2 threads)."""
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+
+    settings = get_settings()
+    heads = ContextHeads.load(resolve_heads_folder(models_dir or settings.models_dir, version))
+    embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
+    if embedder.id != heads.embedder_id:
+        from nlp_service.errors import ModelError
+
+        raise ModelError(f"heads were trained on {heads.embedder_id}, not {embedder.id}")
+    return FlagContext(heads, embedder.encode)
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def score(
+    gold: Sequence[Iterable[str]],
+    predicted: Sequence[Iterable[str]],
+    types: Sequence[str] = SCORED_TYPES,
+) -> dict:
+    """Per-type counts, precision and recall, plus the false-alarm rate on ordinary answers.
+
+    An answer is ordinary when its gold set is empty; a false alarm is an ordinary answer with any
+    predicted type. Precision is None when a type was never predicted, recall when it never occurs.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    gold_sets = [set(g) for g in gold]
+    pred_sets = [set(p) for p in predicted]
+    per_type: dict[str, dict] = {}
+    for t in types:
+        tp = sum(t in g and t in p for g, p in zip(gold_sets, pred_sets, strict=True))
+        fp = sum(t not in g and t in p for g, p in zip(gold_sets, pred_sets, strict=True))
+        fn = sum(t in g and t not in p for g, p in zip(gold_sets, pred_sets, strict=True))
+        per_type[t] = {
+            "support": tp + fn,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": _ratio(tp, tp + fp),
+            "recall": _ratio(tp, tp + fn),
+        }
+    ordinary = [p for g, p in zip(gold_sets, pred_sets, strict=True) if not g]
+    alarms = sum(bool(p & set(types)) for p in ordinary)
+    return {
+        "n": len(gold_sets),
+        "ordinary": len(ordinary),
+        "flag_worthy": len(gold_sets) - len(ordinary),
+        "false_alarms": alarms,
+        "false_alarm_rate": _ratio(alarms, len(ordinary)),
+        "types": per_type,
+    }
+
+
+def evaluate(
+    set_name: str | Path = "eval",
+    predictor: Callable[[str], Iterable[str]] = predict,
+    heads: str | None = None,
+) -> dict:
+    """Scores overall and per language, the errors, and the time per answer. `heads` (a version
+    or "latest") scores the rules plus the context heads instead of the rules alone."""
+    if heads is not None:
+        context = load_context(heads)
+        predictor = lambda text: predict(text, context)  # noqa: E731
+    examples = load_set(set_name)
+    predictor("")  # loads and compiles the lists, so the timing is per answer only
+    started = time.perf_counter()
+    predicted = [frozenset(predictor(e.text)) for e in examples]
+    elapsed = time.perf_counter() - started
+    results: dict = {
+        "set": str(set_name) + (f" + heads {heads}" if heads else ""),
+        "overall": score([e.flags for e in examples], predicted),
+        "ms_per_answer": round(1000 * elapsed / max(len(examples), 1), 3),
+    }
+    for lang in sorted({e.language for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.language == lang]
+        results[lang] = score([examples[i].flags for i in idx], [predicted[i] for i in idx])
+    results["errors"] = [
+        {
+            "id": e.id,
+            "text": e.text,
+            "gold": sorted(e.flags),
+            "predicted": sorted(p & set(SCORED_TYPES)),
+            "note": e.note,
+        }
+        for e, p in zip(examples, predicted, strict=True)
+        if set(e.flags) != (p & set(SCORED_TYPES))
+    ]
+    return results
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_table(results: dict, show_errors: bool = False) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=False, width=110)
+    title = (
+        f"moderation flags on {results['set']} (targets: recall >= {TARGET_RECALL:.2f} per "
+        f"type, false alarms <= {TARGET_FALSE_ALARM:.0%})"
+    )
+    table = Table(title=title)
+    table.add_column("scope")
+    table.add_column("type")
+    table.add_column("support", justify="right")
+    table.add_column("tp/fp/fn", justify="right")
+    table.add_column("precision", justify="right")
+    table.add_column("recall", justify="right")
+    for scope in ("overall", *sorted(k for k in results if len(k) == 2)):
+        part = results[scope]
+        for t, m in part["types"].items():
+            table.add_row(
+                scope, t, str(m["support"]), f"{m['tp']}/{m['fp']}/{m['fn']}",
+                _fmt(m["precision"]), _fmt(m["recall"]),
+            )  # fmt: skip
+        table.add_row(
+            scope, "false alarms", str(part["ordinary"]), str(part["false_alarms"]), "",
+            _fmt(part["false_alarm_rate"]), end_section=True,
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{results['ms_per_answer']} ms per answer; {len(results['errors'])} answers "
+                  "with a wrong flag set")  # fmt: skip
+    if show_errors:
+        for err in results["errors"]:
+            console.print(
+                f"{err['id']}: gold={err['gold']} predicted={err['predicted']} "
+                f"({err['note']}) {err['text']}",
+                markup=False,
+            )
+
+
+# --- rules vs a small context model -----------------------------------------------------------
+
+MODEL_TYPES = (FlagType.LEGAL.value, FlagType.CHURN.value, FlagType.URGENT.value)
+MODEL_SEED = 13
+MODEL_CS = (0.1, 0.3, 1.0, 3.0, 10.0)  # chosen by 5-fold cross-validation on dev + fresh
+
+
+def candidate_sentences(text: str) -> dict[str, list[str]]:
+    """Sentences holding any strong or weak trigger of each context-decided type: the
+    high-recall candidate stage, before any context decision."""
+    from nlp_service.analysis.flags import _SENTENCE, _context_rules
+
+    found: dict[str, list[str]] = {}
+    for rules in _context_rules():
+        for sentence in _SENTENCE.findall(text):
+            if any(t.pattern.search(sentence) for t in rules.triggers):
+                found.setdefault(rules.flag_type.value, []).append(sentence.strip())
+    return found
+
+
+def _head(c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+
+
+def _cv_f1(model, X, y, folds) -> float:
+    p = cross_val_predict(model, X, y, cv=folds)
+    tp = int(((p == 1) & (y == 1)).sum())
+    return 2 * tp / max(int(p.sum()) + int(y.sum()), 1)
+
+
+def compare_context_model(embedder_spec: str = "use", threads: int = 2) -> dict:
+    """The rules versus a logistic head on the USE vector of a sentence (one head per type),
+    trained on the sets the rules were developed on (dev + fresh) and scored on eval and blind.
+    Abuse stays lexical in every system. Systems:
+    - rules: the service;
+    - candidates + head: the rules' trigger stage, then the head decides on the candidate's
+      sentence instead of the context rules;
+    - head on every sentence: no trigger stage at all (catches paraphrases without a trigger);
+    - candidates only: the trigger stage alone, i.e. the recall ceiling of the first two."""
+    import numpy as np
+
+    from nlp_service.analysis.embedding import get_embedder
+
+    embedder = get_embedder(embedder_spec, threads)
+    train = load_set("dev") + load_set("fresh")
+    tests = {name: load_set(name) for name in ("eval", "blind", "blind2")}
+    sentence_split = re.compile(r"[^.!?\n]+[.!?]*")
+
+    def sentences(text: str, t: str, candidates: bool) -> list[str]:
+        if candidates:
+            return candidate_sentences(text).get(t, [])
+        return [x.strip() for x in sentence_split.findall(text) if x.strip()]
+
+    def rows(examples: list[FlagExample], t: str, candidates: bool):
+        owners, texts, labels = [], [], []
+        for i, e in enumerate(examples):
+            for sentence in sentences(e.text, t, candidates):
+                owners.append(i)
+                texts.append(sentence)
+                labels.append(int(t in e.flags))
+        return owners, texts, np.array(labels)
+
+    def abuse_only(text: str) -> set[str]:
+        return {x for x in predict(text) if x == FlagType.ABUSE.value}
+
+    results: dict = {"embedder": embedder.id, "C": {}}
+    folds = StratifiedKFold(5, shuffle=True, random_state=MODEL_SEED)
+    # Answer-level probabilities of the every-sentence heads, for the rules + head union below.
+    train_prob = {t: np.zeros(len(train)) for t in MODEL_TYPES}
+    test_prob = {name: {t: np.zeros(len(ex)) for t in MODEL_TYPES} for name, ex in tests.items()}
+    for system, candidates in (("candidates + head", True), ("head on every sentence", False)):
+        predicted = {name: [abuse_only(e.text) for e in ex] for name, ex in tests.items()}
+        for t in MODEL_TYPES:
+            owners_tr, texts, y = rows(train, t, candidates)
+            X = embedder.encode(texts)
+            c = max(MODEL_CS, key=lambda c, X=X, y=y: _cv_f1(_head(c), X, y, folds))
+            results["C"][f"{system}/{t}"] = c
+            head = _head(c).fit(X, y)
+            if not candidates:
+                cv = cross_val_predict(_head(c), X, y, cv=folds, method="predict_proba")[:, 1]
+                np.maximum.at(train_prob[t], owners_tr, cv)
+            for name, examples in tests.items():
+                owners, texts_t, _ = rows(examples, t, candidates)
+                if not texts_t:
+                    continue
+                prob = head.predict_proba(embedder.encode(texts_t))[:, 1]
+                if not candidates:
+                    np.maximum.at(test_prob[name][t], owners, prob)
+                for owner, hit in zip(owners, prob >= 0.5, strict=True):
+                    if hit:
+                        predicted[name][owner].add(t)
+        for name, examples in tests.items():
+            results[f"{system}/{name}"] = score([e.flags for e in examples], predicted[name])
+
+    # Rules + every-sentence head above a threshold: the lowest threshold whose cross-validated
+    # false-alarm rate on the training answers stays within the target (as `train_heads`).
+    rules_train = [set(predict(e.text)) for e in train]
+    ordinary = [i for i, e in enumerate(train) if not e.flags]
+
+    def union(rules_sets: list[set[str]], prob: dict, tau: float) -> list[set[str]]:
+        return [r | {t for t in MODEL_TYPES if prob[t][i] >= tau} for i, r in enumerate(rules_sets)]
+
+    tau = next(
+        (
+            tau
+            for tau in HEADS_THRESHOLDS
+            if sum(bool(union(rules_train, train_prob, tau)[i]) for i in ordinary)
+            <= TARGET_FALSE_ALARM * len(ordinary)
+        ),
+        HEADS_THRESHOLDS[-1],
+    )
+    results["union threshold"] = tau
+    results["union sweep"] = {}
+    for name, examples in tests.items():
+        rules_sets = [set(predict(e.text)) for e in examples]
+        gold = [e.flags for e in examples]
+        results[f"rules + head >= {tau}/{name}"] = score(
+            gold, union(rules_sets, test_prob[name], tau)
+        )
+        for other in HEADS_THRESHOLDS:
+            part = score(gold, union(rules_sets, test_prob[name], other))
+            results["union sweep"][f"{other}/{name}"] = {
+                "false_alarms": f"{part['false_alarms']}/{part['ordinary']}",
+                **{t: part["types"][t]["recall"] for t in MODEL_TYPES},
+            }
+    for name, examples in tests.items():
+        gold = [e.flags for e in examples]
+        results[f"rules/{name}"] = score(gold, [set(predict(e.text)) for e in examples])
+        ceiling = [abuse_only(e.text) | set(candidate_sentences(e.text)) for e in examples]
+        results[f"candidates only/{name}"] = score(gold, ceiling)
+    return results
+
+
+def print_comparison(results: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"context decision: rules vs logistic head on {results['embedder']}")
+    table.add_column("system")
+    for t in SCORED_TYPES:
+        table.add_column(f"{t} P/R", justify="right")
+    table.add_column("false alarms", justify="right")
+    for name, part in sorted(results.items(), key=lambda kv: kv[0].rsplit("/", 1)[-1]):
+        if not isinstance(part, dict) or "types" not in part:
+            continue
+        cells = [
+            f"{_fmt(part['types'][t]['precision'])}/{_fmt(part['types'][t]['recall'])}"
+            for t in SCORED_TYPES
+        ]
+        table.add_row(name, *cells, f"{part['false_alarms']}/{part['ordinary']}")
+    console = Console(stderr=False, width=150)
+    console.print(table)
+    console.print(f"C per head (5-fold cv on dev + fresh): {results['C']}")
+    tau = results["union threshold"]
+    console.print(f"union threshold (cv false alarms <= 2% on dev + fresh): {tau}")
+    console.print("rules + head, recall per type and false alarms by threshold:")
+    for key, row in results["union sweep"].items():
+        console.print(f"  {key}: {row}", markup=False)
+
+
+# --- context heads: train ---------------------------------------------------------------------
+
+HEADS_EMBEDDER = "use"
+HEADS_TRAIN_SETS = ("dev", "fresh")
+HEADS_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+
+
+def train_heads(version: str | None = None, models_dir: Path | None = None) -> Path:
+    """Fit one logistic head per context-decided type on the USE vectors of every sentence of
+    the development sets (label: the answer carries the type), C by 5-fold CV F1, and the lowest
+    threshold at which rules + heads stay within the false-alarm target in cross-validation."""
+    import numpy as np
+
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+
+    settings = get_settings()
+    embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
+    train = [e for name in HEADS_TRAIN_SETS for e in load_set(name)]
+    split = re.compile(r"[^.!?\n]+[.!?]*")
+    owners, texts = [], []
+    for i, e in enumerate(train):
+        for sentence in split.findall(e.text):
+            if sentence.strip():
+                owners.append(i)
+                texts.append(sentence.strip())
+    X = embedder.encode(texts)
+    folds = StratifiedKFold(5, shuffle=True, random_state=MODEL_SEED)
+    coefs, intercepts, cv_prob, chosen = [], [], {}, {}
+    for t in MODEL_TYPES:
+        y = np.array([int(t in train[i].flags) for i in owners])
+        c = max(MODEL_CS, key=lambda c, y=y: _cv_f1(_head(c), X, y, folds))
+        chosen[t] = c
+        head = _head(c).fit(X, y)
+        coefs.append(head.coef_[0])
+        intercepts.append(head.intercept_[0])
+        sentence_prob = cross_val_predict(_head(c), X, y, cv=folds, method="predict_proba")[:, 1]
+        cv_prob[t] = np.zeros(len(train))
+        np.maximum.at(cv_prob[t], owners, sentence_prob)
+    rules = [set(predict(e.text)) for e in train]
+
+    def cv_scores(tau: float) -> dict:
+        union = [r | {t for t in MODEL_TYPES if cv_prob[t][i] >= tau} for i, r in enumerate(rules)]
+        return score([e.flags for e in train], union)
+
+    threshold = next(
+        (
+            tau
+            for tau in HEADS_THRESHOLDS
+            if cv_scores(tau)["false_alarm_rate"] <= TARGET_FALSE_ALARM
+        ),
+        HEADS_THRESHOLDS[-1],
+    )
+    from datetime import UTC, datetime
+
+    version = version or f"{datetime.now(UTC):%Y%m%d}-heads-use"
+    folder = (models_dir or settings.models_dir) / "flags" / version
+    heads = ContextHeads(
+        tuple(FlagType(t) for t in MODEL_TYPES),
+        np.array(coefs),
+        np.array(intercepts),
+        threshold,
+        embedder.id,
+        version,
+    )
+    heads.save(
+        folder,
+        {
+            "model": "one logistic regression per type (scikit-learn, class_weight=balanced) on "
+            "the USE vector of each sentence; label = the answer carries the type",
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
+            "sentences": len(texts),
+            "C": chosen,
+            "seed": MODEL_SEED,
+            "threshold_rule": "lowest of "
+            f"{list(HEADS_THRESHOLDS)} whose 5-fold CV false-alarm rate of rules + heads on the "
+            f"training answers is <= {TARGET_FALSE_ALARM}",
+            "cv_rules_plus_heads": cv_scores(threshold),
+        },
+    )
+    return folder
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["evaluate", "compare", "train"])
+    parser.add_argument("--set", default="eval", choices=sorted(SETS))
+    parser.add_argument("--heads", default=None, help="Also the context heads (version/latest).")
+    parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.command == "train":
+        print(train_heads())
+        raise SystemExit(0)
+    out = (
+        evaluate(args.set, heads=args.heads)
+        if args.command == "evaluate"
+        else compare_context_model()
+    )
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    elif args.command == "evaluate":
+        print_table(out, show_errors=args.errors)
+    else:
+        print_comparison(out)
