@@ -59,6 +59,31 @@ def _segments() -> tuple[list[str], list[str | None], np.ndarray, str]:
     return segments.texts, segments.languages, vectors, embedder.id
 
 
+def _codebook_section() -> None:
+    """The codebook evaluation set's answers grouped by their primary theme: do the labels name
+    what the researcher's codebook names? (Evaluation only; ~7 answers per theme and language,
+    so a phrase needs to recur in 2 of 7 answers.)"""
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    rows = [json.loads(line) for line in (root / "training/data/codebook_eval.jsonl").open()]
+    names: dict[int, tuple[str, str]] = {}
+    codebook = root.parent / "_shared" / "CODEBOOK_THEMES.md"
+    if codebook.exists():
+        for line in codebook.read_text("utf-8").splitlines():
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) >= 4 and cells[0].isdigit():
+                names[int(cells[0])] = (cells[2], cells[3])
+    ids = sorted({r["primary"] for r in rows if r["primary"] is not None})
+    themes = [[Member(r["text"], r["language"], 1.0) for r in rows if r["primary"] == t]
+              for t in ids]  # fmt: skip
+    labels = theme_labels(themes)
+    print("(c) codebook evaluation set grouped by primary theme (codebook label de / en -> new):")
+    for t, lab in zip(ids, labels, strict=True):
+        de, en = names.get(t, ("?", "?"))
+        print(f"    {t:>2} {de:<30} {en:<30} -> {lab.get('de', '-'):<18} {lab.get('en', '-')}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refit", action="store_true")
@@ -127,6 +152,7 @@ def main() -> None:
         status = "kept" if new_hits or not old_hits else "LOST"
         print(f"    {concept:<13} old {len(old_hits):>2} labels, new {len(new_hits):>2} "
               f"[{status}]: {'; '.join(new_hits)}")  # fmt: skip
+    _codebook_section()
     empty = sum(1 for labels in new if not labels)
     words = [len(lab.split()) for lab in new_labels]
     print(f"themes without a noun-phrase label (keyword fallback): {empty}; words per label: "

@@ -210,3 +210,11 @@ def test_segments_without_a_noun_phrase_give_no_label() -> None:
     assert theme_labels([members([f"{t} seat" for t in noise], "en")]) == [
         {"de": "seat", "en": "seat"}
     ]
+
+
+def test_other_languages_do_not_vote() -> None:
+    french = [f"Le colis {n} est arrivé en retard, livraison lente" for n in range(6)]
+    theme = members(DELIVERY_DE, "de") + members(french, "fr") + members(["Lieferung!"], None)
+    (labels,) = theme_labels([theme])
+    assert labels == {"de": "Lieferung", "en": "Lieferung"}
+    assert dominant_language(members(french, "fr")) is None

@@ -105,10 +105,16 @@ def guess_language(text: str) -> LabelLanguage | None:
 
 
 def _language(member: Member) -> LabelLanguage | None:
+    """German or English as given, else guessed when no language was given (None when unknown
+    or another language)."""
     lang = (member.language or "").lower()[:2]
     if lang in LANGUAGES:
         return lang  # type: ignore[return-value]
     return guess_language(member.text) if not lang else None
+
+
+def _unknown(member: Member) -> bool:
+    return not member.language and _language(member) is None
 
 
 def dominant_language(members: Sequence[Member]) -> LabelLanguage | None:
@@ -124,7 +130,8 @@ def _central_texts(members: Sequence[Member], language: LabelLanguage, k: int) -
     that shows no language ("Hotline!") counts as the theme's dominant language."""
     default = dominant_language(members)
     ranked = sorted(
-        (m for m in members if (_language(m) or default) == language), key=lambda m: -m.similarity
+        (m for m in members if _language(m) == language or (_unknown(m) and default == language)),
+        key=lambda m: -m.similarity,
     )
     out: list[str] = []
     seen: set[str] = set()

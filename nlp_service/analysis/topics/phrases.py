@@ -1,11 +1,13 @@
 """Candidate label phrases of one segment: lemmatised noun phrases without polarity or intensity
-words, stop words, @handles, hashtags or URLs.
+words, function words, filler, @handles, hashtags or URLs.
 
 Part-of-speech tags and lemmas come from HanTa (Hannover Tagger; its wheel ships offline models
 for German and English). It was chosen over simplemma after measuring both on the demo corpus
-(`benchmarks/labels_tagger.py`): simplemma lemmatises faster but has no parts of speech, so English
-verbs and adjectives ("delayed", "rude") become label candidates and German nouns can only be
-guessed from capitals.
+(`benchmarks/labels_tagger.py`, 28k segments): simplemma is 20x faster (11.7k vs 0.58k segments/s
+on a loaded 2-core machine) but has no parts of speech, so verbs, adjectives and names become
+labels ("cancel", "excite", "speak", "dallas", "hour late"); HanTa's noun phrases read like a
+researcher's. Its speed does not matter much here: labels tag only each theme's most central
+segments (at most 60 per theme and language), a few seconds per fit.
 
 Patterns (phrases are tuples of lemmas: lower case in English, nouns capitalised in German):
 - English: a run of up to three nouns ("customer service line"), also after one descriptive
