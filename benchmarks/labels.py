@@ -59,6 +59,35 @@ def _segments() -> tuple[list[str], list[str | None], np.ndarray, str]:
     return segments.texts, segments.languages, vectors, embedder.id
 
 
+def _survey_section(texts: list[str], vectors: np.ndarray, embedder_id: str) -> None:
+    """The project-written German/English survey fixture alone, fitted as the tests fit it
+    (compact mode, 9 themes): German labels where the demo corpus has almost no German."""
+    from nlp_service.analysis.topics import TopicParams, fit_topics
+    from nlp_service.analysis.topics.text import make_label
+    from training.topics import segment_answers, survey_fixture
+
+    seg = segment_answers(survey_fixture())
+    row = {t: i for i, t in enumerate(texts)}
+    x = vectors[[row[t] for t in seg.texts]]
+    params = TopicParams(min_size=8, seed=42)
+    result = fit_topics(seg.texts, x, languages=seg.languages, classes=seg.classes,
+                        params=params, embedder_id=embedder_id)  # fmt: skip
+    model = result.model
+    index, sim = nearest(x, model.centroids, model.threshold)
+    members = ranked_members(index, sim, len(model.themes_))
+    new = theme_labels(
+        [[Member(seg.texts[r], seg.languages[r], float(sim[r])) for r in rows] for rows in members],
+        keywords=[list(t.keywords) for t in model.themes_],
+    )
+    print(f"(d) survey fixture alone ({len(seg.texts)} segments, "
+          f"{sum(lang == 'de' for lang in seg.languages)} German), compact fit:")  # fmt: skip
+    print(f"    {'id':>2} {'size':>4}  {'old label':<36} {'fit label':<16} {'new de':<16} new en")
+    for t, lab in zip(model.themes_, new, strict=True):
+        old = make_label(list(t.keywords))
+        print(f"    {t.id:>2} {t.size:>4}  {old:<36} {t.label:<16} {lab.get('de', '-'):<16} "
+              f"{lab.get('en', '-')}")  # fmt: skip
+
+
 def _codebook_section() -> None:
     """The codebook evaluation set's answers grouped by their primary theme: do the labels name
     what the researcher's codebook names? (Evaluation only; ~7 answers per theme and language,
@@ -152,6 +181,7 @@ def main() -> None:
         status = "kept" if new_hits or not old_hits else "LOST"
         print(f"    {concept:<13} old {len(old_hits):>2} labels, new {len(new_hits):>2} "
               f"[{status}]: {'; '.join(new_hits)}")  # fmt: skip
+    _survey_section(texts, vectors, embedder_id)
     _codebook_section()
     empty = sum(1 for labels in new if not labels)
     words = [len(lab.split()) for lab in new_labels]

@@ -103,6 +103,13 @@ def test_events_become_the_noun_the_corpus_uses() -> None:
     assert nominalise("delay", "en", Counter(nouns)) == "delay"
     assert nominalise("lose", "en", Counter(nouns)) is None  # "loss" is no regular derivation
     assert nominalise("verspätet", "de", Counter(nouns)) == "Verspätung"
+    # "late" and "spät" report the same event as "delayed" and "verspätet".
+    assert ("delay", "flight") in segment_phrases(
+        tag("The flight was late again", "en"), "en"
+    ).events
+    assert ("verspäten", None) in segment_phrases(
+        tag("Die Lieferung kam zu spät", "de"), "de"
+    ).events
     assert nominalise("verspäten", "de", Counter(nouns)) == "Verspätung"
 
 

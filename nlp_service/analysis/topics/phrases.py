@@ -15,9 +15,9 @@ Patterns (phrases are tuples of lemmas: lower case in English, nouns capitalised
 - German: nouns (compounds are one word: "Gepäckverlust", "Preis-Leistung"), and a noun with a
   genitive noun, written the way researchers do ("Wartezeit der Hotline" -> "Wartezeit Hotline").
   German adjectives are left out: their lemma would not agree with the noun ("lang Wartezeit").
-- Events: participles and past tenses ("delayed", "got cancelled", "storniert", "verspätet")
-  with the noun they are about; `labels.py` turns them into the noun the corpus uses for the event
-  ("delay", "flight cancellation", "Stornierung") when it uses one.
+- Events: participles and past tenses ("delayed", "got cancelled", "storniert", "verspätet",
+  also "late"/"spät") with the noun they are about; `labels.py` turns them into the noun the
+  corpus uses for the event ("delay", "flight cancellation", "Stornierung") when it uses one.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ _MIN_LETTERS = 3
 _AUX_BACK = 3  # "flight has been delayed": look back over up to three auxiliaries
 _MODEL_FILES = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
 
+# Adjectives that report an event the way a participle does ("late" = delayed).
+_EVENT_ADJECTIVES = {"en": {"late": "delay"}, "de": {"spät": "verspäten"}}
 # Tweet and chat filler the tagger may read as a noun ("thx", "dont", "amp" from "&amp;").
 _FILLER = frozenset({
     "amp", "dont", "cant", "didnt", "doesnt", "isnt", "wasnt", "wont", "youre", "thats",
@@ -212,7 +214,7 @@ def _ok(token: Tagged, language: LabelLanguage) -> bool:
 def _subject(tokens: list[Tagged], i: int, language: LabelLanguage) -> str | None:
     """The noun an event at position i is about: the noun it modifies ("cancelled flight") or the
     noun before it, over auxiliaries ("flight has been delayed", "flight got cancelled")."""
-    if tokens[i].pos == "PART" and i + 1 < len(tokens) and tokens[i + 1].pos == "NOUN":
+    if tokens[i].pos in ("PART", "ADJ") and i + 1 < len(tokens) and tokens[i + 1].pos == "NOUN":
         nxt = tokens[i + 1]
         return nxt.lemma if _ok(nxt, language) else None
     j = i - 1
@@ -228,7 +230,11 @@ def segment_phrases(tokens: list[Tagged], language: LabelLanguage) -> SegmentPhr
     phrases: set[Phrase] = set()
     events: set[Event] = set()
     for i, token in enumerate(tokens):
-        if token.pos in ("PART", "PAST") and usable(token, language):
+        if token.lemma.lower() in _EVENT_ADJECTIVES[language]:
+            events.add(
+                (_EVENT_ADJECTIVES[language][token.lemma.lower()], _subject(tokens, i, language))
+            )
+        elif token.pos in ("PART", "PAST") and usable(token, language):
             events.add((token.lemma, _subject(tokens, i, language)))
     i = 0
     while i < len(tokens):
