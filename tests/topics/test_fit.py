@@ -83,7 +83,9 @@ def test_two_aspect_answer_gets_two_themes(fitted: FitResult, embedder) -> None:
 
 
 def test_reproducible(fitted: FitResult, segments, vectors: np.ndarray, embedder) -> None:
-    again = fit_topics(segments.texts, vectors, classes=segments.classes, params=PARAMS,
+    # Languages shape the readable labels (a label per language), so they are part of the input.
+    again = fit_topics(segments.texts, vectors, languages=segments.languages,
+                       classes=segments.classes, params=PARAMS,
                        embedder_id=embedder.id)  # fmt: skip
     assert [t.to_dict() for t in again.model.themes()] == [
         t.to_dict() for t in fitted.model.themes()

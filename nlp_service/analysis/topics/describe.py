@@ -1,10 +1,12 @@
-"""Human-readable descriptions of fitted themes: keywords (c-TF-IDF), short labels, the most
-representative examples, parent themes, and keywords per theme within each class."""
+"""Human-readable descriptions of fitted themes: keywords (c-TF-IDF), readable noun-phrase labels
+per language (`labels.py`), the most representative examples, parent themes, and keywords per
+theme within each class."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,20 +14,24 @@ import scipy.sparse as sp
 
 from nlp_service.analysis.topics.centroids import parent_groups
 from nlp_service.analysis.topics.ctfidf import group_counts, group_indicator, top_terms
-from nlp_service.analysis.topics.text import make_label, restore_case
+from nlp_service.analysis.topics.labels import Member, dominant_language, theme_labels
+from nlp_service.analysis.topics.phrases import LANGUAGES, clean_for_labels, is_polar
+from nlp_service.analysis.topics.text import TOKEN_PATTERN, make_label, restore_case
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import CountVectorizer
 
 EXAMPLE_CHARS = 200
+_WORD = re.compile(TOKEN_PATTERN)
 CASE_SAMPLE = 50
 
 
 @dataclass(frozen=True)
 class Description:
-    label: str
+    label: str  # readable label in the theme's dominant language (`labels[...]`)
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)  # "de"/"en" -> noun-phrase label
 
 
 def ranked_members(index: np.ndarray, sim: np.ndarray, k: int) -> list[np.ndarray]:
@@ -41,9 +47,16 @@ def describe_themes(
     members: list[np.ndarray],
     keywords: list[list[str]],
     n_examples: int,
+    languages: Sequence[str | None] | None = None,
+    similarities: np.ndarray | None = None,
 ) -> list[Description]:
+    """Examples, keywords and labels per theme. `members` are each theme's rows, most central
+    first; `similarities` (cosine to the theme's centroid per row) and `languages` feed the
+    readable labels (without similarities the member order stands for centrality)."""
+    groups = [_label_members(texts, rows, languages, similarities) for rows in members]
+    readable = theme_labels(groups, keywords=keywords)
     out = []
-    for rows, words in zip(members, keywords, strict=True):
+    for rows, group, words, labels in zip(members, groups, keywords, readable, strict=True):
         examples: list[str] = []
         seen: set[str] = set()
         for row in rows:
@@ -55,10 +68,48 @@ def describe_themes(
             examples.append(text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…")
             if len(examples) >= n_examples:
                 break
-        label = make_label(words)
-        label = restore_case(label, (texts[r] for r in rows[:CASE_SAMPLE])) if label else ""
-        out.append(Description(label, tuple(words), tuple(examples)))
+        if labels:
+            label = labels[dominant_language(group) or "en"]
+        else:
+            # No noun phrase qualifies (a theme of thanks or swearing): the keyword label without
+            # polarity words, the same in both languages.
+            label = _keyword_label(words, (texts[r] for r in rows[:CASE_SAMPLE]))
+            labels = dict.fromkeys(LANGUAGES, label) if label else {}
+        out.append(Description(label, tuple(words), tuple(examples), labels))
     return out
+
+
+def _label_members(
+    texts: Sequence[str],
+    rows: np.ndarray,
+    languages: Sequence[str | None] | None,
+    similarities: np.ndarray | None,
+) -> list[Member]:
+    n = len(rows)
+    return [
+        Member(
+            texts[r],
+            languages[r] if languages is not None else None,
+            float(similarities[r]) if similarities is not None else float(n - i),
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def _neutral(terms: Sequence[str]) -> list[str]:
+    """Keywords without a polarity or intensity word ("worst airline", "super schnell")."""
+    return [t for t in terms if not any(is_polar(w, "en") or is_polar(w, "de") for w in t.split())]
+
+
+def _keyword_label(words: Sequence[str], sample: Iterable[str]) -> str:
+    """Fallback when no noun phrase qualifies (themes of thanks, swearing or bare hashtags): the
+    keyword label without polarity words and without words the answers only write as hashtags
+    or handles ("neveragain")."""
+    sample = list(sample)
+    plain = {w.lower() for t in sample for w in _WORD.findall(clean_for_labels(t))}
+    terms = [t for t in _neutral(words) if all(w in plain for w in t.split())]
+    label = make_label(terms)
+    return restore_case(label, sample) if label else ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +129,7 @@ def describe_parents(
     n = int(groups.max()) + 1 if len(groups) else 0
     pooled = (group_indicator(groups, n) @ counts).tocsr()
     words = top_terms(pooled, vocab, n_keywords)
-    return Parents(groups, [make_label(w, max_terms=2) for w in words], words)
+    return Parents(groups, [make_label(_neutral(w), max_terms=2) for w in words], words)
 
 
 def class_keywords(

@@ -172,7 +172,7 @@ def fit_topics(
     keywords = coherent_keywords(texts, index, candidates, vectorizer, params.n_keywords,
                                  params.keyword_coherence, params.chunk_size)  # fmt: skip
     members = ranked_members(index, sim, k)
-    descriptions = describe_themes(texts, members, keywords, params.n_examples)
+    descriptions = describe_themes(texts, members, keywords, params.n_examples, languages, sim)
     labels = [d.label for d in descriptions]
 
     created = datetime.now(UTC).replace(microsecond=0)
