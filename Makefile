@@ -39,6 +39,9 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 train-sentiment: install
 	$(BIN)/nlp-service train sentiment
