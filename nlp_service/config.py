@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     topic_seed: int = 42
     topic_incremental_above: int = 50_000
     topic_compact_below: int = 5_000
+    # Themes for answers without a topic model of their own (the CLI's `analyze`, a pipeline built
+    # without one): a codebook under <models_dir>/codebooks, "name" (its ACTIVE version) or
+    # "name:version", or a folder holding a built codebook. Empty: no default themes.
+    default_codebook: str = "cx-starter"
 
     host: str = "127.0.0.1"
     port: int = 8000
