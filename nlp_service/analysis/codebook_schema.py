@@ -37,6 +37,14 @@ _LANG = re.compile(r"^[a-z]{2}$")
 Text = Annotated[str, Field(min_length=1, max_length=300)]
 
 
+def _is_polar(word: str) -> bool:
+    """A polarity word, also inflected ("schlechte", "Gutes"), but not a compound ("Gutschein")."""
+    w = word.lower().strip(".,;:!?()")
+    return w in POLARITY_WORDS or any(
+        w.endswith(end) and w[: -len(end)] in POLARITY_WORDS for end in ("e", "en", "em", "er", "es")
+    )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -62,7 +70,7 @@ class CodebookTheme(_Strict):
             words = label.replace("-", " ").split()
             if not 1 <= len(words) <= MAX_LABEL_WORDS:
                 raise ValueError(f"{lang}: {label!r} must be 1-{MAX_LABEL_WORDS} words")
-            polar = [w for w in words if w.lower().strip(".,") in POLARITY_WORDS]
+            polar = [w for w in words if _is_polar(w)]
             if polar:
                 raise ValueError(f"{lang}: {label!r} carries polarity ({', '.join(polar)})")
         return value
