@@ -141,7 +141,7 @@ CLEAR = [  # written for this test; none of them is a codebook example
     ("de", 16, "Die Banking-App stürzt beim Überweisen jedes Mal ab."),
     ("de", 6, "Der Schaffner war ausgesprochen unhöflich zu uns."),
     ("de", 10, "Auf der Rechnung wurde mir ein Gerät berechnet, das ich nie bestellt habe."),
-    ("en", 1, "My parcel still hasn't arrived after twelve days."),
+    ("en", 1, "The order came three days later than promised."),
     ("en", 16, "The app crashes whenever I open my statements."),
     ("en", 6, "The receptionist was really rude to us."),
     ("en", 24, "My broadband drops out several times every evening."),
@@ -206,7 +206,7 @@ def test_artifact_round_trip(raw: dict[str, Any], embedder, tmp_path: Path) -> N
     assert [(t.id, t.labels, t.source, t.status, t.description) for t in loaded.themes()] == [
         (t.id, t.labels, "codebook", "active", t.description) for t in built.themes()
     ]
-    vectors = embedder.encode(["Das Paket kam drei Tage später als angekündigt."])
+    vectors = embedder.encode(["Die Lieferung hat fast zwei Wochen gedauert."])
     assert loaded.assign(vectors, ["de"]) == built.assign(vectors, ["de"])
     assert loaded.assign(vectors, ["de"])[0].label == "Lieferzeit"
     # The registry reads the same folder (a codebook is a topic model version).
