@@ -1,8 +1,8 @@
-"""A codebook as a topic model: one prototype vector per theme (the normalised mean of its
-examples' embeddings), labels per language, and a similarity threshold calibrated on the
-codebook's own examples. The result is an ordinary `TopicModel` (source "codebook"), so the
-pipeline, refits, matching and the registry handle it like fitted themes, and assignment needs
-numpy only.
+"""A codebook as a topic model: one prototype vector per theme (the normalised sum of its
+examples' embeddings plus its labels and descriptions), labels per language, and a similarity
+threshold calibrated on the codebook's own examples. The result is an ordinary `TopicModel`
+(source "codebook"), so the pipeline, refits, matching and the registry handle it like fitted
+themes, and assignment needs numpy only.
 
 Layout: `<models_dir>/codebooks/<name>/<version>/codebook.json` (the researcher's file) plus
 `topics.safetensors` + `manifest.json` written next to it by `python -m training.codebook build`;
@@ -12,8 +12,8 @@ Why one centroid per theme: held out on the starter codebook (each example left 
 with its translation), the nearest theme centroid was right for 0.67 of the examples, the nearest
 example for 0.49, the mean of the 3 nearest examples for 0.56, 2-3 k-means prototypes per theme
 for 0.61-0.64, and a logistic regression on the same vectors (not numpy-only) for 0.69. Adding
-the theme's labels and descriptions to its centroid lifts it to 0.71 (`python -m training.codebook
-build` prints the comparison; figures in models/codebooks/cx-starter/*/README.md).
+the theme's labels and descriptions to its centroid lifts it to 0.706 (`python -m
+training.codebook build` prints the comparison; figures in models/codebooks/cx-starter/*/README.md).
 """
 
 from __future__ import annotations
