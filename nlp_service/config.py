@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     jobs: Literal["inprocess", "worker"] = "inprocess"
     job_lease_seconds: float = 60.0
     job_max_attempts: int = 3
+    # Themes for answers without a topic model of their own (the CLI's `analyze`, a pipeline built
+    # without one): a codebook under <models_dir>/codebooks, "name" (its ACTIVE version) or
+    # "name:version", or a folder holding a built codebook. Empty: no default themes.
+    default_codebook: str = "cx-starter"
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -170,6 +170,11 @@ class Pipeline:
             )
             if heads.embedder_id != embedder.id:
                 heads = None  # trained on another embedder: rules only
+        if topics is None:
+            # Without a topic model of its own, answers get the starter codebook's themes.
+            from nlp_service.analysis.codebook import default_codebook
+
+            topics = default_codebook(settings, embedder.id)
         return cls(embedder, sentiment_embedder, model, language, settings, topics, heads)
 
     def _check_topics(self, topics: TopicAssigner) -> None:
@@ -186,17 +191,26 @@ class Pipeline:
         self.topics = topics
 
     def _assign_topics(
-        self, vectors: np.ndarray, groups: list[range], models: list[TopicAssigner | None]
+        self,
+        vectors: np.ndarray,
+        groups: list[range],
+        models: list[TopicAssigner | None],
+        languages: Sequence[str | None] | None = None,
     ) -> list[TopicAssignment | None]:
-        """One assign() call per distinct topic model in the batch, on the segment vectors."""
+        """One assign() call per distinct topic model in the batch, on the segment vectors; each
+        segment passes its answer's language (labels per language)."""
         out: list[TopicAssignment | None] = [None] * len(vectors)
         by_model: dict[int, tuple[TopicAssigner, list[int]]] = {}
-        for g, model in zip(groups, models, strict=True):
+        row_lang: list[str | None] = [None] * len(vectors)
+        for n, (g, model) in enumerate(zip(groups, models, strict=True)):
             if model is not None:
                 self._check_topics(model)
                 by_model.setdefault(id(model), (model, []))[1].extend(g)
+            for row in g:
+                row_lang[row] = languages[n] if languages is not None else None
         for model, rows in by_model.values():
-            for row, assignment in zip(rows, model.assign(vectors[rows]), strict=True):
+            langs = [row_lang[r] for r in rows]
+            for row, assignment in zip(rows, model.assign(vectors[rows], langs), strict=True):
                 out[row] = assignment
         return out
 
@@ -266,7 +280,7 @@ class Pipeline:
                     ans_sent[i] = s
         flag_context = self._flag_context(flat, main)
         models = [item.topics or self.topics for item in items]
-        seg_topics = self._assign_topics(main, groups, models)
+        seg_topics = self._assign_topics(main, groups, models, [lg.language for lg in languages])
 
         results = []
         for idx, item in enumerate(items):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,12 +25,16 @@ class TopicAssignment:
 
 
 class TopicAssigner(Protocol):
-    """The active topic model, as the pipeline sees it: vectors in, themes out."""
+    """The active topic model, as the pipeline sees it: vectors in, themes out. `languages` (one
+    per row, e.g. the answer's detected language) lets a model with labels per language label
+    each theme in the language of its answer; None keeps the default labels."""
 
     embedder_id: str
     version: str
 
-    def assign(self, embeddings: np.ndarray) -> list[TopicAssignment]: ...
+    def assign(
+        self, embeddings: np.ndarray, languages: Sequence[str | None] | None = None
+    ) -> list[TopicAssignment]: ...
 
 
 @dataclass(frozen=True)

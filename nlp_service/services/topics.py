@@ -1,7 +1,7 @@
 """Which topic model assigns a tenant's answers — the one rule, used by the API and the CLI:
 
     the tenant's active version (in the database, shared by every process of the service),
-    else the service's default model for new tenants, else none.
+    else the starter codebook (NLP_SERVICE_DEFAULT_CODEBOOK), else none.
 
 Loaded models are cached per process; the active version is re-read from the database at most
 every `topic_recheck_seconds`, so a refit finished by any process (API or worker) is served by
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
@@ -25,7 +24,6 @@ from nlp_service.store.topic_models import TopicModelRepository
 if TYPE_CHECKING:
     from nlp_service.analysis.topics import TopicModel
 
-DEMO_NAME = "demo"
 log = structlog.get_logger("nlp_service.services")
 
 
@@ -34,22 +32,11 @@ def tenant_model_name(tenant_id: str) -> str:
 
 
 def load_default_model(settings: Settings, embedder_id: str) -> TopicModel | None:
-    """The model tenants start with before their first refit: the shipped demo model."""
-    from nlp_service.analysis.topics import TopicRegistry
+    """The model tenants start with before their first refit: the starter codebook
+    (NLP_SERVICE_DEFAULT_CODEBOOK). The airline demo model is a demo, never a tenant default."""
+    from nlp_service.analysis.codebook import default_codebook
 
-    registry = TopicRegistry(Path(settings.models_dir) / "topics")
-    versions = registry.versions(DEMO_NAME)
-    if not versions:
-        return None
-    model = registry.load(DEMO_NAME, registry.active_version(DEMO_NAME) or versions[-1])
-    if model.embedder_id != embedder_id:
-        log.warning(
-            "default topic model ignored: embedder mismatch",
-            model_embedder=model.embedder_id,
-            embedder=embedder_id,
-        )
-        return None
-    return model
+    return default_codebook(settings, embedder_id)
 
 
 class TopicProvider:

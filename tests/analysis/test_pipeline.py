@@ -36,7 +36,9 @@ class NearestCentroid:
         )
         self.labels = ["lieferung", "hotline"]
 
-    def assign(self, embeddings: np.ndarray) -> list[TopicAssignment]:
+    def assign(
+        self, embeddings: np.ndarray, languages: Sequence[str | None] | None = None
+    ) -> list[TopicAssignment]:
         sims = embeddings @ self.centroids.T
         return [
             TopicAssignment(int(i), self.labels[int(i)], float(s.max()))

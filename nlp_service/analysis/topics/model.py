@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,16 +44,29 @@ class TopicModel:
     def __post_init__(self) -> None:
         self.centroids = normalize_rows(self.centroids)
         self._ids = np.array([t.id for t in self.themes_], dtype=np.int64)
-        self._labels = [t.label for t in self.themes_]
+        self._by_id = {t.id: t for t in self.themes_}
 
     # --- the TopicAssigner protocol -------------------------------------------------------
-    def assign(self, embeddings: np.ndarray) -> list[TopicAssignment]:
+    def assign(
+        self, embeddings: np.ndarray, languages: Sequence[str | None] | None = None
+    ) -> list[TopicAssignment]:
+        """Nearest theme per row; `languages` (one per row) picks each label's language where the
+        theme has labels per language (codebook themes), else the default label is used."""
         ids, conf = self.assign_ids(embeddings)
-        by_id = dict(zip(self._ids.tolist(), self._labels, strict=True))
+        if languages is not None and len(languages) != len(ids):
+            raise InvalidInput(
+                f"languages must give one entry per row ({len(ids)}), got {len(languages)}",
+                field="languages",
+            )
+        langs = languages if languages is not None else [None] * len(ids)
         return [
-            TopicAssignment(i, by_id[i] if i >= 0 else "", round(c, 4))
-            for i, c in zip(ids.tolist(), conf.tolist(), strict=True)
+            TopicAssignment(i, self.label_for(i, lang) if i >= 0 else "", round(c, 4))
+            for i, c, lang in zip(ids.tolist(), conf.tolist(), langs, strict=True)
         ]
+
+    def label_for(self, theme_id: int, language: str | None = None) -> str:
+        """The theme's label in `language` (its default label when it has none in it)."""
+        return self._by_id[theme_id].label_in(language)
 
     def assign_ids(
         self, embeddings: np.ndarray, threshold: float | None = None
@@ -128,9 +142,7 @@ class TopicModel:
             "threshold": self.threshold,
             "next_id": self.next_id,
             **self.info,
-            "themes": [
-                {**t.to_dict(), "label_history": list(t.label_history)} for t in self.themes_
-            ],
+            "themes": [_theme_record(t) for t in self.themes_],
             "parents": [p.to_dict() for p in self.parents],
             "retired": [r.to_dict() for r in self.retired],
             "mapping": self.mapping.to_dict(),
@@ -190,6 +202,8 @@ class TopicModel:
                 id=int(t["id"]), label=t["label"], keywords=tuple(t["keywords"]),
                 size=int(t["size"]), examples=tuple(t["examples"]), parent=t["parent"],
                 label_history=tuple(t.get("label_history", ())),
+                labels=dict(t.get("labels") or {}), description=t.get("description", ""),
+                source=t.get("source", "emergent"), status=t.get("status", "active"),
             )
             for t in data["themes"]
         ]  # fmt: skip
@@ -216,6 +230,18 @@ class TopicModel:
             info={k: v for k, v in data.items() if k not in known},
             structure=data.get("structure", {}),
         )
+
+
+def _theme_record(theme: Theme) -> dict[str, Any]:
+    """A theme as the manifest stores it: the public shape plus what only the manifest keeps."""
+    return {
+        **theme.to_dict(),
+        "label_history": list(theme.label_history),
+        "labels": dict(theme.labels),
+        "description": theme.description,
+        "source": theme.source,
+        "status": theme.status,
+    }
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

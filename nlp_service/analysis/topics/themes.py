@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from nlp_service.analysis.topics.model import TopicModel
 
 ChangeKind = Literal["kept", "merged", "split", "new", "retired"]
+# codebook: defined by a researcher (fixed id and labels); emergent: found by a fit; seeded: a fit
+# started from given themes.
+ThemeSource = Literal["codebook", "emergent", "seeded"]
+ThemeStatus = Literal["active", "new"]  # new: not yet reviewed by a researcher
 FitMode = Literal["compact", "standard", "incremental"]
 
 
@@ -22,6 +26,16 @@ class Theme:
     parent: int | None  # ParentTheme.id (its own namespace), None when there is no hierarchy
     # Labels this ID carried in earlier versions, oldest first (not part of the public JSON shape).
     label_history: tuple[str, ...] = ()
+    # Label per language ({"de": "Lieferzeit", "en": "Delivery time"}); `label` is the fallback.
+    # These four are stored in the manifest; versions written before them load with the defaults.
+    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
+    description: str = ""
+    source: ThemeSource = "emergent"
+    status: ThemeStatus = "active"
+
+    def label_in(self, language: str | None) -> str:
+        """The label in `language` when the theme has one, else the default label."""
+        return self.labels.get(language or "", self.label)
 
     def to_dict(self) -> dict[str, Any]:
         return {
