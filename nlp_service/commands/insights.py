@@ -394,11 +394,15 @@ def drivers(
         return
     rows = [{"touchpoint": d.touchpoint, "theme": d.theme} for d in found]
 
-    def of_theme(get: Callable) -> Callable:
-        return lambda r: get(r["theme"])
-
-    columns = {"touchpoint": lambda r: r["touchpoint"]} | {
-        name: of_theme(get) for name, get in THEME_COLUMNS.items()
+    columns: dict[str, Callable] = {
+        "touchpoint": lambda r: r["touchpoint"],
+        "theme": lambda r: f"{r['theme'].id} {r['theme'].label[:40]}",
+        "answers": lambda r: r["theme"].count,
+        "KPI": lambda r: _kpi(r["theme"]),
+        "removal impact": lambda r: r["theme"].removal_impact,
+        "driver coef": lambda r: r["theme"].driver.coef if r["theme"].driver else None,
+        "driver 95%": lambda r: _iv(r["theme"].driver.interval) if r["theme"].driver else None,
+        "few": lambda r: "yes" if r["theme"].driver and r["theme"].driver.too_few else "",
     }
     if fmt == "csv":
         from nlp_service.services.insights_csv import csv_text
