@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
 
 from nlp_service.insights.scores import Z95, Interval
 
@@ -91,7 +91,7 @@ class OlsHc3:
         if not math.isfinite(var) or var <= 0:
             return est, math.nan, math.nan, math.nan
         se = math.sqrt(var)
-        p = float(2 * stats.norm.sf(abs(est) / se))
+        p = math.erfc(abs(est) / se / math.sqrt(2))  # two-sided normal p-value
         return est, est - Z95 * se, est + Z95 * se, p
 
 
@@ -101,8 +101,13 @@ def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
     which takes seconds on 100,000 answers): b = pinv(X'X) X'y, leverage h_i = x_i' pinv(X'X) x_i,
     cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Intervals are normal, as
     statsmodels' robust covariances use by default."""
+    from threadpoolctl import threadpool_limits
+
     xtx = np.asarray((x.T @ x).todense(), dtype=float)
-    a = np.linalg.pinv(xtx, hermitian=True)
+    # A k x k problem (k ~ 2 x themes): one BLAS thread; a threaded BLAS on a busy machine
+    # spends hundreds of milliseconds synchronising on matrices this small.
+    with threadpool_limits(limits=1, user_api="blas"):
+        a = np.linalg.pinv(xtx, hermitian=True)
     b = a @ np.asarray(x.T @ y).ravel()
     e = y - x @ b
     h = np.empty(len(y))
@@ -112,7 +117,8 @@ def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
     with np.errstate(divide="ignore", invalid="ignore"):
         w = e**2 / (1 - h) ** 2
     meat = np.asarray((x.T @ x.multiply(w[:, None])).todense(), dtype=float)
-    cov = a @ meat @ a
+    with threadpool_limits(limits=1, user_api="blas"):
+        cov = a @ meat @ a
     sst = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((e**2).sum()) / sst if sst > 0 else None
     return OlsHc3(b, cov, r2)
@@ -132,20 +138,27 @@ def fit_drivers(
     neg = sparse.csc_matrix(negative, dtype=float)
     oth = sparse.csc_matrix(other, dtype=float)
     n = len(y)
-    n_neg = np.asarray(neg.sum(axis=0)).ravel().astype(int)
-    n_oth = np.asarray(oth.sum(axis=0)).ravel().astype(int)
+    n_neg, n_oth = np.diff(neg.indptr), np.diff(oth.indptr)
     columns: list[tuple[int, str]] = []  # (theme index, "neg" | "oth")
-    blocks = [sparse.csc_matrix(np.ones((n, 1)))]
+    rows_of: list[np.ndarray] = [np.arange(n)]  # column 0: the intercept
     for j in range(len(theme_ids)):
-        if n_neg[j] >= MIN_ESTIMATED:
-            columns.append((j, "neg"))
-            blocks.append(neg[:, j])
-        if n_oth[j] >= MIN_ESTIMATED:
-            columns.append((j, "oth"))
-            blocks.append(oth[:, j])
+        for kind, m, counts in (("neg", neg, n_neg), ("oth", oth, n_oth)):
+            if counts[j] >= MIN_ESTIMATED:
+                columns.append((j, kind))
+                rows_of.append(m.indices[m.indptr[j] : m.indptr[j + 1]])
     if n < len(columns) + 2 or float(np.var(y)) == 0.0:
         return None
-    res = ols_hc3(y, sparse.hstack(blocks, format="csr"))
+    design = sparse.csr_matrix(
+        (
+            np.ones(sum(len(r) for r in rows_of)),
+            (
+                np.concatenate(rows_of),
+                np.repeat(np.arange(len(rows_of)), [len(r) for r in rows_of]),
+            ),
+        ),
+        shape=(n, len(rows_of)),
+    )
+    res = ols_hc3(y, design)
     where = {col: c for c, col in enumerate(columns, start=1)}
     size = len(columns) + 1
     drivers: dict[int, Driver] = {}

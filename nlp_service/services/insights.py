@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import threading
@@ -371,7 +372,7 @@ class ThemeTable:
     min_driver: int
     stats: dict[int, ThemeStat] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def overall_kpi(self) -> float | None:
         return (
             kpi_value(self.kpi_type, self.answers.kpi_score[self.kpi_mask])
@@ -693,7 +694,7 @@ def _trend_points(
 
 
 def _dated(session: Session, tenant_id: str, query: InsightsQuery) -> AnswerColumns:
-    return InsightsRepository(session, tenant_id).answers(query.entry_filter(), with_day=True)
+    return InsightsRepository(session, tenant_id).answers(query.entry_filter(), with_time=True)
 
 
 def theme_detail(
@@ -940,6 +941,11 @@ def _touchpoints(
 _DURATION = re.compile(r"^(\d{1,4})([dw])$")
 
 
+def _count_by(themes: np.ndarray) -> dict[int, int]:
+    ids, counts = np.unique(themes, return_counts=True)
+    return dict(zip(ids.tolist(), counts.tolist(), strict=True))
+
+
 def parse_days(value: str, field_name: str) -> int:
     match = _DURATION.match(value.strip().lower())
     if not match or int(match.group(1)) == 0:
@@ -999,10 +1005,18 @@ def _emerging(
         w_start = max(w_start, _utc(query.since))
     repo = InsightsRepository(session, tenant_id)
     f = query.entry_filter()
-    n1, c1 = repo.theme_answer_counts(window(f, w_start, end))
-    n2, c2 = (
-        (0, {}) if b_start >= w_start else repo.theme_answer_counts(window(f, b_start, w_start))
-    )
+    # Both periods from one read of the answers (with times) and their theme links.
+    ans = repo.answers(window(f, b_start, end), with_time=True)
+    links = repo.theme_links(f)
+    pos, ok = _positions(ans, links)
+    assert ans.time is not None
+    t_window, t_base = int(w_start.timestamp()), int(b_start.timestamp())
+    in_window = ans.time >= t_window
+    in_base = (ans.time >= t_base) & ~in_window
+    n1, n2 = int(in_window.sum()), int(in_base.sum())
+    link_theme, link_pos = links.theme[ok], pos[ok]
+    c1 = _count_by(link_theme[in_window[link_pos]])
+    c2 = _count_by(link_theme[in_base[link_pos]])
     ids = [t.id for t in catalog.themes] + sorted(
         (set(c1) | set(c2)) - {t.id for t in catalog.themes}
     )

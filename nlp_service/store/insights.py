@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from nlp_service.store.entries import EntryFilter, apply_filters
@@ -33,11 +33,11 @@ def _sign(label: Any) -> ColumnElement[int]:
     return case((label == "negative", -1), (label == "positive", 1), else_=0)
 
 
-def _day(session: Session) -> ColumnElement[str]:
-    """UTC day of `submitted_at` as 'YYYY-MM-DD' (SQLite stores naive UTC text)."""
+def _epoch(session: Session) -> ColumnElement[int]:
+    """`submitted_at` as UTC epoch seconds (SQLite stores naive UTC text)."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.substr(Entry.submitted_at, 1, 10)
-    return func.to_char(func.timezone("UTC", Entry.submitted_at), "YYYY-MM-DD")
+        return cast(func.strftime("%s", Entry.submitted_at), BigInteger)
+    return cast(func.floor(func.extract("epoch", Entry.submitted_at)), BigInteger)
 
 
 KPI_CODES = {"nps": 1, "csat": 2, "ces": 3}  # 0: no KPI
@@ -50,7 +50,12 @@ class AnswerColumns:
     kpi_code: np.ndarray  # int8, KPI_CODES (0 without a KPI)
     kpi_score: np.ndarray  # float, nan without a KPI
     sentiment: np.ndarray  # int8: -1 negative, 0 neutral, 1 positive
-    day: np.ndarray | None  # datetime64[D] when asked for
+    time: np.ndarray | None  # int64 UTC epoch seconds of submitted_at, when asked for
+
+    @property
+    def day(self) -> np.ndarray | None:
+        """UTC day (datetime64[D]) of each answer."""
+        return None if self.time is None else (self.time // 86_400).astype("datetime64[D]")
 
     def __len__(self) -> int:
         return len(self.seq)
@@ -62,7 +67,7 @@ class AnswerColumns:
             self.kpi_code[idx],
             self.kpi_score[idx],
             self.sentiment[idx],
-            None if self.day is None else self.day[idx],
+            None if self.time is None else self.time[idx],
         )
 
 
@@ -96,7 +101,7 @@ class InsightsRepository:
         query = query.where(Entry.tenant_id == self.tenant_id, Entry.kind == KIND)
         return apply_filters(query, _visible(f))
 
-    def answers(self, f: EntryFilter, *, with_day: bool = False) -> AnswerColumns:
+    def answers(self, f: EntryFilter, *, with_time: bool = False) -> AnswerColumns:
         """One row per visible answer, only the columns the statistics use (the KPI type as a
         small code, a missing score as -1) so 100,000 rows convert quickly."""
         kpi_code = case(
@@ -109,9 +114,9 @@ class InsightsRepository:
             func.coalesce(Entry.kpi_score, -1.0),
             _sign(Entry.sentiment_label),
         ]
-        if with_day:
-            cols.append(_day(self.session))
-        rows = self.session.execute(self._entries(select(*cols), f)).all()
+        if with_time:
+            cols.append(_epoch(self.session))
+        rows = self.session.connection().execute(self._entries(select(*cols), f)).all()
         n = len(rows)
         score = np.fromiter((r[3] for r in rows), dtype=float, count=n)
         score[score < 0] = np.nan
@@ -123,25 +128,29 @@ class InsightsRepository:
             kpi_code=np.fromiter((r[2] for r in rows), dtype=np.int8, count=n),
             kpi_score=score,
             sentiment=np.fromiter((r[4] for r in rows), dtype=np.int8, count=n),
-            day=np.array([r[5] for r in rows], dtype="datetime64[D]") if with_day else None,
+            time=np.fromiter((r[5] for r in rows), dtype=np.int64, count=n) if with_time else None,
         )
 
     def theme_links(self, f: EntryFilter, theme_ids: list[int] | None = None) -> ThemeLinks:
-        sign = _sign(Segment.sentiment_label)
-        query = (
-            select(Segment.entry_seq, Segment.topic_id, func.min(sign), func.max(sign))
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(Segment.tenant_id == self.tenant_id, Segment.topic_id >= 0)
-            .group_by(Segment.entry_seq, Segment.topic_id)
+        """(answer, theme) pairs with the theme's sentiment in that answer. Without entry
+        filters the segments are read alone (no join: the caller intersects them with the
+        visible answers it loaded, which is cheaper than a lookup per sentence); with filters
+        the join lets the database narrow them first."""
+        query = select(Segment.entry_seq, Segment.topic_id, _sign(Segment.sentiment_label)).where(
+            Segment.tenant_id == self.tenant_id, Segment.topic_id >= 0
         )
         if theme_ids is not None:
             query = query.where(Segment.topic_id.in_(theme_ids))
-        rows = self.session.execute(self._entries(query, f)).all()
-        if not rows:
-            z = np.zeros(0, dtype=np.int64)
-            return ThemeLinks(z, z.copy(), z.astype(np.int8))
-        seq, theme, low, high = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
-        return ThemeLinks(seq, theme, np.where(low < 0, -1, high).astype(np.int8))
+        if _visible(f) != EntryFilter():
+            query = self._entries(query.join(Entry, Entry.seq == Segment.entry_seq), f)
+        # Core (not ORM) execution: plain tuples, a third of the cost on 250,000 rows.
+        rows = self.session.connection().execute(query).all()
+        n = len(rows)
+        return collapse(
+            np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+            np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+            np.fromiter((r[2] for r in rows), dtype=np.int8, count=n),
+        )
 
     def theme_answer_counts(self, f: EntryFilter) -> tuple[int, dict[int, int]]:
         """(answers, {theme id: answers carrying it}) for one selection, aggregated in SQL."""
@@ -235,6 +244,20 @@ class InsightsRepository:
             select(func.max(AuditLog.id)).where(AuditLog.tenant_id == self.tenant_id)
         )
         return int(count or 0), int(top or 0), int(decision or 0)
+
+
+def collapse(seq: np.ndarray, theme: np.ndarray, sign: np.ndarray) -> ThemeLinks:
+    """One row per (answer, theme): an answer counts once for a theme however many of its
+    sentences carry it; its sign is -1 when any of them is negative, else the largest."""
+    if len(seq) == 0:
+        return ThemeLinks(seq, theme, sign.astype(np.int8))
+    order = np.lexsort((sign, theme, seq))  # within each pair the lowest sign comes first
+    seq, theme, sign = seq[order], theme[order], sign[order].astype(np.int16)
+    first = np.ones(len(seq), dtype=bool)
+    first[1:] = (seq[1:] != seq[:-1]) | (theme[1:] != theme[:-1])
+    starts = np.flatnonzero(first)
+    low, high = sign[first], np.maximum.reduceat(sign, starts)
+    return ThemeLinks(seq[first], theme[first], np.where(low < 0, -1, high).astype(np.int8))
 
 
 def window(f: EntryFilter, since: datetime, until: datetime) -> EntryFilter:
