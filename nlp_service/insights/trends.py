@@ -22,5 +22,5 @@ def period_starts(days: np.ndarray, interval: Granularity) -> np.ndarray:
 
 
 def period_label(start: np.datetime64, interval: Granularity) -> str:
-    text = str(np.datetime64(start, "D"))
+    text = str(np.asarray(start).astype("datetime64[D]"))
     return text[:7] if interval == "month" else text

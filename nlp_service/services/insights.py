@@ -86,7 +86,6 @@ from nlp_service.store.insights import (
     AnswerColumns,
     InsightsRepository,
     ThemeLinks,
-    window,
 )
 
 KPI_TYPES = ("nps", "csat", "ces")
@@ -141,14 +140,16 @@ class InsightsQuery:
         )
 
     def echo(self) -> Filters:
-        return Filters(
-            touchpoint=self.touchpoint,
-            survey_id=self.survey_id,
-            question_id=self.question_id,
-            language=self.language,
-            since=self.since,
-            until=self.until,
-            kpi_type=self.kpi_type,  # type: ignore[arg-type]
+        return Filters.model_validate(
+            {
+                "touchpoint": self.touchpoint,
+                "survey_id": self.survey_id,
+                "question_id": self.question_id,
+                "language": self.language,
+                "from": self.since,
+                "to": self.until,
+                "kpi_type": self.kpi_type,
+            }
         )
 
 
@@ -396,6 +397,35 @@ def _group_links(ans: AnswerColumns, links: ThemeLinks) -> dict[int, ThemeRow]:
     return out
 
 
+@dataclass
+class Columns:
+    """Everything the views read for one (tenant, filters), loaded once per data fingerprint:
+    the visible answers (with times) and their (answer, theme) pairs grouped per theme."""
+
+    answers: AnswerColumns
+    links: ThemeLinks
+    rows: dict[int, ThemeRow]
+
+
+COLUMNS = TableCache(maxsize=8)
+
+
+def load_columns(
+    session: Session, tenant_id: str, query: InsightsQuery, cache: TableCache | None = COLUMNS
+) -> Columns:
+    repo = InsightsRepository(session, tenant_id)
+
+    def make() -> Columns:
+        f = query.entry_filter()
+        ans = repo.answers(f, with_time=True)
+        links = repo.theme_links(f)
+        return Columns(ans, links, _group_links(ans, links))
+
+    if cache is None:
+        return make()
+    return cache.get_or_make((tenant_id, query, repo.fingerprint()), make)
+
+
 def _fit_drivers(
     ans: AnswerColumns, kpi_mask: np.ndarray, rows: dict[int, ThemeRow], min_count: int
 ) -> drv.DriverFit | None:
@@ -492,12 +522,10 @@ def theme_table(
     repo = InsightsRepository(session, tenant_id)
 
     def make() -> ThemeTable:
-        f = query.entry_filter()
-        ans = repo.answers(f)
-        links = repo.theme_links(f)
+        cols = load_columns(session, tenant_id, query, COLUMNS if cache is not None else None)
+        ans, rows = cols.answers, cols.rows
         kpi_type = choose_kpi(ans, query.kpi_type)
         mask = _kpi_mask(ans, kpi_type)
-        rows = _group_links(ans, links)
         covered = np.zeros(len(ans), dtype=bool)
         for r in rows.values():
             covered[r.rows] = True
@@ -693,10 +721,6 @@ def _trend_points(
     return points
 
 
-def _dated(session: Session, tenant_id: str, query: InsightsQuery) -> AnswerColumns:
-    return InsightsRepository(session, tenant_id).answers(query.entry_filter(), with_time=True)
-
-
 def theme_detail(
     session: Session,
     tenant_id: str,
@@ -749,8 +773,8 @@ def _theme_detail(
     top = repo.quotes(f, ids, DEFAULT_QUOTES, 0)
     stat = stat.model_copy(update={"quotes": [_quote(q) for q in top]})
     page = repo.quotes(f, ids, quote_limit + 1, offset)
-    dated = _dated(session, tenant_id, query)
-    dated_rows = _union_row_from(dated, repo.theme_links(f, ids))
+    # The table's answers carry their times: the trend needs no second read.
+    dated, dated_rows = table.answers, row
     distribution: list[KpiBucket] = []
     if table.kpi_type is not None and row is not None:
         scores = table.answers.kpi_score[row.rows][table.kpi_mask[row.rows]]
@@ -780,15 +804,12 @@ def _theme_detail(
     )
 
 
-def _union_row_from(ans: AnswerColumns, links: ThemeLinks) -> ThemeRow | None:
-    rows = _group_links(ans, links)
-    if not rows:
-        return None
-    parts = list(rows.values())
-    if len(parts) == 1:
-        return parts[0]
+def _union_of(ans: AnswerColumns, rows: dict[int, ThemeRow], ids: list[int]) -> ThemeRow | None:
+    """The answers carrying any of `ids` (one theme, or a parent theme's children)."""
+    if len(ids) == 1:
+        return rows.get(ids[0])
     table = ThemeTable(ans, None, np.zeros(len(ans), bool), rows, 0, None, 0)
-    return _union_row(table, list(rows))
+    return _union_row(table, ids)
 
 
 def trends(
@@ -826,10 +847,10 @@ def _trends(
         except NotFound as exc:  # a filter, not a path: a bad value is a 422
             raise InvalidInput(exc.message, field="theme") from None
         ref = ParentRef(id=info.id, label=info.label)
-    repo = InsightsRepository(session, tenant_id)
-    ans = _dated(session, tenant_id, query)
+    cols = load_columns(session, tenant_id, query)
+    ans = cols.answers
     kpi_type = choose_kpi(ans, query.kpi_type)
-    row = _union_row_from(ans, repo.theme_links(query.entry_filter(), ids)) if ids else None
+    row = _union_of(ans, cols.rows, ids) if ids else None
     points = _trend_points(ans, kpi_type, row, interval, whole=theme is None)
     return TrendsOut(
         kpi_type=kpi_type,  # type: ignore[arg-type]
@@ -874,10 +895,8 @@ def touchpoints(
 def _touchpoints(
     session: Session, tenant_id: str, catalog: ThemeCatalog, query: InsightsQuery
 ) -> TouchpointsOut:
-    repo = InsightsRepository(session, tenant_id)
-    f = query.entry_filter()
-    ans = repo.answers(f)
-    links = repo.theme_links(f)
+    cols = load_columns(session, tenant_id, query)
+    ans, links = cols.answers, cols.links
     kpi_type = choose_kpi(ans, query.kpi_type)
     mask = _kpi_mask(ans, kpi_type)
     overall_value = kpi_value(kpi_type, ans.kpi_score[mask]) if kpi_type else None
@@ -1003,16 +1022,15 @@ def _emerging(
     if query.since is not None:
         b_start = max(b_start, _utc(query.since))
         w_start = max(w_start, _utc(query.since))
-    repo = InsightsRepository(session, tenant_id)
-    f = query.entry_filter()
-    # Both periods from one read of the answers (with times) and their theme links.
-    ans = repo.answers(window(f, b_start, end), with_time=True)
-    links = repo.theme_links(f)
+    # Both periods from the answers (with times) and theme links the other views use too.
+    cols = load_columns(session, tenant_id, query)
+    ans, links = cols.answers, cols.links
     pos, ok = _positions(ans, links)
     assert ans.time is not None
     t_window, t_base = int(w_start.timestamp()), int(b_start.timestamp())
-    in_window = ans.time >= t_window
-    in_base = (ans.time >= t_base) & ~in_window
+    before_end = ans.time < int(end.timestamp())
+    in_window = (ans.time >= t_window) & before_end
+    in_base = (ans.time >= t_base) & (ans.time < t_window)
     n1, n2 = int(in_window.sum()), int(in_base.sum())
     link_theme, link_pos = links.theme[ok], pos[ok]
     c1 = _count_by(link_theme[in_window[link_pos]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, select
@@ -21,6 +21,7 @@ from nlp_service.store.entries import EntryFilter, apply_filters
 from nlp_service.store.models import AuditLog, Entry, Segment, as_utc
 
 KIND = "answer"
+S = TypeVar("S", bound=Select[Any])
 
 
 def _visible(f: EntryFilter) -> EntryFilter:
@@ -97,9 +98,9 @@ class InsightsRepository:
         self.session = session
         self.tenant_id = tenant_id
 
-    def _entries(self, query: Select[Any], f: EntryFilter) -> Select[Any]:
+    def _entries(self, query: S, f: EntryFilter) -> S:
         query = query.where(Entry.tenant_id == self.tenant_id, Entry.kind == KIND)
-        return apply_filters(query, _visible(f))
+        return apply_filters(query, _visible(f))  # type: ignore[return-value]
 
     def answers(self, f: EntryFilter, *, with_time: bool = False) -> AnswerColumns:
         """One row per visible answer, only the columns the statistics use (the KPI type as a
@@ -151,18 +152,6 @@ class InsightsRepository:
             np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
             np.fromiter((r[2] for r in rows), dtype=np.int8, count=n),
         )
-
-    def theme_answer_counts(self, f: EntryFilter) -> tuple[int, dict[int, int]]:
-        """(answers, {theme id: answers carrying it}) for one selection, aggregated in SQL."""
-        total = self.session.scalar(self._entries(select(func.count(Entry.seq)), f)) or 0
-        query = (
-            select(Segment.topic_id, func.count(func.distinct(Segment.entry_seq)))
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(Segment.tenant_id == self.tenant_id, Segment.topic_id >= 0)
-            .group_by(Segment.topic_id)
-        )
-        rows = self.session.execute(self._entries(query, f)).all()
-        return int(total), {int(t): int(c) for t, c in rows}
 
     def quotes(
         self, f: EntryFilter, theme_ids: list[int], limit: int, offset: int = 0
@@ -258,7 +247,3 @@ def collapse(seq: np.ndarray, theme: np.ndarray, sign: np.ndarray) -> ThemeLinks
     starts = np.flatnonzero(first)
     low, high = sign[first], np.maximum.reduceat(sign, starts)
     return ThemeLinks(seq[first], theme[first], np.where(low < 0, -1, high).astype(np.int8))
-
-
-def window(f: EntryFilter, since: datetime, until: datetime) -> EntryFilter:
-    return replace(f, since=as_utc(since), until=as_utc(until))
