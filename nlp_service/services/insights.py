@@ -360,6 +360,8 @@ class ThemeRow:
     id: int
     rows: np.ndarray  # indices into the answers
     signs: np.ndarray  # the theme's sentiment in each of those answers
+    segments: np.ndarray | None = None  # each answer's sentence closest to the theme centre
+    confidence: np.ndarray | None = None  # and its cosine to the centre
 
 
 @dataclass
@@ -388,12 +390,22 @@ def _group_links(ans: AnswerColumns, links: ThemeLinks) -> dict[int, ThemeRow]:
     order = np.argsort(theme, kind="stable")
     theme, sign, pos = theme[order], sign[order], pos[order]
     bounds = np.flatnonzero(np.diff(theme)) + 1
+    seg = conf = None
+    if links.segment is not None and links.confidence is not None:
+        seg, conf = links.segment[ok][order], links.confidence[ok][order]
     out: dict[int, ThemeRow] = {}
-    for chunk_t, chunk_p, chunk_s in zip(
-        np.split(theme, bounds), np.split(pos, bounds), np.split(sign, bounds), strict=True
-    ):
-        if len(chunk_t):
-            out[int(chunk_t[0])] = ThemeRow(int(chunk_t[0]), chunk_p, chunk_s)
+    starts = [0, *bounds.tolist()]
+    ends = [*bounds.tolist(), len(theme)]
+    for start, end in zip(starts, ends, strict=True):
+        if end > start:
+            theme_id = int(theme[start])
+            out[theme_id] = ThemeRow(
+                theme_id,
+                pos[start:end],
+                sign[start:end],
+                None if seg is None else seg[start:end],
+                None if conf is None else conf[start:end],
+            )
     return out
 
 
@@ -628,10 +640,22 @@ def _themes(
     stats = [s for s in table.stats.values() if include_empty or s.count > 0]
     ordered = _sort(stats, sort)
     if quotes > 0 and ordered:
-        repo = InsightsRepository(session, tenant_id)
-        found = repo.top_quotes(query.entry_filter(), [s.id for s in ordered], quotes)
+        # The most central sentence of each (answer, theme) pair is in the loaded columns: pick
+        # each theme's best `quotes` there and fetch only those sentences' texts.
+        best: dict[int, list[int]] = {}
+        for stat in ordered:
+            row = table.rows.get(stat.id)
+            if row is None or row.segments is None or row.confidence is None:
+                continue
+            top = np.argsort(-row.confidence, kind="stable")[:quotes]
+            best[stat.id] = row.segments[top].tolist()
+        texts = InsightsRepository(session, tenant_id).quotes_by_segment(
+            [sid for ids in best.values() for sid in ids]
+        )
         ordered = [
-            s.model_copy(update={"quotes": [_quote(q) for q in found.get(s.id, [])]})
+            s.model_copy(
+                update={"quotes": [_quote(texts[i]) for i in best.get(s.id, []) if i in texts]}
+            )
             for s in ordered
         ]
     return ThemesOut(

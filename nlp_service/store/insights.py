@@ -79,6 +79,8 @@ class ThemeLinks:
     seq: np.ndarray  # int64 entry seq
     theme: np.ndarray  # int64 theme id
     sign: np.ndarray  # int8: -1 any sentence negative, else 1 any positive, else 0
+    segment: np.ndarray | None = None  # int64: the pair's sentence closest to the theme centre
+    confidence: np.ndarray | None = None  # float: that sentence's cosine to the centre
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,13 @@ class InsightsRepository:
         filters the segments are read alone (no join: the caller intersects them with the
         visible answers it loaded, which is cheaper than a lookup per sentence); with filters
         the join lets the database narrow them first."""
-        query = select(Segment.entry_seq, Segment.topic_id, _sign(Segment.sentiment_label)).where(
-            Segment.tenant_id == self.tenant_id, Segment.topic_id >= 0
-        )
+        query = select(
+            Segment.entry_seq,
+            Segment.topic_id,
+            _sign(Segment.sentiment_label),
+            Segment.id,
+            func.coalesce(Segment.topic_confidence, 0.0),
+        ).where(Segment.tenant_id == self.tenant_id, Segment.topic_id >= 0)
         if theme_ids is not None:
             query = query.where(Segment.topic_id.in_(theme_ids))
         if _visible(f) != EntryFilter():
@@ -151,6 +157,8 @@ class InsightsRepository:
             np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
             np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
             np.fromiter((r[2] for r in rows), dtype=np.int8, count=n),
+            np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
+            np.fromiter((r[4] for r in rows), dtype=float, count=n),
         )
 
     def quotes(
@@ -180,23 +188,14 @@ class InsightsRepository:
             for a, t, s, c, lang, tp, ts, k in self.session.execute(self._entries(query, f))
         ]
 
-    def top_quotes(
-        self, f: EntryFilter, theme_ids: list[int], per_theme: int
-    ) -> dict[int, list[QuoteRow]]:
-        """The `per_theme` sentences closest to each theme's centre, in one query (a window
-        function ranks each theme's sentences by confidence)."""
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=Segment.topic_id,
-                order_by=(Segment.topic_confidence.desc().nulls_last(), Segment.id),
-            )
-            .label("rank")
-        )
-        inner = (
+    def quotes_by_segment(self, segment_ids: list[int]) -> dict[int, QuoteRow]:
+        """The given sentences (this tenant's only) with their answers' context."""
+        if not segment_ids:
+            return {}
+        query = (
             select(
-                Segment.topic_id.label("theme"),
-                Entry.id.label("answer_id"),
+                Segment.id,
+                Entry.id,
                 Segment.text,
                 Segment.sentiment_label,
                 Segment.topic_confidence,
@@ -204,21 +203,19 @@ class InsightsRepository:
                 Entry.touchpoint,
                 Entry.submitted_at,
                 Entry.kpi_score,
-                rank,
             )
             .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(Segment.tenant_id == self.tenant_id, Segment.topic_id.in_(theme_ids))
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.tenant_id == self.tenant_id,
+                Entry.is_hidden.is_(False),
+                Segment.id.in_(segment_ids),
+            )
         )
-        ranked = self._entries(inner, f).subquery()
-        query = (
-            select(*[c for c in ranked.c if c.name != "rank"])
-            .where(ranked.c.rank <= per_theme)
-            .order_by(ranked.c.theme, ranked.c.rank)
-        )
-        out: dict[int, list[QuoteRow]] = {}
-        for theme, a, t, s, c, lang, tp, ts, k in self.session.execute(query):
-            out.setdefault(int(theme), []).append(QuoteRow(a, t, s, c, lang, tp, as_utc(ts), k))
-        return out
+        return {
+            int(sid): QuoteRow(a, t, s, c, lang, tp, as_utc(ts), k)
+            for sid, a, t, s, c, lang, tp, ts, k in self.session.execute(query)
+        }
 
     def fingerprint(self) -> tuple[int, int, int]:
         """(answers, highest seq, last moderation decision): changes when answers arrive or are
@@ -235,15 +232,32 @@ class InsightsRepository:
         return int(count or 0), int(top or 0), int(decision or 0)
 
 
-def collapse(seq: np.ndarray, theme: np.ndarray, sign: np.ndarray) -> ThemeLinks:
+def collapse(
+    seq: np.ndarray,
+    theme: np.ndarray,
+    sign: np.ndarray,
+    segment: np.ndarray | None = None,
+    confidence: np.ndarray | None = None,
+) -> ThemeLinks:
     """One row per (answer, theme): an answer counts once for a theme however many of its
-    sentences carry it; its sign is -1 when any of them is negative, else the largest."""
+    sentences carry it; its sign is -1 when any of them is negative, else the largest; with
+    `segment`/`confidence`, the pair keeps its sentence closest to the theme centre."""
     if len(seq) == 0:
-        return ThemeLinks(seq, theme, sign.astype(np.int8))
+        return ThemeLinks(seq, theme, sign.astype(np.int8), segment, confidence)
     order = np.lexsort((sign, theme, seq))  # within each pair the lowest sign comes first
-    seq, theme, sign = seq[order], theme[order], sign[order].astype(np.int16)
+    s_seq, s_theme, s_sign = seq[order], theme[order], sign[order].astype(np.int16)
     first = np.ones(len(seq), dtype=bool)
-    first[1:] = (seq[1:] != seq[:-1]) | (theme[1:] != theme[:-1])
-    starts = np.flatnonzero(first)
-    low, high = sign[first], np.maximum.reduceat(sign, starts)
-    return ThemeLinks(seq[first], theme[first], np.where(low < 0, -1, high).astype(np.int8))
+    first[1:] = (s_seq[1:] != s_seq[:-1]) | (s_theme[1:] != s_theme[:-1])
+    low, high = s_sign[first], np.maximum.reduceat(s_sign, np.flatnonzero(first))
+    best_segment = best_confidence = None
+    if segment is not None and confidence is not None:
+        # The same pairs in the same order, each led by its most central sentence.
+        by_conf = np.lexsort((segment, -confidence, theme, seq))
+        best_segment, best_confidence = segment[by_conf][first], confidence[by_conf][first]
+    return ThemeLinks(
+        s_seq[first],
+        s_theme[first],
+        np.where(low < 0, -1, high).astype(np.int8),
+        best_segment,
+        best_confidence,
+    )
