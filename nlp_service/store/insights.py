@@ -104,6 +104,16 @@ class InsightsRepository:
         query = query.where(Entry.tenant_id == self.tenant_id, Entry.kind == KIND)
         return apply_filters(query, _visible(f))  # type: ignore[return-value]
 
+    def _raw_rows(self, query: Select[Any]) -> list[tuple[Any, ...]]:
+        """The DBAPI's own tuples: every selected column is a plain number or string that
+        needs no type processing, and skipping SQLAlchemy's row objects saves about half the
+        cost on 250,000 rows."""
+        result = self.session.connection().execute(query)
+        try:
+            return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+        finally:
+            result.close()
+
     def answers(self, f: EntryFilter, *, with_time: bool = False) -> AnswerColumns:
         """One row per visible answer, only the columns the statistics use (the KPI type as a
         small code, a missing score as -1) so 100,000 rows convert quickly."""
@@ -119,7 +129,7 @@ class InsightsRepository:
         ]
         if with_time:
             cols.append(_epoch(self.session))
-        rows = self.session.connection().execute(self._entries(select(*cols), f)).all()
+        rows = self._raw_rows(self._entries(select(*cols), f))
         n = len(rows)
         score = np.fromiter((r[3] for r in rows), dtype=float, count=n)
         score[score < 0] = np.nan
@@ -150,8 +160,7 @@ class InsightsRepository:
             query = query.where(Segment.topic_id.in_(theme_ids))
         if _visible(f) != EntryFilter():
             query = self._entries(query.join(Entry, Entry.seq == Segment.entry_seq), f)
-        # Core (not ORM) execution: plain tuples, a third of the cost on 250,000 rows.
-        rows = self.session.connection().execute(query).all()
+        rows = self._raw_rows(query)
         n = len(rows)
         return collapse(
             np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
