@@ -175,6 +175,9 @@ def test_reconciliation_with_the_answers_list(
         {"touchpoint": "hotline"},
         {"touchpoint": "delivery"},
         {"from": "2026-11-05T00:00:00Z"},
+        {"kpi_type": "nps"},
+        {"kpi_type": "csat"},
+        {"survey_id": "s1", "question_id": "q1", "language": "de"},
     ):
         insights = get(client, key, "/v1/insights/themes", **filters)
         for theme_id in (0, 1):
@@ -188,6 +191,8 @@ def test_reconciliation_with_the_answers_list(
                 continue
             assert row is not None and row["count"] == len(listed["items"])
             assert row["nps"] == pytest.approx(nps_by_hand(scores)), (filters, theme_id)
+    assert get(client, key, "/v1/answers", survey_id="other")["items"] == []
+    assert get(client, key, "/v1/insights/themes", survey_id="other")["answers"] == 0
     # by hand, too: hotline theme 0 = a1 a2 a3 (2 3 6) -> -100
     assert theme(get(client, key, "/v1/insights/themes", touchpoint="hotline"), 0)["nps"] == -100.0
 
