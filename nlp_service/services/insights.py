@@ -10,10 +10,11 @@ argument so it does not matter where topic models live.
 Which KPI: the `kpi_type` filter, else the type most answers in the selection carry. Answers of
 other types count for volume and sentiment only.
 
-Cost: the per-theme table (answers, (answer, theme) pairs, the driver regression) is the heavy
-part; it is cached per (tenant, filters, KPI, catalog version, data fingerprint) - the fingerprint
-(answer count, highest seq, hidden count) changes when answers arrive or are moderated, the
-catalog version when a refit is activated - so repeated views and pages are cheap.
+Cost (what is pre-aggregated): `load_columns` reads a filter's visible answers (a few scalar
+columns) and their (answer, theme) pairs once per (tenant, filters, data fingerprint) and every
+view computes from them in numpy; each view's result is cached on the same key plus the catalog
+version. The fingerprint (answer count, highest seq, last moderation decision) changes when
+answers arrive or are moderated, the catalog version when a refit is activated.
 """
 
 from __future__ import annotations
