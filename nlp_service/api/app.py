@@ -21,7 +21,7 @@ from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.ratelimit import KeyRateLimiter
-from nlp_service.api.routes import answers, health, jobs, moderation, threads
+from nlp_service.api.routes import answers, health, insights, jobs, moderation, threads
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
 from nlp_service.services import refits as refit_jobs
@@ -125,6 +125,6 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, health):
+    for module in (answers, threads, moderation, jobs, insights, health):
         app.include_router(module.router)
     return app

@@ -138,7 +138,9 @@ async def get_answer(
     "",
     summary="List answers (filters, cursor pagination)",
     description="Newest first. `theme` matches answers with that theme (id or label) in any "
-    "sentence; `from`/`to` bound `submitted_at` (to is exclusive). Hidden answers are left out.",
+    "sentence; `from`/`to` bound `submitted_at` (to is exclusive); `kpi_type` keeps answers "
+    "scored on that KPI. Hidden answers are left out. The same filters select the answers of "
+    "the insights.",
     response_model=AnswerPage,
     responses={**AUTH_ERRORS, **QUERY_ERRORS},
 )
@@ -152,6 +154,9 @@ async def list_answers(
     language: FilterText | None = None,
     since: Annotated[QueryTime | None, Query(alias="from")] = None,
     until: Annotated[QueryTime | None, Query(alias="to")] = None,
+    survey_id: FilterText | None = None,
+    question_id: FilterText | None = None,
+    kpi_type: Annotated[str | None, Query(pattern="^(nps|csat|ces)$")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AnswerPage:
@@ -163,6 +168,9 @@ async def list_answers(
         language=language,
         since=since,
         until=until,
+        survey_id=survey_id,
+        question_id=question_id,
+        kpi_type=kpi_type,
     )
     rows, next_cursor = await state.read(
         lambda s: EntryRepository(s, principal.tenant_id).page("answer", filters, cursor, limit)

@@ -1,0 +1,69 @@
+"""`nlp-service insights ...` calls the same service as the API, on the configured database
+(SQLite in a temporary data folder), tenant by name."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nlp_service.cli import app as cli
+from nlp_service.config import get_settings
+from nlp_service.services.insights import CACHE
+from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
+from tests.api.test_insights import CORPUS, seed
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as session:
+        tenant, _ = create_tenant(session, "acme", "research")
+        tenant_id = tenant.id
+    engine.dispose()
+    seed(url, tenant_id, CORPUS)
+    yield url
+    CACHE.clear()
+    get_settings.cache_clear()
+
+
+def test_insights_cli_views(seeded: str) -> None:
+    runner = CliRunner()
+    out = runner.invoke(cli, ["insights", "themes", "--tenant", "acme", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.output)
+    t0 = next(t for t in body["themes"] if t["id"] == 0)
+    # the same hand-worked figures as the API test: theme 0 = a1 a2 a3 b3 b5, NPS 2 3 6 7 -> -75
+    assert t0["count"] == 5 and t0["nps"] == -75.0
+    hot = runner.invoke(
+        cli, ["insights", "themes", "-t", "acme", "--touchpoint", "hotline", "-f", "csv"]
+    )
+    rows = list(csv.DictReader(io.StringIO(hot.output)))
+    assert next(r for r in rows if r["id"] == "0")["nps"] == "-100.0"
+    table = runner.invoke(cli, ["insights", "touchpoints", "--tenant", "acme"])
+    assert table.exit_code == 0 and "touchpoints" in table.output
+    drivers = runner.invoke(cli, ["insights", "drivers", "-t", "acme", "--top", "1", "-f", "json"])
+    found = json.loads(drivers.output)
+    # hotline's worst theme is 0 (removal impact -100 - ... < 0); delivery's too (b3: 7)
+    assert [(d["touchpoint"], d["id"]) for d in found] == [("delivery", 0), ("hotline", 0)]
+    for args in (["trends", "--theme", "1"], ["emerging", "--to", "2026-11-18"], ["theme", "0"]):
+        res = runner.invoke(cli, ["insights", *args, "--tenant", "acme"])
+        assert res.exit_code == 0, (args, res.output)
+
+
+def test_insights_cli_errors(seeded: str) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["insights", "themes", "--tenant", "nobody"])
+    assert missing.exit_code == 2 and '"field": "tenant"' in missing.output
+    bad = runner.invoke(cli, ["insights", "themes", "-t", "acme", "--kpi-type", "xyz"])
+    assert bad.exit_code == 2 and '"field": "kpi_type"' in bad.output
