@@ -1,8 +1,8 @@
 """/v1/insights through the real app on SQLite and PostgreSQL.
 
 The corpus is stored directly (answers with known KPI scores, sentiments and theme sentences), so
-every figure below is worked out by hand from the table in `CORPUS`; ids 0 and 1 are themes of
-the bundled demo topic model the app loads. One test also goes through `POST /v1/answers`.
+every figure below is worked out by hand from the table in `CORPUS`; ids 1 and 2 are themes of
+the starter codebook the app gives new tenants. One test also goes through `POST /v1/answers`.
 """
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ NEG, NEU, POS = "negative", "neutral", "positive"
 # name, touchpoint, (kpi type, score), answer sentiment, [(theme, sentence sentiment, confidence)],
 # day (November 2026), hidden, language
 CORPUS = [
-    ("a1", "hotline", ("nps", 2), NEG, [(0, NEG, 0.9)], 2, False, "de"),
-    ("a2", "hotline", ("nps", 3), NEG, [(0, NEG, 0.8), (0, NEU, 0.5)], 3, False, "de"),
-    ("a3", "hotline", ("nps", 6), NEG, [(0, NEU, 0.7), (1, NEG, 0.6)], 10, False, "de"),
-    ("a4", "hotline", ("nps", 9), POS, [(1, POS, 0.9)], 10, False, "de"),
+    ("a1", "hotline", ("nps", 2), NEG, [(1, NEG, 0.9)], 2, False, "de"),
+    ("a2", "hotline", ("nps", 3), NEG, [(1, NEG, 0.8), (1, NEU, 0.5)], 3, False, "de"),
+    ("a3", "hotline", ("nps", 6), NEG, [(1, NEU, 0.7), (2, NEG, 0.6)], 10, False, "de"),
+    ("a4", "hotline", ("nps", 9), POS, [(2, POS, 0.9)], 10, False, "de"),
     ("a5", "hotline", ("nps", 10), POS, [], 11, False, "de"),
-    ("a6", "hotline", ("nps", 0), NEG, [(0, NEG, 0.95)], 2, True, "de"),  # hidden
-    ("b1", "delivery", ("nps", 10), POS, [(1, POS, 0.85)], 3, False, "de"),
+    ("a6", "hotline", ("nps", 0), NEG, [(1, NEG, 0.95)], 2, True, "de"),  # hidden
+    ("b1", "delivery", ("nps", 10), POS, [(2, POS, 0.85)], 3, False, "de"),
     ("b2", "delivery", ("nps", 9), POS, [], 4, False, "de"),
-    ("b3", "delivery", ("nps", 7), NEU, [(0, NEG, 0.4)], 12, False, "en"),
+    ("b3", "delivery", ("nps", 7), NEU, [(1, NEG, 0.4)], 12, False, "en"),
     ("b4", "delivery", ("nps", 8), NEU, [], 12, False, "de"),
-    ("b5", "delivery", ("csat", 2), NEG, [(0, NEG, 0.3)], 17, False, "de"),
+    ("b5", "delivery", ("csat", 2), NEG, [(1, NEG, 0.3)], 17, False, "de"),
 ]
 
 
@@ -125,8 +125,8 @@ def test_themes_figures_by_hand(client: TestClient, corpus: tuple[TenantKey, dic
     assert body["answers_without_theme"] == 3
     # NPS 2 3 6 9 10 10 9 7 8: 4 promoters, 3 detractors -> 100 / 9
     assert body["overall"]["kpi"]["nps"]["score"] == pytest.approx(100 / 9)
-    assert [t["id"] for t in body["themes"]] == [0, 1]
-    t0 = theme(body, 0)
+    assert [t["id"] for t in body["themes"]] == [1, 2]
+    t0 = theme(body, 1)
     # a1 a2 a3 b3 b5 (a2's two sentences count once); signs - - 0 - -
     assert (t0["count"], t0["share"]) == (5, 0.5)
     assert t0["sentiment"] == {"positive": 0.0, "neutral": 0.2, "negative": 0.8, "net": -80.0}
@@ -137,7 +137,7 @@ def test_themes_figures_by_hand(client: TestClient, corpus: tuple[TenantKey, dic
     # without theme 0: 9 10 10 9 8 -> 80; 100/9 - 80 = -68.889 = 4 * (-75 - 100/9) / (9 - 4)
     assert t0["removal_impact"] == pytest.approx(100 / 9 - 80)
     assert t0["nps_impact"] == pytest.approx(4 * (-75 - 100 / 9) / 5)
-    t1 = theme(body, 1)
+    t1 = theme(body, 2)
     # a3 (-), a4 (+), b1 (+): NPS of 6 9 10 = 33.3; without: 2 3 10 9 7 8 -> 0
     assert t1["count"] == 3 and t1["sentiment"]["net"] == pytest.approx(100 / 3)
     assert t1["nps"] == pytest.approx(100 / 3)
@@ -151,9 +151,9 @@ def test_themes_figures_by_hand(client: TestClient, corpus: tuple[TenantKey, dic
     # quotes: closest to the centre first, the hidden a6 (0.95) never
     assert [q["confidence"] for q in t0["quotes"]] == [0.9, 0.8, 0.7]
     assert all("a6" not in q["text"] for q in t0["quotes"])
-    assert [t["id"] for t in get(client, key, "/v1/insights/themes")["themes"]] == [0, 1]
+    assert [t["id"] for t in get(client, key, "/v1/insights/themes")["themes"]] == [1, 2]
     by_sentiment = get(client, key, "/v1/insights/themes", sort="sentiment")
-    assert [t["id"] for t in by_sentiment["themes"]] == [0, 1]
+    assert [t["id"] for t in by_sentiment["themes"]] == [1, 2]
 
 
 def test_quotes_follow_the_language_filter(
@@ -162,7 +162,7 @@ def test_quotes_follow_the_language_filter(
     key, ids = corpus
     body = get(client, key, "/v1/insights/themes", language="en")
     assert body["answers"] == 1
-    assert [q["answer_id"] for q in theme(body, 0)["quotes"]] == [ids["b3"]]
+    assert [q["answer_id"] for q in theme(body, 1)["quotes"]] == [ids["b3"]]
 
 
 def test_reconciliation_with_the_answers_list(
@@ -180,7 +180,7 @@ def test_reconciliation_with_the_answers_list(
         {"survey_id": "s1", "question_id": "q1", "language": "de"},
     ):
         insights = get(client, key, "/v1/insights/themes", **filters)
-        for theme_id in (0, 1):
+        for theme_id in (1, 2):
             listed = get(client, key, "/v1/answers", theme=str(theme_id), limit=500, **filters)
             scores = [
                 a["kpi"]["score"] for a in listed["items"] if a["kpi"] and a["kpi"]["type"] == "nps"
@@ -194,7 +194,7 @@ def test_reconciliation_with_the_answers_list(
     assert get(client, key, "/v1/answers", survey_id="other")["items"] == []
     assert get(client, key, "/v1/insights/themes", survey_id="other")["answers"] == 0
     # by hand, too: hotline theme 0 = a1 a2 a3 (2 3 6) -> -100
-    assert theme(get(client, key, "/v1/insights/themes", touchpoint="hotline"), 0)["nps"] == -100.0
+    assert theme(get(client, key, "/v1/insights/themes", touchpoint="hotline"), 1)["nps"] == -100.0
 
 
 def test_touchpoints_by_hand(client: TestClient, corpus: tuple[TenantKey, dict]) -> None:
@@ -214,16 +214,16 @@ def test_touchpoints_by_hand(client: TestClient, corpus: tuple[TenantKey, dict])
     assert delivery["kpi"]["nps"]["score"] == pytest.approx(50.0)
     assert delivery["kpi"]["csat"]["mean"] == 2.0 and delivery["kpi"]["csat"]["top2box"] == 0.0
     # hotline: theme 0 net -66.7 (negative), theme 1 net 0 (neither)
-    assert [t["id"] for t in hotline["top_negative_themes"]] == [0]
+    assert [t["id"] for t in hotline["top_negative_themes"]] == [1]
     assert hotline["top_positive_themes"] == []
-    assert [t["id"] for t in delivery["top_positive_themes"]] == [1]
+    assert [t["id"] for t in delivery["top_positive_themes"]] == [2]
 
 
 def test_theme_detail_trend_and_distribution(
     client: TestClient, corpus: tuple[TenantKey, dict]
 ) -> None:
     key, ids = corpus
-    body = get(client, key, "/v1/insights/themes/0", quote_limit=2)
+    body = get(client, key, "/v1/insights/themes/1", quote_limit=2)
     assert body["theme"]["count"] == 5 and body["children"] == []
     # weeks from Monday: 2 Nov: a1 a2 (of a1 a2 b1 b2); 9 Nov: a3 b3 (of 5); 16 Nov: b5 (of 1)
     points = body["trend"]["points"]
@@ -240,7 +240,7 @@ def test_theme_detail_trend_and_distribution(
     nxt = get(
         client,
         key,
-        "/v1/insights/themes/0",
+        "/v1/insights/themes/1",
         quote_limit=2,
         quote_cursor=body["quotes"]["next_cursor"],
     )
@@ -250,7 +250,7 @@ def test_theme_detail_trend_and_distribution(
 
 def test_trends_and_emerging(client: TestClient, corpus: tuple[TenantKey, dict]) -> None:
     key, _ = corpus
-    body = get(client, key, "/v1/insights/trends", theme="1", interval="month")
+    body = get(client, key, "/v1/insights/trends", theme="2", interval="month")
     # a3 a4 b1 of 10 answers in November; NPS 6 9 10 -> 33.3
     assert [(p["period"], p["count"], p["answers"]) for p in body["points"]] == [("2026-11", 3, 10)]
     assert body["points"][0]["kpi"] == pytest.approx(100 / 3)
@@ -259,7 +259,7 @@ def test_trends_and_emerging(client: TestClient, corpus: tuple[TenantKey, dict])
     em = get(client, key, "/v1/insights/emerging", to="2026-11-18T00:00:00Z", window="7d")
     # window 11-18: a5 b3 b4 b5 (4); before: a1 a2 a3 a4 b1 b2 (6)
     assert (em["window"]["answers"], em["baseline"]["answers"]) == (4, 6)
-    t0 = next(t for t in em["themes"] if t["id"] == 0)
+    t0 = next(t for t in em["themes"] if t["id"] == 1)
     # theme 0: 2/4 (b3 b5) against 3/6 (a1 a2 a3): z = 0, one-sided p = 0.5
     assert (t0["window_count"], t0["baseline_count"]) == (2, 3)
     assert t0["z"] == pytest.approx(0.0) and t0["p_value"] == pytest.approx(0.5)
@@ -268,7 +268,7 @@ def test_trends_and_emerging(client: TestClient, corpus: tuple[TenantKey, dict])
 
 def test_hidden_items_never_count(client: TestClient, corpus: tuple[TenantKey, dict]) -> None:
     key, ids = corpus
-    assert theme(get(client, key, "/v1/insights/themes"), 0)["count"] == 5
+    assert theme(get(client, key, "/v1/insights/themes"), 1)["count"] == 5
     r = client.post(
         f"/v1/moderation/items/{ids['b3']}/decision",
         json={"action": "hide", "note": "test"},
@@ -277,7 +277,7 @@ def test_hidden_items_never_count(client: TestClient, corpus: tuple[TenantKey, d
     assert r.status_code == 200, r.text
     # the cached table is keyed on the last moderation decision: the next request sees it
     after = get(client, key, "/v1/insights/themes")
-    assert theme(after, 0)["count"] == 4 and after["answers"] == 9
+    assert theme(after, 1)["count"] == 4 and after["answers"] == 9
     assert get(client, key, "/v1/insights/touchpoints")["overall"]["answers"] == 9
 
 
@@ -286,7 +286,7 @@ def test_csv_on_every_table(client: TestClient, corpus: tuple[TenantKey, dict]) 
     for path, rows in (
         ("/v1/insights/touchpoints", 2),
         ("/v1/insights/themes", 2),
-        ("/v1/insights/themes/0", 1),
+        ("/v1/insights/themes/1", 1),
         ("/v1/insights/trends", 3),
         ("/v1/insights/emerging", None),
     ):
@@ -299,7 +299,7 @@ def test_csv_on_every_table(client: TestClient, corpus: tuple[TenantKey, dict]) 
         "/v1/insights/themes", params={"format": "csv", "sort": "volume"}, headers=key.headers
     )
     first = next(csv.DictReader(io.StringIO(themes_csv.text)))
-    assert first["id"] == "0" and first["count"] == "5" and float(first["nps"]) == -75.0
+    assert first["id"] == "1" and first["count"] == "5" and float(first["nps"]) == -75.0
 
 
 def test_tenant_isolation_and_roles(
@@ -310,12 +310,12 @@ def test_tenant_isolation_and_roles(
 ) -> None:
     key, _ = corpus
     other = tenant()
-    seed(db_url, other.id, [("z1", "hotline", ("nps", 10), POS, [(0, POS, 0.9)], 5, False, "de")])
+    seed(db_url, other.id, [("z1", "hotline", ("nps", 10), POS, [(1, POS, 0.9)], 5, False, "de")])
     mine = get(client, key, "/v1/insights/themes")
     theirs = get(client, other, "/v1/insights/themes")
     assert mine["answers"] == 10 and theirs["answers"] == 1
-    assert theme(theirs, 0)["count"] == 1 and theme(mine, 0)["count"] == 5
-    assert all("z1" not in q["text"] for q in theme(mine, 0)["quotes"])
+    assert theme(theirs, 1)["count"] == 1 and theme(mine, 1)["count"] == 5
+    assert all("z1" not in q["text"] for q in theme(mine, 1)["quotes"])
     for roles in ("ingest", "moderate"):
         r = client.get("/v1/insights/themes", headers=tenant(roles=roles).headers)
         assert r.status_code == 403
@@ -327,16 +327,16 @@ def test_tenant_isolation_and_roles(
 
 
 BAD_FILTERS = [
-    ("/v1/insights/themes", {"kpi_type": "foo"}, "query.kpi_type"),
-    ("/v1/insights/themes", {"from": "yesterday"}, "query.from"),
-    ("/v1/insights/themes", {"sort": "alpha"}, "query.sort"),
+    ("/v1/insights/themes", {"kpi_type": "foo"}, "kpi_type"),
+    ("/v1/insights/themes", {"from": "yesterday"}, "from"),
+    ("/v1/insights/themes", {"sort": "alpha"}, "sort"),
     ("/v1/insights/touchpoints", {"from": "2026-11-05", "to": "2026-11-01"}, "from"),
-    ("/v1/insights/trends", {"interval": "year"}, "query.interval"),
+    ("/v1/insights/trends", {"interval": "year"}, "interval"),
     ("/v1/insights/trends", {"theme": "99999"}, "theme"),
     ("/v1/insights/emerging", {"window": "soon"}, "window"),
-    ("/v1/insights/emerging", {"alpha": "2"}, "query.alpha"),
-    ("/v1/insights/themes/0", {"quote_cursor": "!!"}, "quote_cursor"),
-    ("/v1/insights/themes", {"format": "xml"}, "query.format"),
+    ("/v1/insights/emerging", {"alpha": "2"}, "alpha"),
+    ("/v1/insights/themes/1", {"quote_cursor": "!!"}, "quote_cursor"),
+    ("/v1/insights/themes", {"format": "xml"}, "format"),
 ]
 
 

@@ -42,21 +42,21 @@ def test_insights_cli_views(seeded: str) -> None:
     out = runner.invoke(cli, ["insights", "themes", "--tenant", "acme", "--format", "json"])
     assert out.exit_code == 0, out.output
     body = json.loads(out.output)
-    t0 = next(t for t in body["themes"] if t["id"] == 0)
-    # the same hand-worked figures as the API test: theme 0 = a1 a2 a3 b3 b5, NPS 2 3 6 7 -> -75
+    t0 = next(t for t in body["themes"] if t["id"] == 1)
+    # the same hand-worked figures as the API test: theme 1 = a1 a2 a3 b3 b5, NPS 2 3 6 7 -> -75
     assert t0["count"] == 5 and t0["nps"] == -75.0
     hot = runner.invoke(
         cli, ["insights", "themes", "-t", "acme", "--touchpoint", "hotline", "-f", "csv"]
     )
     rows = list(csv.DictReader(io.StringIO(hot.output)))
-    assert next(r for r in rows if r["id"] == "0")["nps"] == "-100.0"
+    assert next(r for r in rows if r["id"] == "1")["nps"] == "-100.0"
     table = runner.invoke(cli, ["insights", "touchpoints", "--tenant", "acme"])
     assert table.exit_code == 0 and "touchpoints" in table.output
     drivers = runner.invoke(cli, ["insights", "drivers", "-t", "acme", "--top", "1", "-f", "json"])
     found = json.loads(drivers.output)
-    # hotline's worst theme is 0 (removal impact -100 - ... < 0); delivery's too (b3: 7)
-    assert [(d["touchpoint"], d["id"]) for d in found] == [("delivery", 0), ("hotline", 0)]
-    for args in (["trends", "--theme", "1"], ["emerging", "--to", "2026-11-18"], ["theme", "0"]):
+    # hotline's worst theme is 1 (removal impact -100 - ... < 0); delivery's too (b3: 7)
+    assert [(d["touchpoint"], d["id"]) for d in found] == [("delivery", 1), ("hotline", 1)]
+    for args in (["trends", "--theme", "2"], ["emerging", "--to", "2026-11-18"], ["theme", "1"]):
         res = runner.invoke(cli, ["insights", *args, "--tenant", "acme"])
         assert res.exit_code == 0, (args, res.output)
 
