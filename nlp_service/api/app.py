@@ -22,12 +22,13 @@ from nlp_service.api.batching import MicroBatcher
 from nlp_service.api.ingest import IngestItem, Ingestor, Outcome
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.refit import RefitRunner
-from nlp_service.api.routes import answers, health, jobs, moderation, threads
+from nlp_service.api.routes import answers, health, jobs, moderation, session, threads
 from nlp_service.api.state import ServiceState
 from nlp_service.api.topics import TopicProvider
 from nlp_service.config import Settings, get_settings
 from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
 from nlp_service.store.jobs import fail_interrupted_jobs
+from nlp_service.web import router as web
 
 log = structlog.get_logger("nlp_service.api")
 
@@ -93,10 +94,14 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         summary="Open-feedback text analytics API",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc are served by nlp_service.web from local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, health):
+    for module in (answers, threads, moderation, jobs, session, health):
         app.include_router(module.router)
+    web.install(app)
     return app

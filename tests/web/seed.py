@@ -1,0 +1,151 @@
+"""Answers, threads and posts that the browser tests send through the API.
+
+All texts were written by this project for these tests (not copied from anywhere): German and
+English survey answers about a parcel/online-shop service, each with an NPS score, a
+touchpoint, a survey and a date spread over eight weeks, so the touchpoint chart, the theme
+table, the driver and trend charts have something to show. One answer carries an HTML script
+tag, which the UI must show as text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+SCRIPT_TEXT = (
+    "Der Chat-Button zeigt nur Code an: <script>alert(1)</script> Ihr Idioten, repariert das!"
+)
+START = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
+
+# (touchpoint, language, NPS, text); the position sets the week.
+ANSWERS: list[tuple[str, str, int, str]] = [
+    (
+        "delivery",
+        "de",
+        2,
+        "Das Paket kam vier Tage später als angekündigt und niemand hat Bescheid gegeben.",
+    ),
+    (
+        "delivery",
+        "de",
+        3,
+        "Lieferung verspätet, die Sendungsverfolgung zeigte tagelang denselben Status.",
+    ),
+    (
+        "delivery",
+        "en",
+        1,
+        "My parcel was left at the wrong house and I had to search the street for it.",
+    ),
+    ("delivery", "en", 9, "Delivery arrived a day early and the driver was very polite."),
+    ("delivery", "de", 10, "Schnelle Lieferung, gut verpackt, alles heil angekommen."),
+    ("delivery", "de", 4, "Der Bote hat nicht geklingelt, sondern gleich eine Karte eingeworfen."),
+    ("delivery", "en", 2, "Tracking said delivered but nothing was at my door for two days."),
+    ("delivery", "de", 8, "Die Zustellung war pünktlich, nur das Zeitfenster war sehr breit."),
+    ("delivery", "en", 3, "The box was crushed and one of the glasses inside was broken."),
+    ("delivery", "de", 9, "Lieferung am Samstag war super praktisch für mich."),
+    ("delivery", "en", 6, "Delivery took a week, which is slower than other shops."),
+    ("delivery", "de", 1, "Paket beschädigt angekommen, der Inhalt war nass."),
+    (
+        "hotline",
+        "de",
+        9,
+        "Die Dame an der Hotline war freundlich und hat mein Problem sofort gelöst.",
+    ),
+    ("hotline", "en", 10, "Support solved my billing question in five minutes, great service."),
+    (
+        "hotline",
+        "de",
+        2,
+        "Ich hing vierzig Minuten in der Warteschleife und wurde dann aus der Leitung geworfen.",
+    ),
+    ("hotline", "en", 3, "Waited on hold for ages and the agent could not answer my question."),
+    ("hotline", "de", 8, "Kompetente Beratung am Telefon, aber die Wartezeit war lang."),
+    ("hotline", "en", 9, "The support agent was patient and explained everything clearly."),
+    (
+        "hotline",
+        "de",
+        4,
+        "Man wird von einer Abteilung zur nächsten verbunden, keiner fühlt sich zuständig.",
+    ),
+    (
+        "hotline",
+        "en",
+        7,
+        "Friendly staff, but I had to call twice before the refund was processed.",
+    ),
+    ("app", "de", 3, "Seit dem letzten Update stürzt die App beim Bezahlen jedes Mal ab."),
+    ("app", "en", 2, "The app logs me out every time I switch to another app, very annoying."),
+    ("app", "de", 9, "Die App ist übersichtlich und die Bestellung geht in wenigen Sekunden."),
+    ("app", "en", 8, "I like the new app design, finding products is much easier now."),
+    ("app", "de", 5, "Die Suche in der App findet oft nicht das, was ich eingebe."),
+    ("app", "en", 4, "Push notifications arrive hours after the parcel was already delivered."),
+    ("app", "de", 2, "App lädt ewig und zeigt dann eine leere Seite."),
+    ("app", "en", 10, "Ordering in the app is quick and the saved payment details work well."),
+    (
+        "billing",
+        "de",
+        1,
+        "Mir wurde die Bestellung doppelt abgebucht und das Geld kam erst nach Wochen zurück.",
+    ),
+    (
+        "billing",
+        "en",
+        2,
+        "I was charged a shipping fee although the order was above the free delivery limit.",
+    ),
+    ("billing", "de", 6, "Die Rechnung ist korrekt, aber schwer zu verstehen."),
+    ("billing", "en", 9, "Paying by invoice is convenient and the reminder emails are helpful."),
+    ("billing", "de", 3, "Die Gutschrift für meine Rücksendung fehlt immer noch."),
+    ("billing", "en", 8, "Refund arrived within three days after I returned the item."),
+    ("shop", "de", 10, "Große Auswahl und faire Preise, ich bestelle hier gern."),
+    ("shop", "en", 9, "Good prices and the product descriptions are accurate."),
+    ("shop", "de", 7, "Gute Produkte, aber die Größenangaben bei Kleidung stimmen oft nicht."),
+    ("shop", "en", 5, "Many items are out of stock and there is no date when they come back."),
+    ("shop", "de", 9, "Die Produktbewertungen helfen mir sehr bei der Auswahl."),
+    ("shop", "en", 3, "Prices changed between putting items in the basket and paying."),
+]
+
+THREAD = {"title": "Neue App-Version 5.2", "touchpoint": "app"}
+POSTS: list[tuple[str, str]] = [
+    ("u-17", "Hat noch jemand Probleme mit dem Login seit dem Update?"),
+    ("u-23", "Bei mir geht es, aber die Suche ist langsamer geworden."),
+    ("u-31", "Ihr seid doch alle Idioten, die App ist Müll!"),
+]
+CHURN_ANSWER = (
+    "billing",
+    "de",
+    0,
+    "Nach der dritten falschen Abbuchung kündige ich mein Kundenkonto.",
+)
+
+
+def answer_payloads() -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    rows = [*ANSWERS, CHURN_ANSWER]
+    for i, (touchpoint, language, nps, text) in enumerate(rows):
+        submitted = START + timedelta(days=(i * 53) % 56, hours=i % 9)
+        items.append(
+            {
+                "external_id": f"ui-test/{i}",
+                "survey_id": "relationship-2026" if i % 3 else "post-purchase-2026",
+                "question_id": "why",
+                "touchpoint": touchpoint,
+                "kpi": {"type": "nps", "score": nps},
+                "language": language,
+                "text": text,
+                "submitted_at": submitted.isoformat(),
+            }
+        )
+    items.append(
+        {
+            "external_id": "ui-test/script",
+            "survey_id": "relationship-2026",
+            "question_id": "why",
+            "touchpoint": "app",
+            "kpi": {"type": "nps", "score": 0},
+            "language": "de",
+            "text": SCRIPT_TEXT,
+            "submitted_at": (START + timedelta(days=50)).isoformat(),
+        }
+    )
+    return items
