@@ -3,7 +3,8 @@
 - `/ui/` : the researcher and moderator single-page UI (`static/`: plain JS modules, no build).
 - `/ui/vendor/plotly.min.js` : the plotly.js bundle shipped inside the `plotly` wheel.
 - `/ui/vendor/docs/*` : Swagger UI and ReDoc bundles shipped inside the `fastapi-offline` wheel.
-- `/docs`, `/redoc` : FastAPI's own pages pointed at those local bundles (and no Google Fonts).
+- `/docs`, `/redoc` : FastAPI's own pages pointed at those local bundles (no Google Fonts, no
+  validator badge), with a CSP that keeps them on this origin.
 
 Assets come from installed packages, located through `importlib.resources`, so a wheel install
 and an editable checkout serve the same files. Every UI response carries a Content-Security-
@@ -32,6 +33,16 @@ UI_CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+# FastAPI's docs pages start Swagger UI with an inline script and ReDoc runs a blob: worker;
+# everything else stays on this origin. This also stops ReDoc's sidebar logo, which it would
+# fetch from its CDN (the image hides itself when blocked).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PAGES = ("/docs", "/redoc")
 
 
 def _package_file(package: str, *parts: str) -> Path:
@@ -88,7 +99,8 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{root}{VENDOR}/docs/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{VENDOR}/docs/swagger-ui.css",
             swagger_favicon_url=f"{root}{favicon}",
-            swagger_ui_parameters=app.swagger_ui_parameters,
+            # No validator badge: it would send the schema to an outside validator service.
+            swagger_ui_parameters={**(app.swagger_ui_parameters or {}), "validatorUrl": None},
         )
 
     @app.get("/redoc", include_in_schema=False)
@@ -107,7 +119,9 @@ def install(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path.startswith(UI_PREFIX):
+        if request.url.path in DOCS_PAGES:
+            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
+        elif request.url.path.startswith(UI_PREFIX):
             response.headers.setdefault("Content-Security-Policy", UI_CSP)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -23,6 +23,7 @@ import uvicorn
 from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.api import create_app
 from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
+from nlp_service.store.tenants import add_key
 from tests.conftest import make_settings
 from tests.web import seed
 
@@ -95,8 +96,8 @@ def live_server(
     upgrade(db_url)
     engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as session:
-        _, key = create_tenant(session, "ui-researcher", "ingest,research,moderate")
-        _, moderator_key = create_tenant(session, "ui-moderator-only", "moderate")
+        tenant, key = create_tenant(session, "ui-shop", "ingest,research,moderate")
+        moderator_key = add_key(session, tenant.id, "moderate")
     engine.dispose()
     app = create_app(make_settings(root / "data", db_url), api_pipeline)
     port = _free_port()
