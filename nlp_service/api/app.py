@@ -22,7 +22,7 @@ from nlp_service.api.batching import MicroBatcher
 from nlp_service.api.ingest import IngestItem, Ingestor, Outcome
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.refit import RefitRunner
-from nlp_service.api.routes import answers, health, jobs, moderation, session, threads
+from nlp_service.api.routes import answers, health, insights, jobs, moderation, session, threads
 from nlp_service.api.state import ServiceState
 from nlp_service.api.topics import TopicProvider
 from nlp_service.config import Settings, get_settings
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, session, health):
+    for module in (answers, threads, moderation, jobs, insights, session, health):
         app.include_router(module.router)
     web.install(app)
     return app

@@ -65,6 +65,9 @@ class EntryFilter:
     since: datetime | None = None
     until: datetime | None = None
     include_hidden: bool = False
+    survey_id: str | None = None
+    question_id: str | None = None
+    kpi_type: str | None = None  # nps | csat | ces: only answers scored on that KPI
 
 
 def encode_cursor(seq: int) -> str:
@@ -227,6 +230,12 @@ def apply_filters(query: Select[Any], f: EntryFilter) -> Select[Any]:
         query = query.where(Entry.kpi_group == f.kpi_group)
     if f.language is not None:
         query = query.where(Entry.language == f.language)
+    if f.survey_id is not None:
+        query = query.where(Entry.survey_id == f.survey_id)
+    if f.question_id is not None:
+        query = query.where(Entry.question_id == f.question_id)
+    if f.kpi_type is not None:
+        query = query.where(Entry.kpi_type == f.kpi_type)
     if f.since is not None:
         query = query.where(Entry.submitted_at >= as_utc(f.since))
     if f.until is not None:

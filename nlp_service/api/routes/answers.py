@@ -154,7 +154,9 @@ async def get_answer(
     "",
     summary="List answers (filters, cursor pagination)",
     description="Newest first. `theme` matches answers with that theme (id or label) in any "
-    "sentence; `from`/`to` bound `submitted_at` (to is exclusive). Hidden answers are left out.",
+    "sentence; `from`/`to` bound `submitted_at` (to is exclusive); `kpi_type` keeps answers "
+    "scored on that KPI. Hidden answers are left out. The same filters select the answers of "
+    "the insights.",
     response_model=AnswerPage,
     responses={**AUTH_ERRORS, 422: INPUT_ERRORS[422]},
 )
@@ -168,6 +170,9 @@ async def list_answers(
     language: str | None = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
+    survey_id: str | None = None,
+    question_id: str | None = None,
+    kpi_type: Annotated[str | None, Query(pattern="^(nps|csat|ces)$")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AnswerPage:
@@ -179,6 +184,9 @@ async def list_answers(
         language=language,
         since=since,
         until=until,
+        survey_id=survey_id,
+        question_id=question_id,
+        kpi_type=kpi_type,
     )
     rows, next_cursor = await state.read(
         lambda s: EntryRepository(s, principal.tenant_id).page("answer", filters, cursor, limit)

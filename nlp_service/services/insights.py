@@ -1,0 +1,946 @@
+"""Researcher insights: the use case behind `/v1/insights/*` and `nlp-service insights ...`.
+
+    catalog = ThemeCatalog.from_topic_model(model)          # labels, keywords, parents, new ids
+    out = themes(session, tenant_id, catalog, InsightsQuery(touchpoint="hotline"), sort="impact")
+
+Reads plain columns through `store.insights`, computes with the pure `nlp_service.insights`
+package and returns the response models of `schemas_insights`. The theme catalog is a plain
+argument so it does not matter where topic models live.
+
+Which KPI: the `kpi_type` filter, else the type most answers in the selection carry. Answers of
+other types count for volume and sentiment only.
+
+Cost: the per-theme table (answers, (answer, theme) pairs, the driver regression) is the heavy
+part; it is cached per (tenant, filters, KPI, catalog version, data fingerprint) - the fingerprint
+(answer count, highest seq, hidden count) changes when answers arrive or are moderated, the
+catalog version when a refit is activated - so repeated views and pages are cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol, TypeVar
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from nlp_service.errors import InvalidInput, NotFound
+from nlp_service.insights import drivers as drv
+from nlp_service.insights.emerging import benjamini_hochberg, two_proportion_increase
+from nlp_service.insights.impact import nps_impact, priority, removal_impact
+from nlp_service.insights.scores import (
+    CSAT_TOP2_FROM,
+    Interval,
+    MeanSummary,
+    NpsSummary,
+    SentimentSummary,
+    kpi_value,
+    mean_t,
+    nps,
+    sentiment_split,
+)
+from nlp_service.insights.trends import Granularity, period_label, period_starts
+from nlp_service.schemas_insights import (
+    DriverModel,
+    DriverOut,
+    DriverTerm,
+    EmergingOut,
+    EmergingTheme,
+    Filters,
+    KpiBucket,
+    KpiSummary,
+    MeanOut,
+    NpsOut,
+    Overall,
+    OverallKpi,
+    ParentRef,
+    Period,
+    Priority,
+    QuoteOut,
+    QuotePage,
+    SentimentSplit,
+    ThemeDetailOut,
+    ThemeRef,
+    ThemesOut,
+    ThemeStat,
+    TouchpointRow,
+    TouchpointsOut,
+    Trend,
+    TrendPoint,
+    TrendsOut,
+)
+from nlp_service.schemas_insights import Interval as IntervalOut
+from nlp_service.store.entries import EntryFilter
+from nlp_service.store.insights import AnswerColumns, InsightsRepository, ThemeLinks, window
+
+KPI_TYPES = ("nps", "csat", "ces")
+Sort = Literal["impact", "volume", "sentiment"]
+DEFAULT_QUOTES = 5
+DEFAULT_MIN_DRIVER = 10
+TOP_THEMES = 3
+OUTCOME = {
+    "nps": "KPI score on its scale (NPS 0-10)",
+    "csat": "KPI score on its scale (CSAT 1-5)",
+    "ces": "KPI score on its scale (CES 1-7)",
+}
+PRIORITY_RULE = (
+    "priority = answers with the KPI at the touchpoint / answers with the KPI overall "
+    "* max(0, overall KPI - touchpoint KPI): the overall KPI points (NPS points or scale-mean "
+    "points) the touchpoint costs, i.e. how far the overall KPI would rise if it scored the "
+    "overall level; touchpoints at or above the overall level get 0; ties by answers."
+)
+
+
+# --- inputs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InsightsQuery:
+    """The filters every insights view takes (`from` / `to` bound submitted_at, to exclusive)."""
+
+    touchpoint: str | None = None
+    survey_id: str | None = None
+    question_id: str | None = None
+    language: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    kpi_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kpi_type is not None and self.kpi_type not in KPI_TYPES:
+            raise InvalidInput(
+                f"kpi_type must be one of {', '.join(KPI_TYPES)}, got {self.kpi_type!r}",
+                field="kpi_type",
+            )
+        if self.since and self.until and _utc(self.since) >= _utc(self.until):
+            raise InvalidInput("`from` must be before `to`", field="from")
+
+    def entry_filter(self, touchpoint: str | None = None) -> EntryFilter:
+        return EntryFilter(
+            touchpoint=touchpoint if touchpoint is not None else self.touchpoint,
+            language=self.language,
+            since=self.since,
+            until=self.until,
+            survey_id=self.survey_id,
+            question_id=self.question_id,
+            kpi_type=self.kpi_type,
+        )
+
+    def echo(self) -> Filters:
+        return Filters(
+            touchpoint=self.touchpoint,
+            survey_id=self.survey_id,
+            question_id=self.question_id,
+            language=self.language,
+            since=self.since,
+            until=self.until,
+            kpi_type=self.kpi_type,  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    id: int
+    label: str
+    keywords: tuple[str, ...] = ()
+    parent: int | None = None
+
+
+@dataclass(frozen=True)
+class ParentInfo:
+    id: int
+    label: str
+    children: tuple[int, ...]
+
+
+class TopicModelLike(Protocol):
+    version: str
+
+    def themes(self) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class ThemeCatalog:
+    """What the insights need from a tenant's topic model, as plain data."""
+
+    version: str | None = None
+    themes: tuple[ThemeInfo, ...] = ()
+    parents: tuple[ParentInfo, ...] = ()
+    new_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_topic_model(cls, model: TopicModelLike | None) -> ThemeCatalog:
+        if model is None:
+            return cls()
+        themes = tuple(
+            ThemeInfo(int(t.id), str(t.label), tuple(t.keywords), t.parent) for t in model.themes()
+        )
+        parents = tuple(
+            ParentInfo(int(p.id), str(p.label), tuple(int(c) for c in p.children))
+            for p in getattr(model, "parents", ())
+        )
+        mapping = getattr(model, "mapping", None)
+        new = frozenset(mapping.ids("new")) if mapping is not None else frozenset()
+        return cls(str(model.version), themes, parents, new)
+
+    def info(self, theme_id: int) -> ThemeInfo:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        # A theme of an earlier version still on stored sentences.
+        return ThemeInfo(theme_id, f"theme {theme_id}")
+
+    def parent(self, parent_id: int | None) -> ParentInfo | None:
+        return next((p for p in self.parents if p.id == parent_id), None)
+
+    def resolve(self, ref: str, field_name: str) -> tuple[ThemeInfo | ParentInfo, list[int]]:
+        """A theme id ("12"), a parent theme ("p3") or a label -> (description, theme ids)."""
+        text = ref.strip()
+        if re.fullmatch(r"[pP]\d+", text):
+            parent = self.parent(int(text[1:]))
+            if parent is None:
+                raise NotFound(f"parent theme {text!r} not found", field=field_name)
+            return parent, list(parent.children)
+        if re.fullmatch(r"-?\d+", text):
+            theme = next((t for t in self.themes if t.id == int(text)), None)
+        else:
+            theme = next((t for t in self.themes if t.label.lower() == text.lower()), None)
+        if theme is None:
+            raise NotFound(f"theme {text!r} is not in the tenant's themes", field=field_name)
+        return theme, [theme.id]
+
+
+# --- a small cache for the heavy per-theme table ------------------------------------------
+T = TypeVar("T")
+
+
+class TableCache:
+    def __init__(self, maxsize: int = 32) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Any, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[no-any-return]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+CACHE = TableCache()
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _interval(iv: Interval | None) -> IntervalOut | None:
+    return IntervalOut(low=iv.low, high=iv.high) if iv is not None else None
+
+
+def _nps_out(s: NpsSummary | None) -> NpsOut | None:
+    if s is None:
+        return None
+    return NpsOut(
+        n=s.n,
+        score=s.score,
+        promoters=s.promoters,
+        passives=s.passives,
+        detractors=s.detractors,
+        interval=_interval(s.interval),
+    )
+
+
+def _mean_out(s: MeanSummary | None) -> MeanOut | None:
+    if s is None:
+        return None
+    return MeanOut(n=s.n, mean=s.mean, interval=_interval(s.interval), top2box=s.top2box)
+
+
+def _split(s: SentimentSummary) -> SentimentSplit:
+    return SentimentSplit(positive=s.positive, neutral=s.neutral, negative=s.negative, net=s.net)
+
+
+def _typed_scores(ans: AnswerColumns, idx: np.ndarray, kpi_type: str) -> np.ndarray:
+    scores = ans.kpi_score[idx]
+    keep = np.fromiter((ans.kpi_type[i] == kpi_type for i in idx), dtype=bool, count=len(idx))
+    return scores[keep & ~np.isnan(scores)]
+
+
+def kpi_summary(ans: AnswerColumns, idx: np.ndarray | None = None) -> KpiSummary:
+    idx = np.arange(len(ans)) if idx is None else idx
+    return KpiSummary(
+        nps=_nps_out(nps(_typed_scores(ans, idx, "nps"))),
+        csat=_mean_out(mean_t(_typed_scores(ans, idx, "csat"), CSAT_TOP2_FROM)),
+        ces=_mean_out(mean_t(_typed_scores(ans, idx, "ces"))),
+    )
+
+
+def choose_kpi(ans: AnswerColumns, requested: str | None) -> str | None:
+    if requested is not None:
+        return requested
+    counts = Counter(k for k in ans.kpi_type if k is not None)
+    # Most answers; ties broken by the fixed order nps, csat, ces.
+    return max(KPI_TYPES, key=lambda k: (counts[k], -KPI_TYPES.index(k))) if counts else None
+
+
+def _kpi_mask(ans: AnswerColumns, kpi_type: str | None) -> np.ndarray:
+    if kpi_type is None:
+        return np.zeros(len(ans), dtype=bool)
+    typed = np.fromiter((k == kpi_type for k in ans.kpi_type), dtype=bool, count=len(ans))
+    return typed & ~np.isnan(ans.kpi_score)
+
+
+def _kpi_of(kpi_type: str | None, scores: np.ndarray) -> tuple[float | None, Interval | None]:
+    if kpi_type is None or len(scores) == 0:
+        return None, None
+    if kpi_type == "nps":
+        s = nps(scores)
+        return (s.score, s.interval) if s else (None, None)
+    m = mean_t(scores)
+    return (m.mean, m.interval) if m else (None, None)
+
+
+def _positions(ans: AnswerColumns, links: ThemeLinks) -> tuple[np.ndarray, np.ndarray]:
+    """Row index in `ans` of every link (and a mask of links whose answer is in `ans`)."""
+    order = np.argsort(ans.seq)
+    sorted_seq = ans.seq[order]
+    pos = np.searchsorted(sorted_seq, links.seq)
+    pos = np.minimum(pos, max(len(sorted_seq) - 1, 0))
+    ok = (sorted_seq[pos] == links.seq) if len(sorted_seq) else np.zeros(len(links.seq), bool)
+    return order[pos], ok
+
+
+# --- the per-theme table ------------------------------------------------------------------
+@dataclass
+class ThemeRow:
+    id: int
+    rows: np.ndarray  # indices into the answers
+    signs: np.ndarray  # the theme's sentiment in each of those answers
+
+
+@dataclass
+class ThemeTable:
+    answers: AnswerColumns
+    kpi_type: str | None
+    kpi_mask: np.ndarray
+    rows: dict[int, ThemeRow]
+    without_theme: int
+    fit: drv.DriverFit | None
+    min_driver: int
+    stats: dict[int, ThemeStat] = field(default_factory=dict)
+
+    @property
+    def overall_kpi(self) -> float | None:
+        return (
+            kpi_value(self.kpi_type, self.answers.kpi_score[self.kpi_mask])
+            if self.kpi_type
+            else None
+        )
+
+
+def _group_links(ans: AnswerColumns, links: ThemeLinks) -> dict[int, ThemeRow]:
+    pos, ok = _positions(ans, links)
+    theme, sign, pos = links.theme[ok], links.sign[ok], pos[ok]
+    order = np.argsort(theme, kind="stable")
+    theme, sign, pos = theme[order], sign[order], pos[order]
+    bounds = np.flatnonzero(np.diff(theme)) + 1
+    out: dict[int, ThemeRow] = {}
+    for chunk_t, chunk_p, chunk_s in zip(
+        np.split(theme, bounds), np.split(pos, bounds), np.split(sign, bounds), strict=True
+    ):
+        if len(chunk_t):
+            out[int(chunk_t[0])] = ThemeRow(int(chunk_t[0]), chunk_p, chunk_s)
+    return out
+
+
+def _fit_drivers(
+    ans: AnswerColumns, kpi_mask: np.ndarray, rows: dict[int, ThemeRow], min_count: int
+) -> drv.DriverFit | None:
+    kpi_rows = np.flatnonzero(kpi_mask)
+    if len(kpi_rows) < 3 or not rows:
+        return None
+    where = np.full(len(ans), -1)
+    where[kpi_rows] = np.arange(len(kpi_rows))
+    ids = sorted(rows)
+    neg = np.zeros((len(kpi_rows), len(ids)), dtype=bool)
+    oth = np.zeros_like(neg)
+    for j, theme_id in enumerate(ids):
+        r = rows[theme_id]
+        at = where[r.rows]
+        keep = at >= 0
+        neg[at[keep & (r.signs < 0)], j] = True
+        oth[at[keep & (r.signs >= 0)], j] = True
+    return drv.fit_drivers(ans.kpi_score[kpi_rows], ids, neg, oth, min_count)
+
+
+def _term(t: drv.Term) -> DriverTerm:
+    return DriverTerm(
+        coef=t.coef, interval=_interval(t.interval), p_value=t.p_value, n=t.n, too_few=t.too_few
+    )
+
+
+def _theme_stat(
+    table: ThemeTable, catalog: ThemeCatalog, info: ThemeInfo | ParentInfo, row: ThemeRow | None
+) -> ThemeStat:
+    ans, kpi_type = table.answers, table.kpi_type
+    rows = row.rows if row is not None else np.zeros(0, dtype=np.int64)
+    signs = row.signs if row is not None else np.zeros(0, dtype=np.int8)
+    has = np.zeros(len(ans), dtype=bool)
+    has[rows] = True
+    theme_scores = ans.kpi_score[has & table.kpi_mask]
+    value, iv = _kpi_of(kpi_type, theme_scores)
+    all_scores = ans.kpi_score[table.kpi_mask]
+    removal = (
+        removal_impact(kpi_type, all_scores, has[table.kpi_mask])
+        if kpi_type and len(theme_scores)
+        else None
+    )
+    n_impact = None
+    if kpi_type == "nps":
+        n_impact = nps_impact(len(theme_scores), value, table.overall_kpi, len(all_scores))
+    driver = None
+    fitted = table.fit.drivers.get(info.id) if table.fit and isinstance(info, ThemeInfo) else None
+    if fitted is not None:
+        driver = DriverOut(
+            **_term(fitted.effect).model_dump(),
+            negative=_term(fitted.negative),
+            other=_term(fitted.other),
+        )
+    parent = None
+    if isinstance(info, ThemeInfo) and info.parent is not None:
+        p = catalog.parent(info.parent)
+        parent = ParentRef(id=p.id, label=p.label) if p else None
+    keywords = list(info.keywords) if isinstance(info, ThemeInfo) else []
+    return ThemeStat(
+        id=info.id,
+        label=info.label,
+        keywords=keywords,
+        parent=parent,
+        count=len(rows),
+        share=len(rows) / len(ans) if len(ans) else 0.0,
+        sentiment=_split(sentiment_split(signs)),
+        kpi_type=kpi_type,  # type: ignore[arg-type]
+        nps=value if kpi_type == "nps" else None,
+        kpi_mean=value if kpi_type in ("csat", "ces") else None,
+        interval=_interval(iv),
+        removal_impact=removal,
+        nps_impact=n_impact,
+        driver=driver,
+        quotes=[],
+    )
+
+
+def theme_table(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    min_driver: int = DEFAULT_MIN_DRIVER,
+    cache: TableCache | None = CACHE,
+) -> ThemeTable:
+    repo = InsightsRepository(session, tenant_id)
+
+    def make() -> ThemeTable:
+        f = query.entry_filter()
+        ans = repo.answers(f)
+        links = repo.theme_links(f)
+        kpi_type = choose_kpi(ans, query.kpi_type)
+        mask = _kpi_mask(ans, kpi_type)
+        rows = _group_links(ans, links)
+        covered = np.zeros(len(ans), dtype=bool)
+        for r in rows.values():
+            covered[r.rows] = True
+        fit = _fit_drivers(ans, mask, rows, min_driver)
+        table = ThemeTable(ans, kpi_type, mask, rows, int((~covered).sum()), fit, min_driver)
+        ids = [t.id for t in catalog.themes] + sorted(set(rows) - {t.id for t in catalog.themes})
+        for theme_id in ids:
+            table.stats[theme_id] = _theme_stat(
+                table, catalog, catalog.info(theme_id), rows.get(theme_id)
+            )
+        return table
+
+    if cache is None:
+        return make()
+    key = (tenant_id, query, min_driver, catalog.version, repo.fingerprint())
+    return cache.get_or_make(key, make)
+
+
+def _driver_model(table: ThemeTable) -> DriverModel | None:
+    if table.fit is None or table.kpi_type is None:
+        return None
+    return DriverModel(
+        n=table.fit.n,
+        r_squared=table.fit.r_squared,
+        min_count=table.fit.min_count,
+        terms=table.fit.terms,
+        covariance="HC3",
+        outcome=OUTCOME[table.kpi_type],
+    )
+
+
+def _quote(q: Any) -> QuoteOut:
+    return QuoteOut(
+        answer_id=q.answer_id,
+        text=q.text,
+        sentiment=q.sentiment,
+        confidence=q.confidence,
+        language=q.language,
+        touchpoint=q.touchpoint,
+        submitted_at=q.submitted_at,
+        kpi_score=q.kpi_score,
+    )
+
+
+def _sort(stats: Iterable[ThemeStat], sort: Sort) -> list[ThemeStat]:
+    """impact: largest |removal impact| first; volume: most answers; sentiment: most negative
+    net sentiment first. Ties by answers, then id."""
+    items = list(stats)
+    if sort == "volume":
+        return sorted(items, key=lambda s: (-s.count, s.id))
+    if sort == "sentiment":
+        return sorted(items, key=lambda s: (s.sentiment.net, -s.count, s.id))
+    return sorted(
+        items,
+        key=lambda s: (s.removal_impact is None, -abs(s.removal_impact or 0.0), -s.count, s.id),
+    )
+
+
+def _overall(table: ThemeTable) -> OverallKpi:
+    return OverallKpi(
+        kpi=kpi_summary(table.answers), sentiment=_split(sentiment_split(table.answers.sentiment))
+    )
+
+
+# --- the views ----------------------------------------------------------------------------
+def themes(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    sort: Sort = "impact",
+    quotes: int = DEFAULT_QUOTES,
+    min_driver: int = DEFAULT_MIN_DRIVER,
+    include_empty: bool = False,
+) -> ThemesOut:
+    table = theme_table(session, tenant_id, catalog, query, min_driver)
+    stats = [s for s in table.stats.values() if include_empty or s.count > 0]
+    ordered = _sort(stats, sort)
+    if quotes > 0 and ordered:
+        repo = InsightsRepository(session, tenant_id)
+        found = repo.top_quotes(query.entry_filter(), [s.id for s in ordered], quotes)
+        ordered = [
+            s.model_copy(update={"quotes": [_quote(q) for q in found.get(s.id, [])]})
+            for s in ordered
+        ]
+    return ThemesOut(
+        kpi_type=table.kpi_type,  # type: ignore[arg-type]
+        filters=query.echo(),
+        sort=sort,
+        answers=len(table.answers),
+        answers_with_kpi=int(table.kpi_mask.sum()),
+        answers_without_theme=table.without_theme,
+        overall=_overall(table),
+        driver_model=_driver_model(table),
+        themes=ordered,
+    )
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["o"]
+        if not isinstance(value, int) or value < 0:
+            raise ValueError
+        return value
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise InvalidInput("cursor is not one this API returned", field="quote_cursor") from None
+
+
+def _union_row(table: ThemeTable, ids: list[int]) -> ThemeRow | None:
+    """The answers carrying any of `ids` (a parent theme): negative if any is negative."""
+    parts = [table.rows[i] for i in ids if i in table.rows]
+    if not parts:
+        return None
+    rows = np.concatenate([p.rows for p in parts])
+    signs = np.concatenate([p.signs for p in parts]).astype(np.int16)
+    order = np.lexsort((signs, rows))  # per answer its lowest sign first
+    rows, signs = rows[order], signs[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    low = signs[first]
+    high = np.maximum.reduceat(signs, np.flatnonzero(first))
+    return ThemeRow(-1, rows[first], np.where(low < 0, -1, high).astype(np.int8))
+
+
+def _trend_points(
+    ans: AnswerColumns,
+    kpi_type: str | None,
+    row: ThemeRow | None,
+    interval: Granularity,
+    whole: bool,
+) -> list[TrendPoint]:
+    """Per period: all answers, answers counted (with the theme, or all when `whole`), their
+    share, net sentiment (the theme's, or the answers') and KPI."""
+    if ans.day is None or len(ans) == 0:
+        return []
+    starts = period_starts(ans.day, interval)
+    if whole:
+        rows, signs = np.arange(len(ans)), ans.sentiment
+    elif row is None:
+        rows, signs = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)
+    else:
+        rows, signs = row.rows, row.signs
+    mask = _kpi_mask(ans, kpi_type)
+    points = []
+    for start in np.unique(starts):
+        in_period = starts == start
+        sel = in_period[rows]
+        counted = rows[sel]
+        scores = ans.kpi_score[counted][mask[counted]]
+        value, _ = _kpi_of(kpi_type, scores)
+        total = int(in_period.sum())
+        points.append(
+            TrendPoint(
+                period=period_label(start, interval),
+                start=datetime.fromisoformat(str(start)).replace(tzinfo=UTC),
+                answers=total,
+                count=len(counted),
+                share=len(counted) / total if total else 0.0,
+                net_sentiment=sentiment_split(signs[sel]).net if len(counted) else None,
+                kpi=value,
+                kpi_n=len(scores),
+            )
+        )
+    return points
+
+
+def _dated(session: Session, tenant_id: str, query: InsightsQuery) -> AnswerColumns:
+    return InsightsRepository(session, tenant_id).answers(query.entry_filter(), with_day=True)
+
+
+def theme_detail(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    theme_ref: str,
+    interval: Granularity = "week",
+    quote_cursor: str | None = None,
+    quote_limit: int = 20,
+    min_driver: int = DEFAULT_MIN_DRIVER,
+) -> ThemeDetailOut:
+    info, ids = catalog.resolve(theme_ref, "id")
+    offset = _offset(quote_cursor)
+    table = theme_table(session, tenant_id, catalog, query, min_driver)
+    repo = InsightsRepository(session, tenant_id)
+    if isinstance(info, ParentInfo):
+        row = _union_row(table, ids)
+        stat = _theme_stat(table, catalog, info, row)
+        children = _sort([table.stats[i] for i in ids if i in table.stats], "impact")
+    else:
+        row = table.rows.get(info.id)
+        stat = table.stats.get(info.id) or _theme_stat(table, catalog, info, row)
+        children = []
+    f = query.entry_filter()
+    top = repo.quotes(f, ids, DEFAULT_QUOTES, 0)
+    stat = stat.model_copy(update={"quotes": [_quote(q) for q in top]})
+    page = repo.quotes(f, ids, quote_limit + 1, offset)
+    dated = _dated(session, tenant_id, query)
+    dated_rows = _union_row_from(dated, repo.theme_links(f, ids))
+    distribution: list[KpiBucket] = []
+    if table.kpi_type is not None and row is not None:
+        scores = table.answers.kpi_score[row.rows][table.kpi_mask[row.rows]]
+        values, counts = np.unique(scores, return_counts=True)
+        distribution = [
+            KpiBucket(score=float(v), count=int(c)) for v, c in zip(values, counts, strict=True)
+        ]
+    return ThemeDetailOut(
+        kpi_type=table.kpi_type,  # type: ignore[arg-type]
+        filters=query.echo(),
+        answers=len(table.answers),
+        answers_with_kpi=int(table.kpi_mask.sum()),
+        answers_without_theme=table.without_theme,
+        overall=_overall(table),
+        driver_model=_driver_model(table),
+        theme=stat,
+        children=children,
+        trend=Trend(
+            interval=interval,
+            points=_trend_points(dated, table.kpi_type, dated_rows, interval, whole=False),
+        ),
+        kpi_distribution=distribution,
+        quotes=QuotePage(
+            items=[_quote(q) for q in page[:quote_limit]],
+            next_cursor=_cursor(offset + quote_limit) if len(page) > quote_limit else None,
+        ),
+    )
+
+
+def _union_row_from(ans: AnswerColumns, links: ThemeLinks) -> ThemeRow | None:
+    rows = _group_links(ans, links)
+    if not rows:
+        return None
+    parts = list(rows.values())
+    if len(parts) == 1:
+        return parts[0]
+    table = ThemeTable(ans, None, np.zeros(len(ans), bool), rows, 0, None, 0)
+    return _union_row(table, list(rows))
+
+
+def trends(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    theme: str | None = None,
+    interval: Granularity = "week",
+) -> TrendsOut:
+    ref: ParentRef | None = None
+    ids: list[int] = []
+    if theme is not None:
+        try:
+            info, ids = catalog.resolve(theme, "theme")
+        except NotFound as exc:  # a filter, not a path: a bad value is a 422
+            raise InvalidInput(exc.message, field="theme") from None
+        ref = ParentRef(id=info.id, label=info.label)
+    repo = InsightsRepository(session, tenant_id)
+    ans = _dated(session, tenant_id, query)
+    kpi_type = choose_kpi(ans, query.kpi_type)
+    row = _union_row_from(ans, repo.theme_links(query.entry_filter(), ids)) if ids else None
+    points = _trend_points(ans, kpi_type, row, interval, whole=theme is None)
+    return TrendsOut(
+        kpi_type=kpi_type,  # type: ignore[arg-type]
+        filters=query.echo(),
+        theme=ref,
+        interval=interval,
+        points=points,
+    )
+
+
+def _theme_refs(table_rows: dict[int, ThemeRow], catalog: ThemeCatalog) -> list[ThemeRef]:
+    refs = []
+    for theme_id, row in table_rows.items():
+        refs.append(
+            ThemeRef(
+                id=theme_id,
+                label=catalog.info(theme_id).label,
+                count=len(row.rows),
+                net_sentiment=sentiment_split(row.signs).net,
+            )
+        )
+    return refs
+
+
+def touchpoints(
+    session: Session, tenant_id: str, catalog: ThemeCatalog, query: InsightsQuery
+) -> TouchpointsOut:
+    repo = InsightsRepository(session, tenant_id)
+    f = query.entry_filter()
+    ans = repo.answers(f)
+    links = repo.theme_links(f)
+    kpi_type = choose_kpi(ans, query.kpi_type)
+    mask = _kpi_mask(ans, kpi_type)
+    overall_value = kpi_value(kpi_type, ans.kpi_score[mask]) if kpi_type else None
+    total_kpi = int(mask.sum())
+    pos, ok = _positions(ans, links)
+    link_tp = [ans.touchpoint[i] for i in pos[ok]]
+    groups: dict[str | None, list[int]] = {}
+    for i, tp in enumerate(ans.touchpoint):
+        groups.setdefault(tp, []).append(i)
+    rows: list[tuple[TouchpointRow, float, int]] = []
+    for tp, members in groups.items():
+        idx = np.array(members, dtype=np.int64)
+        sub_mask = np.array([t == tp for t in link_tp], dtype=bool)
+        sub_links = ThemeLinks(
+            links.seq[ok][sub_mask], links.theme[ok][sub_mask], links.sign[ok][sub_mask]
+        )
+        sub = AnswerColumns(
+            ans.seq[idx],
+            [tp] * len(idx),
+            [ans.kpi_type[i] for i in idx],
+            ans.kpi_score[idx],
+            ans.sentiment[idx],
+            None,
+        )
+        refs = _theme_refs(_group_links(sub, sub_links), catalog)
+        positive = sorted(
+            (r for r in refs if r.net_sentiment > 0),
+            key=lambda r: (-r.net_sentiment * r.count, r.id),
+        )[:TOP_THEMES]
+        negative = sorted(
+            (r for r in refs if r.net_sentiment < 0),
+            key=lambda r: (r.net_sentiment * r.count, r.id),
+        )[:TOP_THEMES]
+        tp_scores = ans.kpi_score[idx][mask[idx]]
+        tp_value = kpi_value(kpi_type, tp_scores) if kpi_type else None
+        score, gap = priority(len(tp_scores), total_kpi, tp_value, overall_value)
+        rows.append(
+            (
+                TouchpointRow(
+                    touchpoint=tp,
+                    answers=len(idx),
+                    share=len(idx) / len(ans),
+                    kpi=kpi_summary(sub),
+                    sentiment=_split(sentiment_split(sub.sentiment)),
+                    top_positive_themes=positive,
+                    top_negative_themes=negative,
+                    priority=Priority(score=score, rank=0, kpi_gap=gap),
+                ),
+                score,
+                len(idx),
+            )
+        )
+    rows.sort(key=lambda r: (-r[1], -r[2], r[0].touchpoint or ""))
+    ranked = [
+        r[0].model_copy(update={"priority": r[0].priority.model_copy(update={"rank": i})})
+        for i, r in enumerate(rows, start=1)
+    ]
+    return TouchpointsOut(
+        kpi_type=kpi_type,  # type: ignore[arg-type]
+        filters=query.echo(),
+        overall=Overall(
+            answers=len(ans), kpi=kpi_summary(ans), sentiment=_split(sentiment_split(ans.sentiment))
+        ),
+        priority_rule=PRIORITY_RULE,
+        touchpoints=ranked,
+    )
+
+
+_DURATION = re.compile(r"^(\d{1,4})([dw])$")
+
+
+def parse_days(value: str, field_name: str) -> int:
+    match = _DURATION.match(value.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput(
+            f"{field_name} must look like 7d or 12w, got {value!r}", field=field_name
+        )
+    return int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+
+
+def emerging(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    window_spec: str = "7d",
+    baseline_spec: str = "90d",
+    alpha: float = 0.05,
+    min_count: int = 5,
+    now: datetime | None = None,
+) -> EmergingOut:
+    if not 0 < alpha < 1:
+        raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}", field="alpha")
+    if min_count < 0:
+        raise InvalidInput("min_count must be >= 0", field="min_count")
+    w_days, b_days = parse_days(window_spec, "window"), parse_days(baseline_spec, "baseline")
+    end = _utc(query.until) if query.until else _utc(now or datetime.now(UTC))
+    w_start = end - timedelta(days=w_days)
+    b_start = w_start - timedelta(days=b_days)
+    if query.since is not None:
+        b_start = max(b_start, _utc(query.since))
+        w_start = max(w_start, _utc(query.since))
+    repo = InsightsRepository(session, tenant_id)
+    f = query.entry_filter()
+    n1, c1 = repo.theme_answer_counts(window(f, w_start, end))
+    n2, c2 = (
+        (0, {}) if b_start >= w_start else repo.theme_answer_counts(window(f, b_start, w_start))
+    )
+    ids = [t.id for t in catalog.themes] + sorted(
+        (set(c1) | set(c2)) - {t.id for t in catalog.themes}
+    )
+    tests = [two_proportion_increase(c1.get(i, 0), n1, c2.get(i, 0), n2) for i in ids]
+    qs = benjamini_hochberg([t.p_value for t in tests])
+    out = []
+    for theme_id, test, q in zip(ids, tests, qs, strict=True):
+        x1, x2 = c1.get(theme_id, 0), c2.get(theme_id, 0)
+        s1, s2 = (x1 / n1 if n1 else 0.0), (x2 / n2 if n2 else 0.0)
+        out.append(
+            EmergingTheme(
+                id=theme_id,
+                label=catalog.info(theme_id).label,
+                window_count=x1,
+                window_share=s1,
+                baseline_count=x2,
+                baseline_share=s2,
+                ratio=s1 / s2 if s2 > 0 else None,
+                z=test.z,
+                p_value=test.p_value,
+                q_value=q,
+                significant=q is not None and q < alpha and x1 >= min_count,
+                new=theme_id in catalog.new_ids,
+            )
+        )
+    out.sort(key=lambda t: (not t.significant, t.q_value if t.q_value is not None else 2.0, t.id))
+    return EmergingOut(
+        filters=query.echo(),
+        window=Period(start=w_start, end=end, answers=n1),
+        baseline=Period(start=b_start, end=w_start, answers=n2),
+        alpha=alpha,
+        min_count=min_count,
+        test="one-sided two-proportion z-test (pooled), Benjamini-Hochberg over all themes",
+        model_version=catalog.version,
+        themes=out,
+        new_themes=[
+            ParentRef(id=t.id, label=t.label) for t in catalog.themes if t.id in catalog.new_ids
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class DetractorDriver:
+    touchpoint: str | None
+    theme: ThemeStat
+
+
+def detractor_drivers(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    top: int = 3,
+    min_driver: int = DEFAULT_MIN_DRIVER,
+) -> list[DetractorDriver]:
+    """Per touchpoint the `top` themes that pull the KPI down most (most negative removal
+    impact), with their driver coefficient and interval; the README walkthrough prints these."""
+    ans = InsightsRepository(session, tenant_id).answers(query.entry_filter())
+    names = sorted({t for t in ans.touchpoint if t is not None})
+    if query.touchpoint is not None:
+        names = [query.touchpoint]
+    out: list[DetractorDriver] = []
+    for tp in names:
+        sub = InsightsQuery(**{**query.__dict__, "touchpoint": tp})
+        table = theme_table(session, tenant_id, catalog, sub, min_driver)
+        worst = sorted(
+            (
+                s
+                for s in table.stats.values()
+                if s.removal_impact is not None and s.removal_impact < 0
+            ),
+            key=lambda s: (s.removal_impact, s.id),
+        )[:top]
+        out.extend(DetractorDriver(tp, s) for s in worst)
+    return out
