@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 SCRIPT_TEXT = (
     "Der Chat-Button zeigt nur Code an: <script>alert(1)</script> Ihr Idioten, repariert das!"
 )
-START = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
+# Dates are relative to today: the emerging-themes window is the last 7 days before now.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+START = NOW - timedelta(days=63)
 
 # (touchpoint, language, NPS, text); the position sets the week.
 ANSWERS: list[tuple[str, str, int, str]] = [
@@ -105,6 +107,72 @@ ANSWERS: list[tuple[str, str, int, str]] = [
     ("shop", "en", 3, "Prices changed between putting items in the basket and paying."),
 ]
 
+# More answers of the same weeks, so themes reach the driver model's minimum of answers.
+MORE_ANSWERS: list[tuple[str, str, int, str]] = [
+    (
+        "delivery",
+        "de",
+        2,
+        "Die Lieferung hat über eine Woche gedauert, obwohl Expressversand bezahlt war.",
+    ),
+    ("delivery", "en", 2, "The parcel arrived late and the courier left it in the rain."),
+    ("delivery", "de", 9, "Paket kam pünktlich an, der Fahrer hat es sogar zum Nachbarn gebracht."),
+    ("delivery", "en", 10, "Fast shipping, the parcel was on my doorstep the next morning."),
+    ("delivery", "de", 3, "Zustellung verspätet und die Sendungsnummer funktionierte nicht."),
+    ("delivery", "en", 4, "Delivery was two days late and nobody told me why."),
+    ("delivery", "de", 8, "Lieferung ging schnell, nur die Verpackung war viel zu groß."),
+    ("delivery", "en", 1, "Third late delivery in a row, the parcel service is unreliable."),
+    ("hotline", "de", 3, "Lange Wartezeit an der Hotline und am Ende keine Lösung."),
+    ("hotline", "en", 10, "The hotline agent called me back as promised and fixed the issue."),
+    ("hotline", "de", 9, "Sehr hilfsbereiter Mitarbeiter am Telefon, danke!"),
+    ("hotline", "en", 2, "I was on hold for fifty minutes and then the line went dead."),
+    ("hotline", "de", 5, "Die Hotline ist nur werktags erreichbar, das ist zu wenig."),
+    ("hotline", "en", 8, "Support was helpful, though it took a while to get through."),
+    ("hotline", "en", 1, "Two hours on hold, counting every minute, and still no answer."),
+    ("hotline", "de", 2, "Über eine Stunde in der Warteschleife, das ist eine Zumutung."),
+    ("hotline", "en", 3, "I called three times and every call was dropped while on hold."),
+    ("hotline", "de", 9, "Der Rückruf kam schnell und das Problem war in Minuten erledigt."),
+    ("hotline", "en", 9, "Quick reply from the phone team, much appreciated."),
+    ("hotline", "de", 2, "Am Telefon wurde ich dreimal weiterverbunden und dann aufgelegt."),
+    ("hotline", "en", 10, "The agent on the phone helped me right away, thank you."),
+    ("hotline", "de", 4, "Die Warteschleife dauert jedes Mal mindestens dreißig Minuten."),
+    ("app", "de", 9, "Die App funktioniert zuverlässig und ist schnell."),
+    ("app", "en", 3, "The app keeps asking me to log in again after every update."),
+    ("app", "de", 4, "In der App kann man die Lieferadresse nicht nachträglich ändern."),
+    ("app", "en", 9, "Great app, tracking my order there is simple."),
+    ("billing", "de", 2, "Die Rechnung enthielt einen Artikel, den ich nie bestellt habe."),
+    ("billing", "en", 3, "My refund has been pending for three weeks now."),
+    ("billing", "de", 9, "Bezahlung per Rechnung klappt problemlos."),
+    ("billing", "en", 4, "The invoice total did not match the price shown at checkout."),
+    ("shop", "de", 10, "Tolle Auswahl, gute Preise und schnelle Abwicklung."),
+    ("shop", "en", 8, "Nice selection, but the website is slow in the evening."),
+    ("shop", "de", 4, "Viele Artikel sind ständig ausverkauft."),
+    ("shop", "en", 9, "Prices are fair and the discounts for members are worth it."),
+]
+
+# Answers of the last five days about the app crashing after an update: a theme whose share
+# rises sharply in the emerging-themes window.
+RECENT_CRASHES: list[tuple[str, str, int, str]] = [
+    ("app", "de", 1, "Seit dem neuen Update stürzt die App beim Start sofort ab."),
+    ("app", "en", 2, "Since the latest update the app crashes as soon as I open it."),
+    (
+        "app",
+        "de",
+        0,
+        "Die App stürzt nach dem Update jedes Mal ab, wenn ich in den Warenkorb gehe.",
+    ),
+    ("app", "en", 1, "App crashes after the update whenever I try to pay."),
+    (
+        "app",
+        "de",
+        2,
+        "Nach dem Update lässt sich die App gar nicht mehr öffnen, sie stürzt direkt ab.",
+    ),
+    ("app", "en", 0, "The new version of the app crashes every few minutes."),
+    ("app", "de", 3, "App abgestürzt, Bestellung weg, nach dem Update nur Ärger."),
+    ("app", "en", 1, "Crashing app since yesterday's update, I cannot order anything."),
+]
+
 THREAD = {"title": "Neue App-Version 5.2", "touchpoint": "app"}
 POSTS: list[tuple[str, str]] = [
     ("u-17", "Hat noch jemand Probleme mit dem Login seit dem Update?"),
@@ -121,9 +189,14 @@ CHURN_ANSWER = (
 
 def answer_payloads() -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
-    rows = [*ANSWERS, CHURN_ANSWER]
-    for i, (touchpoint, language, nps, text) in enumerate(rows):
-        submitted = START + timedelta(days=(i * 53) % 56, hours=i % 9)
+    rows = [*ANSWERS, *MORE_ANSWERS, CHURN_ANSWER]
+    dated = [
+        (row, START + timedelta(days=(i * 53) % 56, hours=i % 9)) for i, row in enumerate(rows)
+    ]
+    dated += [
+        (row, NOW - timedelta(days=1 + i % 5, hours=i)) for i, row in enumerate(RECENT_CRASHES)
+    ]
+    for i, ((touchpoint, language, nps, text), submitted) in enumerate(dated):
         items.append(
             {
                 "external_id": f"ui-test/{i}",
@@ -145,7 +218,7 @@ def answer_payloads() -> list[dict[str, object]]:
             "kpi": {"type": "nps", "score": 0},
             "language": "de",
             "text": SCRIPT_TEXT,
-            "submitted_at": (START + timedelta(days=50)).isoformat(),
+            "submitted_at": (NOW - timedelta(days=12)).isoformat(),
         }
     )
     return items

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web import seed
 from tests.web.conftest import LiveServer
@@ -123,13 +124,17 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     page.wait_for_selector("#priority-chart .main-svg")
     bubbles = page.locator("#priority-chart .scatterlayer .point").count()
     assert bubbles == len({row[0] for row in seed.ANSWERS})
+    # The crash answers of the last days make an emerging theme, highlighted above the tables.
+    emerging = page.text_content("#emerging-list")
+    assert page.is_visible("#emerging") and "app" in emerging
     tab.shot(artifacts, "researcher-overview-1280.png")
 
     # Keyboard: the touchpoint is a button; focus it and press Enter.
-    page.focus("#touchpoint-table button[data-touchpoint='delivery']")
+    # The hotline answers spread over several demo themes (waiting, phone, agents, refunds).
+    page.focus("#touchpoint-table button[data-touchpoint='hotline']")
     page.keyboard.press("Enter")
     page.wait_for_selector("#tp-detail:not([hidden]) #theme-table tbody th button")
-    assert page.text_content("#themes-title").endswith("delivery")
+    assert page.text_content("#themes-title").endswith("hotline")
     rows = _theme_rows(page)
     assert len(rows) >= 2
     page.wait_for_selector("#driver-chart .main-svg .bars .point")
@@ -174,13 +179,13 @@ def test_researcher_overview_on_a_narrow_screen_in_german(
     assert page.text_content("#nav-research") == "Analyse"
     # Nothing wider than the screen: the page never scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
-    page.click("#touchpoint-table button[data-touchpoint='hotline']")
+    page.click("#touchpoint-table button[data-touchpoint='app']")
     page.wait_for_selector("#driver-chart .main-svg")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     tab.shot(artifacts, "researcher-overview-390-de.png")
     # Switching the language re-labels the page in place.
     page.select_option("#lang-select", "en")
-    page.wait_for_function("document.querySelector('#nav-research').textContent === 'Research'")
+    expect(page.locator("#nav-research")).to_have_text("Research")
     assert page.evaluate("document.documentElement.lang") == "en"
     tab.close()
 

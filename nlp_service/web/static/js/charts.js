@@ -88,7 +88,7 @@ export function priorityChart(node, rows, kpiName, overallKpi, onPick) {
       yaxis: { title: { text: kpiName }, range: ys.length ? [Math.min(...ys) - pad, Math.max(...ys) + pad] : undefined },
       shapes,
       annotations: overallKpi === null || overallKpi === undefined ? [] : [{
-        xref: "paper", x: 1, y: overallKpi, xanchor: "right", yanchor: "bottom", showarrow: false,
+        xref: "paper", x: 0, y: overallKpi, xanchor: "left", yanchor: "top", showarrow: false,
         text: t("priority.overall"), font: { size: 11, color: COLORS.neutral },
       }],
     },
@@ -101,10 +101,16 @@ export function priorityChart(node, rows, kpiName, overallKpi, onPick) {
   node._onPick = onPick;
 }
 
+function shorten(label, max) {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+}
+
 /** Driver impact per theme, with the interval as whiskers; negative effects in red. */
 export function driverChart(node, themes) {
   const rows = themes.filter((th) => th.effect !== null).slice().sort((a, b) => a.effect - b.effect);
   if (!rows.length) return empty(node, t("empty.drivers"));
+  // Narrow screens get shorter axis labels; the hover shows the whole label.
+  const max = node.clientWidth && node.clientWidth < 500 ? 18 : 34;
   draw(
     node,
     [
@@ -112,7 +118,8 @@ export function driverChart(node, themes) {
         type: "bar",
         orientation: "h",
         x: rows.map((r) => r.effect),
-        y: rows.map((r) => r.label),
+        y: rows.map((_, i) => i),
+        customdata: rows.map((r) => [r.label, r.n ?? r.count]),
         error_x: {
           type: "data",
           symmetric: false,
@@ -125,14 +132,21 @@ export function driverChart(node, themes) {
           color: rows.map((r) => (r.effect < 0 ? COLORS.neg : COLORS.pos)),
           opacity: rows.map((r) => (r.lowN ? 0.45 : 0.9)),
         },
-        hovertemplate: "%{y}: %{x:.2f}<extra></extra>",
+        hovertemplate: `%{customdata[0]}<br>${t("driver.axis")}: %{x:.2f}<extra></extra>`,
       },
     ],
     {
-      margin: { l: 150, r: 16, t: 12, b: 48 },
+      margin: { l: 8, r: 16, t: 12, b: 48 },
       xaxis: { title: { text: t("driver.axis") }, zeroline: true, zerolinewidth: 2 },
-      yaxis: { automargin: true },
-      height: Math.max(260, 28 * rows.length + 80),
+      // Positions as categories, labels as tick texts: two labels shortened alike stay two bars.
+      yaxis: {
+        automargin: true,
+        tickmode: "array",
+        tickvals: rows.map((_, i) => i),
+        ticktext: rows.map((r) => shorten(r.label, max)),
+        range: [-0.6, rows.length - 0.4],
+      },
+      height: Math.max(220, 34 * rows.length + 90),
     },
     t("driver.aria", { n: rows.length }),
   );
@@ -142,7 +156,7 @@ export function driverChart(node, themes) {
  * Over time: series = [{name, x: [dates], y: [values], kind: "bar"|"line", axis: "y"|"y2"}].
  * A second axis (y2) carries the KPI next to the answer counts.
  */
-export function trendChart(node, series, yTitle, y2Title) {
+export function trendChart(node, series, yTitle, y2Title, y2Range) {
   if (!series.length || series.every((s) => !s.x.length)) return empty(node, t("empty.trend"));
   const palette = [COLORS.accent, COLORS.neg, COLORS.pos, COLORS.neutral];
   const data = series.map((s, i) => ({
@@ -162,7 +176,9 @@ export function trendChart(node, series, yTitle, y2Title) {
     showlegend: series.length > 1,
     margin: { l: 56, r: y2Title ? 56 : 16, t: 12, b: 48 },
   };
-  if (y2Title) layout.yaxis2 = { title: { text: y2Title }, overlaying: "y", side: "right", showgrid: false };
+  if (y2Title) {
+    layout.yaxis2 = { title: { text: y2Title }, overlaying: "y", side: "right", showgrid: false, zeroline: false, range: y2Range, tickmode: "auto", nticks: 5 };
+  }
   draw(node, data, layout, t("trend.aria", { n: series.length }));
 }
 

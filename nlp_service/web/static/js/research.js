@@ -26,6 +26,20 @@ function kpiName(type) {
   return t(`kpi.${type || "nps"}`);
 }
 
+/** The fixed axis range of a KPI in trend charts, so a few answers do not exaggerate swings. */
+function kpiRange(type) {
+  return { nps: [-100, 100], csat: [1, 5], ces: [1, 7] }[type || "nps"];
+}
+
+/** Every score of the KPI's scale as a bar (0 where no answer gave it). */
+function fullScale(bins, type) {
+  const [lo, hi] = { nps: [0, 10], csat: [1, 5], ces: [1, 7] }[type || "nps"];
+  const counts = new Map(bins.map((b) => [Number(b.label), b.count]));
+  const whole = [...counts.keys()].every((k) => Number.isInteger(k) && k >= lo && k <= hi);
+  if (!whole) return bins;
+  return Array.from({ length: hi - lo + 1 }, (_, i) => ({ label: lo + i, count: counts.get(lo + i) ?? 0 }));
+}
+
 function readFilters() {
   const form = $("#filters");
   const data = Object.fromEntries(new FormData(form).entries());
@@ -113,7 +127,6 @@ export async function selectTouchpoint(name) {
   const section = $("#tp-detail");
   section.hidden = false;
   $("#themes-title").textContent = t("themes.title", { touchpoint: name });
-  await loadEmerging();
   await Promise.all([loadThemes(), loadTrend()]);
   section.scrollIntoView({ block: "start", behavior: "smooth" });
 }
@@ -141,11 +154,11 @@ const COLUMNS = [
     text: (r) => (r.kpi === null ? "–" : `${fmtNumber(r.kpi, 1)} [${intervalText(r.interval, 0)}]`),
   },
   {
-    key: "removalImpact", label: "col.impact", value: (r) => r.removalImpact ?? r.npsImpact, num: true,
+    key: "removalImpact", label: "col.impact", hint: "col.impact.hint", value: (r) => r.removalImpact ?? r.npsImpact, num: true,
     text: (r) => fmtNumber(r.removalImpact ?? r.npsImpact, 2),
   },
   {
-    key: "effect", label: "col.driver", value: (r) => r.effect, num: true,
+    key: "effect", label: "col.driver", hint: "col.driver.hint", value: (r) => r.effect, num: true,
     text: (r) => (r.effect === null ? "–" : `${fmtNumber(r.effect, 2)} [${intervalText([r.effectLow, r.effectHigh], 2)}]`),
   },
 ];
@@ -177,7 +190,7 @@ function renderThemes() {
     const active = state.column && state.column.key === c.key;
     const sort = active ? (state.column.dir === "asc" ? "ascending" : "descending") : "none";
     const label = c.key === "kpi" ? kpiName(state.kpiType) : t(c.label);
-    return el("th", { scope: "col", class: c.num ? "num" : null, "aria-sort": sort, dataset: { key: c.key } },
+    return el("th", { scope: "col", class: c.num ? "num" : null, "aria-sort": sort, title: c.hint ? t(c.hint) : null, dataset: { key: c.key } },
       el("button", { type: "button", class: "sort", onclick: () => sortBy(c.key) },
         label, el("span", { "aria-hidden": "true", class: "arrow" }, active ? (sort === "ascending" ? " ▲" : " ▼") : "")));
   }));
@@ -203,7 +216,7 @@ async function loadTrend() {
     trendChart(node, [
       { name: t("col.count"), x: series.x, y: series.answers, kind: "bar" },
       { name: kpi, x: series.x, y: series.kpi, axis: "y2" },
-    ], t("col.count"), kpi);
+    ], t("col.count"), kpi, kpiRange(series.kpiType ?? state.kpiType));
   } catch (error) {
     clearChart(node);
     failed(error);
@@ -213,13 +226,15 @@ async function loadTrend() {
 async function loadEmerging() {
   const box = $("#emerging");
   try {
-    const rows = await insights.emerging(state.filters, state.touchpoint);
+    // Across all touchpoints (with the other filters): a rising theme matters wherever it rises.
+    const rows = await insights.emerging(state.filters);
     state.emerging = new Set(rows.map((r) => r.id));
     const list = clear($("#emerging-list"));
     list.append(...rows.map((row) => el("li", {},
-      el("button", { type: "button", class: "chip new", onclick: () => openTheme(row.id) },
-        row.label,
-        ` (${fmtNumber(row.count)}${row.ratio ? `, ×${fmtNumber(row.ratio, 1)}` : ""})`,
+      el("button", { type: "button", class: "chip new", dataset: { themeId: String(row.id) }, onclick: () => openTheme(row.id) },
+        row.ratio === null
+          ? `${row.label}: ${fmtNumber(row.count)}`
+          : t("emerging.item", { label: row.label, count: fmtNumber(row.count), ratio: fmtNumber(row.ratio, 1) }),
         row.isNew ? el("span", { class: "badge new" }, t("badge.emerging")) : null))));
     box.hidden = rows.length === 0;
   } catch (error) {
@@ -253,6 +268,12 @@ export async function openTheme(id) {
     summaryItem(t("col.sentiment"), fmtNumber(th.net, 0)),
     summaryItem(t("col.impact"), fmtNumber(th.removalImpact ?? th.npsImpact, 2)),
   );
+  const parent = clear($("#theme-parent"));
+  parent.hidden = !th.parent;
+  if (th.parent) {
+    parent.append(`${t("theme.parent")}: `,
+      el("button", { type: "button", class: "link", onclick: () => openTheme(`p${th.parent.id}`) }, th.parent.label));
+  }
   clear($("#theme-keywords")).append(...th.keywords.map((k) => el("li", { class: "chip" }, k)));
   const children = clear($("#theme-children"));
   children.append(...detail.children.map((c) => el("li", {},
@@ -267,8 +288,8 @@ export async function openTheme(id) {
   trendChart($("#theme-trend-chart"), [
     { name: t("col.count"), x: detail.trend.x, y: detail.trend.count, kind: "bar" },
     { name: kpi, x: detail.trend.x, y: detail.trend.kpi, axis: "y2" },
-  ], t("col.count"), kpi);
-  distributionChart($("#theme-kpi-chart"), detail.kpiBins, kpi);
+  ], t("col.count"), kpi, kpiRange(detail.kpiType ?? state.kpiType));
+  distributionChart($("#theme-kpi-chart"), fullScale(detail.kpiBins, detail.kpiType ?? state.kpiType), kpi);
   panel.scrollIntoView({ block: "start", behavior: "smooth" });
   panel.focus({ preventScroll: true });
 }
@@ -324,14 +345,13 @@ export function initResearch(notifier) {
 
 export async function refresh() {
   state.filters = readFilters();
-  await loadTouchpoints();
+  await Promise.all([loadTouchpoints(), loadEmerging()]);
   if (state.touchpoint && state.touchpoints.some((r) => r.name === state.touchpoint)) {
     await selectTouchpoint(state.touchpoint);
   } else {
     state.touchpoint = null;
     $("#tp-detail").hidden = true;
     $("#theme-detail").hidden = true;
-    await loadEmerging();
   }
 }
 
