@@ -129,6 +129,12 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     assert page.is_visible("#emerging") and "app" in emerging
     tab.shot(artifacts, "researcher-overview-1280.png")
 
+    # The skip link moves the focus to the content and leaves the route alone.
+    page.focus("a.skip")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert page.url.endswith("#/research")
+
     # Keyboard: the touchpoint is a button; focus it and press Enter.
     # The hotline answers spread over several demo themes (waiting, phone, agents, refunds).
     page.focus("#touchpoint-table button[data-touchpoint='hotline']")
@@ -165,6 +171,17 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     tab.shot(artifacts, "researcher-theme-detail-1280.png")
     page.click("#theme-close")
     assert page.is_hidden("#theme-detail")
+
+    # Filters: German answers only; the hotline row counts exactly the German hotline answers.
+    rows = [*seed.ANSWERS, *seed.MORE_ANSWERS]
+    german = sum(1 for tp, lang, _, _ in rows if tp == "hotline" and lang == "de")
+    everyone = sum(1 for tp, _, _, _ in rows if tp == "hotline")
+    cell = page.locator("#touchpoint-table tr:has(button[data-touchpoint='hotline']) td").nth(1)
+    expect(cell).to_have_text(str(everyone))
+    page.select_option("#filters select[name=language]", "de")
+    page.click("#filters button[type=submit]")
+    expect(cell).to_have_text(str(german))
+    assert page.text_content("#themes-title").endswith("hotline")  # the selection survives
 
 
 def test_researcher_overview_on_a_narrow_screen_in_german(

@@ -76,6 +76,11 @@ function signOut(message) {
 }
 
 function wire() {
+  // The skip link focuses <main> itself: following "#main" would change the hash route.
+  $(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("#main").focus();
+  });
   $("#lang-select").addEventListener("change", async (event) => {
     await setLanguage(event.target.value);
     renderSession();
