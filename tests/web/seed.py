@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 SCRIPT_TEXT = (
     "Der Chat-Button zeigt nur Code an: <script>alert(1)</script> Ihr Idioten, repariert das!"
 )
+# A touchpoint name with markup: the table and the chart must show it as typed.
+HTML_TOUCHPOINT = "<b>kiosk</b>"
 # Dates are relative to today: the emerging-themes window is the last 7 days before now.
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 START = NOW - timedelta(days=63)
@@ -214,7 +216,7 @@ def answer_payloads() -> list[dict[str, object]]:
             "external_id": "ui-test/script",
             "survey_id": "relationship-2026",
             "question_id": "why",
-            "touchpoint": "app",
+            "touchpoint": HTML_TOUCHPOINT,
             "kpi": {"type": "nps", "score": 0},
             "language": "de",
             "text": SCRIPT_TEXT,

@@ -123,10 +123,15 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     # The priority chart is a real plotly chart: one bubble per touchpoint.
     page.wait_for_selector("#priority-chart .main-svg")
     bubbles = page.locator("#priority-chart .scatterlayer .point").count()
-    assert bubbles == len({row[0] for row in seed.ANSWERS})
+    assert bubbles == len({row[0] for row in seed.ANSWERS} | {seed.HTML_TOUCHPOINT})
+    # Markup in a touchpoint name stays text, in the table and in the chart.
+    html_button = page.locator("#touchpoint-table button", has_text="kiosk")
+    assert html_button.text_content() == seed.HTML_TOUCHPOINT
+    labels = page.locator("#priority-chart .scatterlayer text").all_text_contents()
+    assert seed.HTML_TOUCHPOINT in labels, labels
     # The crash answers of the last days make an emerging theme, highlighted above the tables.
-    emerging = page.text_content("#emerging-list")
-    assert page.is_visible("#emerging") and "app" in emerging
+    expect(page.locator("#emerging")).to_be_visible()
+    assert "app" in page.text_content("#emerging-list")
     tab.shot(artifacts, "researcher-overview-1280.png")
 
     # The skip link moves the focus to the content and leaves the route alone.
@@ -163,14 +168,27 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     assert "label" in header and "count" in header
 
     # Open the largest theme: keywords, quotes and its charts.
+    largest = _theme_rows(page)[0]["label"]
     page.click("#theme-table tbody tr:first-child th button")
     page.wait_for_selector("#theme-detail:not([hidden]) #theme-keywords li")
     assert page.locator("#theme-quotes li blockquote").count() >= 1
     page.wait_for_selector("#theme-trend-chart .main-svg")
     page.wait_for_selector("#theme-kpi-chart .main-svg")
     tab.shot(artifacts, "researcher-theme-detail-1280.png")
+    # Its parent theme lists it among the sub-themes.
+    page.click("#theme-parent button")
+    expect(page.locator("#theme-children button", has_text=largest)).to_have_count(1)
     page.click("#theme-close")
     assert page.is_hidden("#theme-detail")
+
+    # The emerging theme opens from its highlight; its quotes come in pages of 10.
+    page.click("#emerging-list button")
+    page.wait_for_selector("#theme-detail:not([hidden]) #theme-quotes li blockquote")
+    assert "app" in page.text_content("#theme-detail-title")
+    assert page.locator("#theme-quotes li").count() == 10
+    page.click("#theme-more-quotes")
+    expect(page.locator("#theme-quotes li")).not_to_have_count(10)
+    assert page.locator("#theme-quotes li").count() > 10
 
     # Filters: German answers only; the hotline row counts exactly the German hotline answers.
     rows = [*seed.ANSWERS, *seed.MORE_ANSWERS]

@@ -9,6 +9,12 @@ const CONFIG = {
   displaylogo: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
 };
+// Plotly reads labels as a small HTML subset (<b>, <a>, <br>); user text must show as typed.
+const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+export function plain(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
 const COLORS = { neg: "#c0392b", pos: "#1e8449", neutral: "#5d6d7e", accent: "#1f5fa8" };
 
 function baseLayout(extra = {}) {
@@ -58,7 +64,7 @@ export function priorityChart(node, rows, kpiName, overallKpi, onPick) {
       mode: "markers+text",
       x: shown.map((r) => r.count),
       y: shown.map((r) => r.kpi),
-      text: shown.map((r) => r.name),
+      text: shown.map((r) => plain(r.name)),
       customdata: shown.map((r) => [r.name, r.rank ?? "–"]),
       textposition: "top center",
       cliponaxis: false,
@@ -119,7 +125,7 @@ export function driverChart(node, themes) {
         orientation: "h",
         x: rows.map((r) => r.effect),
         y: rows.map((_, i) => i),
-        customdata: rows.map((r) => [r.label, r.n ?? r.count]),
+        customdata: rows.map((r) => [plain(r.label), r.n ?? r.count]),
         error_x: {
           type: "data",
           symmetric: false,
@@ -143,7 +149,7 @@ export function driverChart(node, themes) {
         automargin: true,
         tickmode: "array",
         tickvals: rows.map((_, i) => i),
-        ticktext: rows.map((r) => shorten(r.label, max)),
+        ticktext: rows.map((r) => plain(shorten(r.label, max))),
         range: [-0.6, rows.length - 0.4],
       },
       height: Math.max(220, 34 * rows.length + 90),
@@ -162,7 +168,7 @@ export function trendChart(node, series, yTitle, y2Title, y2Range) {
   const data = series.map((s, i) => ({
     type: s.kind === "bar" ? "bar" : "scatter",
     mode: s.kind === "bar" ? undefined : "lines+markers",
-    name: s.name,
+    name: plain(s.name),
     x: s.x,
     y: s.y,
     yaxis: s.axis === "y2" ? "y2" : "y",

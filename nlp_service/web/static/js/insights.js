@@ -4,6 +4,7 @@
 
 import { getJson } from "./api.js";
 
+const QUOTES_PER_PAGE = 10;
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /** {low, high} (or null) -> [low, high] with nulls. */
@@ -108,14 +109,20 @@ export async function themes(filters, touchpoint, sort) {
   };
 }
 
-export async function theme(id, filters, touchpoint) {
-  const data = await getJson(`/v1/insights/themes/${encodeURIComponent(id)}`, { ...filters, touchpoint });
+export async function theme(id, filters, touchpoint, quoteCursor) {
+  const data = await getJson(`/v1/insights/themes/${encodeURIComponent(id)}`, {
+    ...filters,
+    touchpoint,
+    quote_cursor: quoteCursor,
+    quote_limit: QUOTES_PER_PAGE,
+  });
   return {
     kpiType: data.kpi_type,
     theme: themeRow(data.theme),
     children: data.children.map(themeRow),
     trend: trendSeries(data.trend.points),
     quotes: data.quotes.items.map(quoteOf),
+    nextQuotes: data.quotes.next_cursor,
     kpiBins: data.kpi_distribution.map((b) => ({ label: b.score, count: b.count })),
   };
 }

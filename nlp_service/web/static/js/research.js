@@ -18,6 +18,7 @@ const state = {
   themes: [],
   column: null, // client-side sort of the theme table: {key, dir}
   themeId: null,
+  nextQuotes: null,
 };
 
 let notify = () => {};
@@ -231,7 +232,7 @@ async function loadEmerging() {
     state.emerging = new Set(rows.map((r) => r.id));
     const list = clear($("#emerging-list"));
     list.append(...rows.map((row) => el("li", {},
-      el("button", { type: "button", class: "chip new", dataset: { themeId: String(row.id) }, onclick: () => openTheme(row.id) },
+      el("button", { type: "button", class: "chip new", dataset: { themeId: String(row.id) }, onclick: () => openTheme(row.id, null) },
         row.ratio === null
           ? `${row.label}: ${fmtNumber(row.count)}`
           : t("emerging.item", { label: row.label, count: fmtNumber(row.count), ratio: fmtNumber(row.ratio, 1) }),
@@ -246,12 +247,14 @@ async function loadEmerging() {
 
 // ----- theme detail ------------------------------------------------------------------------
 
-export async function openTheme(id) {
+/** Open a theme's detail; `scope` is the touchpoint to read it in (null: all of them). */
+export async function openTheme(id, scope = state.touchpoint) {
   state.themeId = id;
+  state.themeScope = scope;
   const panel = $("#theme-detail");
   let detail;
   try {
-    detail = await insights.theme(id, state.filters, state.touchpoint);
+    detail = await insights.theme(id, state.filters, scope);
   } catch (error) {
     failed(error);
     return;
@@ -259,7 +262,9 @@ export async function openTheme(id) {
   const th = detail.theme;
   const kpi = kpiName(detail.kpiType ?? state.kpiType);
   panel.hidden = false;
-  $("#theme-detail-title").textContent = t("theme.title", { label: th.label });
+  $("#theme-detail-title").textContent = scope
+    ? t("theme.titleIn", { label: th.label, touchpoint: scope })
+    : t("theme.title", { label: th.label });
   clear($("#theme-summary")).append(
     summaryItem(t("col.count"), fmtNumber(th.count)),
     summaryItem(t("col.share"), fmtPercent(th.share, 1)),
@@ -272,19 +277,19 @@ export async function openTheme(id) {
   parent.hidden = !th.parent;
   if (th.parent) {
     parent.append(`${t("theme.parent")}: `,
-      el("button", { type: "button", class: "link", onclick: () => openTheme(`p${th.parent.id}`) }, th.parent.label));
+      el("button", { type: "button", class: "link", onclick: () => openTheme(`p${th.parent.id}`, state.themeScope) }, th.parent.label));
   }
   clear($("#theme-keywords")).append(...th.keywords.map((k) => el("li", { class: "chip" }, k)));
   const children = clear($("#theme-children"));
   children.append(...detail.children.map((c) => el("li", {},
-    el("button", { type: "button", class: "link", onclick: () => openTheme(c.id) }, c.label),
+    el("button", { type: "button", class: "link", onclick: () => openTheme(c.id, state.themeScope) }, c.label),
     ` (${fmtNumber(c.count)})`)));
   if (!detail.children.length) children.append(el("li", { class: "hint" }, t("empty.children")));
   const quotes = clear($("#theme-quotes"));
-  quotes.append(...detail.quotes.map((q) => el("li", { class: `quote ${q.sentiment ?? ""}` },
-    el("blockquote", {}, q.text),
-    el("p", { class: "meta" }, [q.sentiment ? t(`sentiment.${q.sentiment}`) : null, q.kpi !== null ? `${kpi} ${fmtNumber(q.kpi)}` : null, q.touchpoint, q.language, q.date ? fmtDate(q.date) : null].filter(Boolean).join(" · ")))));
+  showQuotes(detail.quotes, detail.kpiType);
   if (!detail.quotes.length) quotes.append(el("li", { class: "hint" }, t("empty.quotes")));
+  state.nextQuotes = detail.nextQuotes;
+  $("#theme-more-quotes").hidden = !detail.nextQuotes;
   trendChart($("#theme-trend-chart"), [
     { name: t("col.count"), x: detail.trend.x, y: detail.trend.count, kind: "bar" },
     { name: kpi, x: detail.trend.x, y: detail.trend.kpi, axis: "y2" },
@@ -292,6 +297,35 @@ export async function openTheme(id) {
   distributionChart($("#theme-kpi-chart"), fullScale(detail.kpiBins, detail.kpiType ?? state.kpiType), kpi);
   panel.scrollIntoView({ block: "start", behavior: "smooth" });
   panel.focus({ preventScroll: true });
+}
+
+function showQuotes(items, kpiType) {
+  const kpi = kpiName(kpiType ?? state.kpiType);
+  $("#theme-quotes").append(...items.map((q) => el("li", { class: `quote ${q.sentiment ?? ""}` },
+    el("blockquote", {}, q.text),
+    el("p", { class: "meta" }, [
+      q.sentiment ? t(`sentiment.${q.sentiment}`) : null,
+      q.kpi !== null ? `${kpi} ${fmtNumber(q.kpi)}` : null,
+      q.touchpoint,
+      q.language,
+      q.date ? fmtDate(q.date) : null,
+    ].filter(Boolean).join(" · ")))));
+}
+
+/** The next page of quotes of the open theme (the detail's quote cursor). */
+async function moreQuotes() {
+  const button = $("#theme-more-quotes");
+  button.disabled = true;
+  try {
+    const detail = await insights.theme(state.themeId, state.filters, state.themeScope, state.nextQuotes);
+    showQuotes(detail.quotes, detail.kpiType);
+    state.nextQuotes = detail.nextQuotes;
+    button.hidden = !detail.nextQuotes;
+  } catch (error) {
+    failed(error);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function summaryItem(label, value) {
@@ -317,6 +351,7 @@ export function initResearch(notifier) {
     state.column = null;
     loadThemes();
   });
+  $("#theme-more-quotes").addEventListener("click", moreQuotes);
   $("#theme-close").addEventListener("click", () => {
     $("#theme-detail").hidden = true;
     $(`#theme-table button[data-theme-id="${CSS.escape(String(state.themeId))}"]`)?.focus();
@@ -339,7 +374,7 @@ export function initResearch(notifier) {
       driverChart($("#driver-chart"), state.themes);
       loadTrend();
     }
-    if (state.themeId !== null && !$("#theme-detail").hidden) openTheme(state.themeId);
+    if (state.themeId !== null && !$("#theme-detail").hidden) openTheme(state.themeId, state.themeScope);
   });
 }
 
