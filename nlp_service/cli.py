@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from nlp_service.commands.demo import app as demo_app
+from nlp_service.commands.insights import app as insights_app
 from nlp_service.commands.service import register as register_service
 from nlp_service.commands.topics import app as topics_app
 
@@ -15,6 +17,8 @@ evaluate_app = typer.Typer(help="Evaluate trained models.", no_args_is_help=True
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(topics_app, name="topics")
+app.add_typer(insights_app, name="insights")
+app.add_typer(demo_app, name="demo")
 register_service(app)
 
 

@@ -5,7 +5,10 @@ the theme is negative), or mentions it otherwise (positive / neutral only). A hy
 that only matters when it goes wrong - shows as a large negative `negative` coefficient next to
 an `other` coefficient near zero; a single "mentioned" indicator would average the two away.
 
-    score = b0 + sum_t (b_neg[t] * neg[t] + b_oth[t] * oth[t]) + e,   HC3 robust covariance.
+    score = b0 + sum_t (b_neg[t] * neg[t] + b_oth[t] * oth[t]) + e,   HC3 robust covariance
+(computed on the sparse design, `ols_hc3`; equal to statsmodels' OLS HC3, checked in the tests).
+Themes that always co-occur make the design rank-deficient; the pseudo-inverse then gives the
+minimum-norm fit (as statsmodels does) and wide intervals.
 
 Coefficients are KPI points on the score's own scale (NPS 0-10, CSAT 1-5, CES 1-7) relative to
 answers without the theme, holding the other themes fixed. A theme's overall `coef` is the
@@ -23,8 +26,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse, stats
 
-from nlp_service.insights.scores import Interval
+from nlp_service.insights.scores import Z95, Interval
 
 MIN_ESTIMATED = 3
 
@@ -74,6 +78,46 @@ def _empty(n: int, min_count: int) -> Term:
     return Term(None, None, None, n, n < min_count)
 
 
+@dataclass(frozen=True)
+class OlsHc3:
+    params: np.ndarray
+    cov: np.ndarray  # HC3 sandwich covariance
+    r_squared: float | None
+
+    def term(self, weights: np.ndarray) -> tuple[float, float, float, float]:
+        """(estimate, 95% low, 95% high, two-sided p) of the linear combination weights @ b."""
+        est = float(weights @ self.params)
+        var = float(weights @ self.cov @ weights)
+        if not math.isfinite(var) or var <= 0:
+            return est, math.nan, math.nan, math.nan
+        se = math.sqrt(var)
+        p = float(2 * stats.norm.sf(abs(est) / se))
+        return est, est - Z95 * se, est + Z95 * se, p
+
+
+def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
+    """OLS with HC3 errors on a sparse design (what statsmodels' `OLS(y, X).fit(cov_type="HC3")`
+    computes - the tests check it against statsmodels - without its dense n x k pseudo-inverse,
+    which takes seconds on 100,000 answers): b = pinv(X'X) X'y, leverage h_i = x_i' pinv(X'X) x_i,
+    cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Intervals are normal, as
+    statsmodels' robust covariances use by default."""
+    xtx = np.asarray((x.T @ x).todense(), dtype=float)
+    a = np.linalg.pinv(xtx, hermitian=True)
+    b = a @ np.asarray(x.T @ y).ravel()
+    e = y - x @ b
+    h = np.empty(len(y))
+    for start in range(0, len(y), chunk):
+        part = x[start : start + chunk]
+        h[start : start + chunk] = np.asarray(part.multiply(part @ a).sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = e**2 / (1 - h) ** 2
+    meat = np.asarray((x.T @ x.multiply(w[:, None])).todense(), dtype=float)
+    cov = a @ meat @ a
+    sst = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - float((e**2).sum()) / sst if sst > 0 else None
+    return OlsHc3(b, cov, r2)
+
+
 def fit_drivers(
     y: np.ndarray,
     theme_ids: list[int],
@@ -81,61 +125,48 @@ def fit_drivers(
     other: np.ndarray,
     min_count: int = 10,
 ) -> DriverFit | None:
-    """`y` (n,) KPI scores; `negative`/`other` (n, k) 0/1 indicators, column j = theme_ids[j].
-    None when the outcome has no variance or there are too few answers to fit anything."""
-    import statsmodels.api as sm
-
+    """`y` (n,) KPI scores; `negative`/`other` (n, k) 0/1 indicators, column j = theme_ids[j]
+    (dense or scipy sparse). None when the outcome has no variance or there are too few answers
+    to fit anything."""
     y = np.asarray(y, dtype=float)
-    neg = np.asarray(negative, dtype=bool)
-    oth = np.asarray(other, dtype=bool)
+    neg = sparse.csc_matrix(negative, dtype=float)
+    oth = sparse.csc_matrix(other, dtype=float)
     n = len(y)
-    n_neg, n_oth = neg.sum(axis=0).astype(int), oth.sum(axis=0).astype(int)
+    n_neg = np.asarray(neg.sum(axis=0)).ravel().astype(int)
+    n_oth = np.asarray(oth.sum(axis=0)).ravel().astype(int)
     columns: list[tuple[int, str]] = []  # (theme index, "neg" | "oth")
+    blocks = [sparse.csc_matrix(np.ones((n, 1)))]
     for j in range(len(theme_ids)):
         if n_neg[j] >= MIN_ESTIMATED:
             columns.append((j, "neg"))
+            blocks.append(neg[:, j])
         if n_oth[j] >= MIN_ESTIMATED:
             columns.append((j, "oth"))
+            blocks.append(oth[:, j])
     if n < len(columns) + 2 or float(np.var(y)) == 0.0:
         return None
-    x = np.ones((n, len(columns) + 1))
-    for c, (j, kind) in enumerate(columns, start=1):
-        x[:, c] = (neg if kind == "neg" else oth)[:, j]
-    with np.errstate(all="ignore"):
-        res = sm.OLS(y, x).fit(cov_type="HC3")
-        conf = np.asarray(res.conf_int(0.05))
-        params, pvalues = np.asarray(res.params), np.asarray(res.pvalues)
+    res = ols_hc3(y, sparse.hstack(blocks, format="csr"))
     where = {col: c for c, col in enumerate(columns, start=1)}
+    size = len(columns) + 1
     drivers: dict[int, Driver] = {}
     for j, theme_id in enumerate(theme_ids):
+        counts = {"neg": int(n_neg[j]), "oth": int(n_oth[j])}
         terms: dict[str, Term] = {}
-        for kind, count in (("neg", int(n_neg[j])), ("oth", int(n_oth[j]))):
+        weights = np.zeros(size)
+        for kind, count in counts.items():
             c = where.get((j, kind))
-            terms[kind] = (
-                _empty(count, min_count)
-                if c is None
-                else _term(params[c], conf[c, 0], conf[c, 1], pvalues[c], count, min_count)
-            )
-        total = int(n_neg[j] + n_oth[j])
-        weights = np.zeros(x.shape[1])
-        for kind, count in (("neg", int(n_neg[j])), ("oth", int(n_oth[j]))):
-            if (j, kind) in where:
-                weights[where[(j, kind)]] = count
+            if c is None:
+                terms[kind] = _empty(count, min_count)
+                continue
+            unit = np.zeros(size)
+            unit[c] = 1.0
+            terms[kind] = _term(*res.term(unit), count, min_count)
+            weights[c] = count
+        total = counts["neg"] + counts["oth"]
         if weights.sum() > 0:
-            weights /= weights.sum()
-            with np.errstate(all="ignore"):
-                test = res.t_test(weights.reshape(1, -1))
-                low, high = np.asarray(test.conf_int(0.05))[0]
-                effect = _term(
-                    float(np.asarray(test.effect)[0]),
-                    low,
-                    high,
-                    float(test.pvalue),
-                    total,
-                    min_count,
-                )
+            effect = _term(*res.term(weights / weights.sum()), total, min_count)
         else:
             effect = _empty(total, min_count)
         drivers[theme_id] = Driver(theme_id, effect, terms["neg"], terms["oth"])
-    r2 = _finite(float(res.rsquared))
+    r2 = _finite(res.r_squared) if res.r_squared is not None else None
     return DriverFit(n, r2, len(columns), min_count, drivers)

@@ -23,13 +23,14 @@ import binascii
 import json
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
+from scipy import sparse
 from sqlalchemy.orm import Session
 
 from nlp_service.errors import InvalidInput, NotFound
@@ -79,7 +80,13 @@ from nlp_service.schemas_insights import (
 )
 from nlp_service.schemas_insights import Interval as IntervalOut
 from nlp_service.store.entries import EntryFilter
-from nlp_service.store.insights import AnswerColumns, InsightsRepository, ThemeLinks, window
+from nlp_service.store.insights import (
+    KPI_CODES,
+    AnswerColumns,
+    InsightsRepository,
+    ThemeLinks,
+    window,
+)
 
 KPI_TYPES = ("nps", "csat", "ces")
 Sort = Literal["impact", "volume", "sentiment"]
@@ -243,7 +250,23 @@ class TableCache:
             self._items.clear()
 
 
-CACHE = TableCache()
+CACHE = TableCache(maxsize=64)
+
+
+def _cached(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    key: tuple[Any, ...],
+    make: Callable[[], T],
+    cache: TableCache | None,
+) -> T:
+    """`make()` once per (tenant, catalog version, data fingerprint, key): a view is computed
+    on the first request after answers arrive, are moderated or a refit is activated."""
+    if cache is None:
+        return make()
+    stamp = InsightsRepository(session, tenant_id).fingerprint()
+    return cache.get_or_make((tenant_id, catalog.version, stamp, *key), make)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -280,7 +303,7 @@ def _split(s: SentimentSummary) -> SentimentSplit:
 
 def _typed_scores(ans: AnswerColumns, idx: np.ndarray, kpi_type: str) -> np.ndarray:
     scores = ans.kpi_score[idx]
-    keep = np.fromiter((ans.kpi_type[i] == kpi_type for i in idx), dtype=bool, count=len(idx))
+    keep = ans.kpi_code[idx] == KPI_CODES[kpi_type]
     return scores[keep & ~np.isnan(scores)]
 
 
@@ -296,16 +319,17 @@ def kpi_summary(ans: AnswerColumns, idx: np.ndarray | None = None) -> KpiSummary
 def choose_kpi(ans: AnswerColumns, requested: str | None) -> str | None:
     if requested is not None:
         return requested
-    counts = Counter(k for k in ans.kpi_type if k is not None)
+    counts = np.bincount(ans.kpi_code.astype(np.int64), minlength=len(KPI_CODES) + 1)
+    if counts[1:].sum() == 0:
+        return None
     # Most answers; ties broken by the fixed order nps, csat, ces.
-    return max(KPI_TYPES, key=lambda k: (counts[k], -KPI_TYPES.index(k))) if counts else None
+    return max(KPI_TYPES, key=lambda k: (counts[KPI_CODES[k]], -KPI_TYPES.index(k)))
 
 
 def _kpi_mask(ans: AnswerColumns, kpi_type: str | None) -> np.ndarray:
     if kpi_type is None:
         return np.zeros(len(ans), dtype=bool)
-    typed = np.fromiter((k == kpi_type for k in ans.kpi_type), dtype=bool, count=len(ans))
-    return typed & ~np.isnan(ans.kpi_score)
+    return (ans.kpi_code == KPI_CODES[kpi_type]) & ~np.isnan(ans.kpi_score)
 
 
 def _kpi_of(kpi_type: str | None, scores: np.ndarray) -> tuple[float | None, Interval | None]:
@@ -380,15 +404,23 @@ def _fit_drivers(
     where = np.full(len(ans), -1)
     where[kpi_rows] = np.arange(len(kpi_rows))
     ids = sorted(rows)
-    neg = np.zeros((len(kpi_rows), len(ids)), dtype=bool)
-    oth = np.zeros_like(neg)
+    parts: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {True: ([], []), False: ([], [])}
     for j, theme_id in enumerate(ids):
         r = rows[theme_id]
         at = where[r.rows]
-        keep = at >= 0
-        neg[at[keep & (r.signs < 0)], j] = True
-        oth[at[keep & (r.signs >= 0)], j] = True
-    return drv.fit_drivers(ans.kpi_score[kpi_rows], ids, neg, oth, min_count)
+        for negative in (True, False):
+            keep = (at >= 0) & ((r.signs < 0) if negative else (r.signs >= 0))
+            parts[negative][0].append(at[keep])
+            parts[negative][1].append(np.full(int(keep.sum()), j))
+    shape = (len(kpi_rows), len(ids))
+
+    def indicator(negative: bool) -> sparse.csc_matrix:
+        r, c = (np.concatenate(p) for p in parts[negative])
+        return sparse.csc_matrix((np.ones(len(r)), (r, c)), shape=shape)
+
+    return drv.fit_drivers(
+        ans.kpi_score[kpi_rows], ids, indicator(True), indicator(False), min_count
+    )
 
 
 def _term(t: drv.Term) -> DriverTerm:
@@ -539,6 +571,29 @@ def themes(
     quotes: int = DEFAULT_QUOTES,
     min_driver: int = DEFAULT_MIN_DRIVER,
     include_empty: bool = False,
+    cache: TableCache | None = CACHE,
+) -> ThemesOut:
+    return _cached(
+        session,
+        tenant_id,
+        catalog,
+        ("themes", query, sort, quotes, min_driver, include_empty),
+        lambda: _themes(
+            session, tenant_id, catalog, query, sort, quotes, min_driver, include_empty
+        ),
+        cache,
+    )
+
+
+def _themes(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    sort: Sort,
+    quotes: int,
+    min_driver: int,
+    include_empty: bool,
 ) -> ThemesOut:
     table = theme_table(session, tenant_id, catalog, query, min_driver)
     stats = [s for s in table.stats.values() if include_empty or s.count > 0]
@@ -651,9 +706,34 @@ def theme_detail(
     quote_cursor: str | None = None,
     quote_limit: int = 20,
     min_driver: int = DEFAULT_MIN_DRIVER,
+    cache: TableCache | None = CACHE,
 ) -> ThemeDetailOut:
     info, ids = catalog.resolve(theme_ref, "id")
     offset = _offset(quote_cursor)
+    return _cached(
+        session,
+        tenant_id,
+        catalog,
+        ("theme", query, tuple(ids), info.id, interval, offset, quote_limit, min_driver),
+        lambda: _theme_detail(
+            session, tenant_id, catalog, query, info, ids, interval, offset, quote_limit, min_driver
+        ),
+        cache,
+    )
+
+
+def _theme_detail(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    info: ThemeInfo | ParentInfo,
+    ids: list[int],
+    interval: Granularity,
+    offset: int,
+    quote_limit: int,
+    min_driver: int,
+) -> ThemeDetailOut:
     table = theme_table(session, tenant_id, catalog, query, min_driver)
     repo = InsightsRepository(session, tenant_id)
     if isinstance(info, ParentInfo):
@@ -717,6 +797,25 @@ def trends(
     query: InsightsQuery,
     theme: str | None = None,
     interval: Granularity = "week",
+    cache: TableCache | None = CACHE,
+) -> TrendsOut:
+    return _cached(
+        session,
+        tenant_id,
+        catalog,
+        ("trends", query, theme, interval),
+        lambda: _trends(session, tenant_id, catalog, query, theme, interval),
+        cache,
+    )
+
+
+def _trends(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    theme: str | None,
+    interval: Granularity,
 ) -> TrendsOut:
     ref: ParentRef | None = None
     ids: list[int] = []
@@ -755,6 +854,23 @@ def _theme_refs(table_rows: dict[int, ThemeRow], catalog: ThemeCatalog) -> list[
 
 
 def touchpoints(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    cache: TableCache | None = CACHE,
+) -> TouchpointsOut:
+    return _cached(
+        session,
+        tenant_id,
+        catalog,
+        ("touchpoints", query),
+        lambda: _touchpoints(session, tenant_id, catalog, query),
+        cache,
+    )
+
+
+def _touchpoints(
     session: Session, tenant_id: str, catalog: ThemeCatalog, query: InsightsQuery
 ) -> TouchpointsOut:
     repo = InsightsRepository(session, tenant_id)
@@ -766,25 +882,17 @@ def touchpoints(
     overall_value = kpi_value(kpi_type, ans.kpi_score[mask]) if kpi_type else None
     total_kpi = int(mask.sum())
     pos, ok = _positions(ans, links)
-    link_tp = [ans.touchpoint[i] for i in pos[ok]]
-    groups: dict[str | None, list[int]] = {}
-    for i, tp in enumerate(ans.touchpoint):
-        groups.setdefault(tp, []).append(i)
+    links = ThemeLinks(links.seq[ok], links.theme[ok], links.sign[ok])
+    names = list(dict.fromkeys(ans.touchpoint.tolist()))
+    code = {name: i for i, name in enumerate(names)}
+    group = np.fromiter((code[t] for t in ans.touchpoint), dtype=np.int64, count=len(ans))
+    link_group = group[pos[ok]]
     rows: list[tuple[TouchpointRow, float, int]] = []
-    for tp, members in groups.items():
-        idx = np.array(members, dtype=np.int64)
-        sub_mask = np.array([t == tp for t in link_tp], dtype=bool)
-        sub_links = ThemeLinks(
-            links.seq[ok][sub_mask], links.theme[ok][sub_mask], links.sign[ok][sub_mask]
-        )
-        sub = AnswerColumns(
-            ans.seq[idx],
-            [tp] * len(idx),
-            [ans.kpi_type[i] for i in idx],
-            ans.kpi_score[idx],
-            ans.sentiment[idx],
-            None,
-        )
+    for g, tp in enumerate(names):
+        idx = np.flatnonzero(group == g)
+        sub_mask = link_group == g
+        sub_links = ThemeLinks(links.seq[sub_mask], links.theme[sub_mask], links.sign[sub_mask])
+        sub = ans.take(idx)
         refs = _theme_refs(_group_links(sub, sub_links), catalog)
         positive = sorted(
             (r for r in refs if r.net_sentiment > 0),
@@ -851,13 +959,39 @@ def emerging(
     alpha: float = 0.05,
     min_count: int = 5,
     now: datetime | None = None,
+    cache: TableCache | None = CACHE,
 ) -> EmergingOut:
     if not 0 < alpha < 1:
         raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}", field="alpha")
     if min_count < 0:
         raise InvalidInput("min_count must be >= 0", field="min_count")
     w_days, b_days = parse_days(window_spec, "window"), parse_days(baseline_spec, "baseline")
+    # Without `to` the window ends at the current minute (so a minute's requests share a cache).
     end = _utc(query.until) if query.until else _utc(now or datetime.now(UTC))
+    end = end if query.until else end.replace(second=0, microsecond=0)
+    return _cached(
+        session,
+        tenant_id,
+        catalog,
+        ("emerging", query, end, w_days, b_days, alpha, min_count),
+        lambda: _emerging(
+            session, tenant_id, catalog, query, end, w_days, b_days, alpha, min_count
+        ),
+        cache,
+    )
+
+
+def _emerging(
+    session: Session,
+    tenant_id: str,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    end: datetime,
+    w_days: int,
+    b_days: int,
+    alpha: float,
+    min_count: int,
+) -> EmergingOut:
     w_start = end - timedelta(days=w_days)
     b_start = w_start - timedelta(days=b_days)
     if query.since is not None:
@@ -927,7 +1061,7 @@ def detractor_drivers(
     """Per touchpoint the `top` themes that pull the KPI down most (most negative removal
     impact), with their driver coefficient and interval; the README walkthrough prints these."""
     ans = InsightsRepository(session, tenant_id).answers(query.entry_filter())
-    names = sorted({t for t in ans.touchpoint if t is not None})
+    names = sorted({t for t in ans.touchpoint.tolist() if t is not None})
     if query.touchpoint is not None:
         names = [query.touchpoint]
     out: list[DetractorDriver] = []

@@ -59,3 +59,38 @@ def test_small_drivers_are_marked_not_hidden() -> None:
 
 def test_no_variance_no_fit() -> None:
     assert fit_drivers(np.full(10, 9.0), [7], NEG, OTH) is None
+
+
+def test_sparse_hc3_equals_statsmodels() -> None:
+    """The sparse OLS + HC3 gives statsmodels' numbers (coefficients, intervals, p-values, and
+    the linear combination's t_test)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    n, k = 400, 5
+    neg = rng.random((n, k)) < 0.12
+    oth = (rng.random((n, k)) < 0.15) & ~neg
+    y = 7 - 2.5 * neg[:, 0] + 0.8 * oth[:, 1] - 1.2 * neg[:, 2] + rng.normal(0, 1.5, n)
+    ids = list(range(10, 10 + k))
+    fit = fit_drivers(y, ids, neg, oth, min_count=10)
+    assert fit is not None and fit.terms == 2 * k
+    x = np.column_stack([np.ones(n)] + [m[:, j] for j in range(k) for m in (neg, oth)])
+    ref = sm.OLS(y, x.astype(float)).fit(cov_type="HC3")
+    conf = np.asarray(ref.conf_int(0.05))
+    for j, theme_id in enumerate(ids):
+        for kind, c in (("negative", 1 + 2 * j), ("other", 2 + 2 * j)):
+            term = getattr(fit.drivers[theme_id], kind)
+            assert term.coef == pytest.approx(ref.params[c], rel=1e-8)
+            assert term.interval.low == pytest.approx(conf[c, 0], rel=1e-6)
+            assert term.p_value == pytest.approx(ref.pvalues[c], rel=1e-6, abs=1e-12)
+        w = np.zeros(1 + 2 * k)
+        w[1 + 2 * j], w[2 + 2 * j] = neg[:, j].sum(), oth[:, j].sum()
+        test = ref.t_test((w / w.sum()).reshape(1, -1))
+        effect = fit.drivers[theme_id].effect
+        assert effect.coef == pytest.approx(float(np.asarray(test.effect)[0]), rel=1e-8)
+        assert effect.interval.high == pytest.approx(
+            np.asarray(test.conf_int(0.05))[0, 1], rel=1e-6
+        )
+    assert fit.r_squared == pytest.approx(ref.rsquared, rel=1e-8)
+    # the planted effects come out where they were put
+    assert fit.drivers[10].negative.interval.high < 0 < fit.drivers[11].other.interval.low

@@ -7,8 +7,6 @@ thread and shape the output.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -27,6 +25,7 @@ from nlp_service.schemas_insights import (
     TrendsOut,
 )
 from nlp_service.services import insights as service
+from nlp_service.services.insights_csv import csv_text
 from nlp_service.store import Principal
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
@@ -70,40 +69,9 @@ async def _catalog(state: Any, tenant_id: str) -> service.ThemeCatalog:
     return service.ThemeCatalog.from_topic_model(await state.topic_model(tenant_id))
 
 
-# --- CSV ----------------------------------------------------------------------------------
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, list):
-        if all(not isinstance(v, dict | list) for v in value):
-            out[prefix] = "; ".join(str(v) for v in value)
-        else:  # nested tables (e.g. a theme's quotes) are left to their own CSV views
-            out[prefix] = "; ".join(
-                str(v.get("label") or v.get("text") or v) if isinstance(v, dict) else str(v)
-                for v in value
-            )
-    else:
-        out[prefix] = value
-
-
 def csv_response(rows: Iterable[BaseModel | dict[str, Any]], name: str) -> Response:
-    flat: list[dict[str, Any]] = []
-    for row in rows:
-        item: dict[str, Any] = {}
-        _flatten("", row, item)
-        flat.append(item)
-    columns: list[str] = []
-    for item in flat:
-        columns.extend(k for k in item if k not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(flat)
     return Response(
-        buffer.getvalue(),
+        csv_text(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

@@ -1,0 +1,246 @@
+"""p95 latency of every insights endpoint over N stored answers, on SQLite and PostgreSQL.
+
+    python benchmarks/insights.py [--n 100000] [--samples 20] [--db sqlite,postgres]
+
+Stores N synthetic answers for one tenant directly (bulk inserts: no models involved; 8
+touchpoints, 80% NPS / 20% CSAT, 1-4 sentences each, themes 0-59 of the bundled demo model with
+a hygiene theme and a theme that rises in the last week, dates over a year), then calls each
+endpoint through the real app (in-process httpx TestClient, auth and serialisation included):
+  cold: the per-theme table cache cleared before every call (the first view after new answers)
+  warm: repeated calls (the cache keyed on the data fingerprint hits)
+Prints p50 / p95 per endpoint and database and writes benchmarks/results/insights.txt.
+PostgreSQL: a fresh database on NLP_SERVICE_TEST_POSTGRES_URL's server, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from nlp_service.store import (  # noqa: E402
+    create_tenant,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+    upgrade,
+)
+from nlp_service.store.models import Entry, Segment  # noqa: E402
+
+RESULT = ROOT / "benchmarks" / "results" / "insights.txt"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NLP_SERVICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TOUCHPOINTS = ["hotline", "delivery", "app", "web", "store", "billing", "returns", "account"]
+LABELS = ("negative", "neutral", "positive")
+END = datetime(2026, 11, 26, tzinfo=UTC)
+HYGIENE, RISING = 7, 17
+
+
+def seed(url: str, n: int, seed_value: int = 7) -> tuple[str, str]:
+    """Create a tenant and store n answers; returns (tenant id, API key)."""
+    rng = np.random.default_rng(seed_value)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        tenant, key = create_tenant(session, f"bench-{uuid.uuid4().hex[:8]}", "research")
+        tenant_id = tenant.id
+    tp = rng.integers(0, len(TOUCHPOINTS), n)
+    is_nps = rng.random(n) < 0.8
+    score = np.where(is_nps, rng.integers(0, 11, n), rng.integers(1, 6, n))
+    age = rng.random(n) * 365
+    n_seg = rng.integers(1, 5, n)
+    seq0 = 1_000_000
+    chunk = 5_000
+    seg_id = 10_000_000
+    for start in range(0, n, chunk):
+        entries, segments = [], []
+        for i in range(start, min(n, start + chunk)):
+            nps = bool(is_nps[i])
+            good = score[i] >= 9 if nps else score[i] >= 4
+            bad = score[i] <= 6 if nps else score[i] <= 2
+            label = "positive" if good else "negative" if bad else "neutral"
+            submitted = END - timedelta(days=float(age[i]))
+            entries.append(
+                {
+                    "seq": seq0 + i,
+                    "id": f"ans_b{i:019d}",
+                    "tenant_id": tenant_id,
+                    "kind": "answer",
+                    "content_hash": "x",
+                    "survey_id": "s1",
+                    "question_id": "q1",
+                    "touchpoint": TOUCHPOINTS[tp[i]],
+                    "submitted_at": submitted,
+                    "created_at": submitted,
+                    "meta": {},
+                    "text": f"answer {i}",
+                    "text_is_raw": False,
+                    "pii_types": [],
+                    "kpi_type": "nps" if nps else "csat",
+                    "kpi_score": float(score[i]),
+                    "kpi_group": label,
+                    "kpi_normalized": 0.5,
+                    "language": "de" if i % 3 else "en",
+                    "language_confidence": 0.9,
+                    "sentiment_label": label,
+                    "sentiment_score": 0.0,
+                    "themes": [],
+                    "flags": [],
+                    "max_severity": 0,
+                    "moderation_status": "none",
+                    "is_hidden": i % 97 == 0,
+                    "embedder_id": "bench",
+                    "sentiment_model_id": "bench",
+                }
+            )
+            for j in range(int(n_seg[i])):
+                theme = int(rng.integers(0, 60)) if rng.random() > 0.1 else None
+                if age[i] < 7 and rng.random() < 0.3:
+                    theme = RISING
+                s_label = label if rng.random() < 0.7 else LABELS[int(rng.integers(0, 3))]
+                if theme == HYGIENE and bad:
+                    s_label = "negative"
+                segments.append(
+                    {
+                        "id": seg_id,
+                        "entry_seq": seq0 + i,
+                        "tenant_id": tenant_id,
+                        "idx": j,
+                        "start": 0,
+                        "end": 1,
+                        "text": f"sentence {j} of answer {i}",
+                        "sentiment_label": s_label,
+                        "sentiment_score": 0.0,
+                        "topic_id": theme,
+                        "topic_label": None if theme is None else f"theme {theme}",
+                        "topic_confidence": None if theme is None else float(rng.random()),
+                        "embedding": b"",
+                    }
+                )
+                seg_id += 1
+        with transaction(sessions) as session:
+            session.execute(insert(Entry), entries)
+            session.execute(insert(Segment), segments)
+    if url.startswith("postgresql"):
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE entries"))
+            conn.execute(text("ANALYZE segments"))
+    engine.dispose()
+    return tenant_id, key
+
+
+ENDPOINTS: list[tuple[str, dict[str, str]]] = [
+    ("/v1/insights/touchpoints", {}),
+    ("/v1/insights/themes", {}),
+    ("/v1/insights/themes", {"touchpoint": "hotline"}),
+    ("/v1/insights/themes/7", {}),
+    ("/v1/insights/trends", {"theme": "7", "interval": "week"}),
+    ("/v1/insights/emerging", {"to": "2026-11-26T00:00:00Z"}),
+]
+
+
+def p(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str], None]) -> None:
+    from fastapi.testclient import TestClient
+
+    from nlp_service.api import create_app
+    from nlp_service.config import Settings
+    from nlp_service.services.insights import CACHE
+
+    t0 = time.perf_counter()
+    _, key = seed(url, n)
+    out(f"  stored {n:,} answers in {time.perf_counter() - t0:.0f} s")
+    headers = {"Authorization": f"Bearer {key}"}
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(data_dir=Path(data_dir), database_url=url, log_json=True)
+        with TestClient(create_app(settings, pipeline)) as client:  # type: ignore[arg-type]
+            for path, params in ENDPOINTS:
+                label = path + (
+                    "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+                )
+                timings: dict[str, list[float]] = {"cold": [], "warm": []}
+                for mode in ("cold", "warm"):
+                    for _ in range(samples):
+                        if mode == "cold":
+                            CACHE.clear()
+                        start = time.perf_counter()
+                        r = client.get(path, params=params, headers=headers)
+                        timings[mode].append((time.perf_counter() - start) * 1000)
+                        assert r.status_code == 200, r.text
+                cold, warm = timings["cold"], timings["warm"]
+                out(
+                    f"  {label:55s} cold p50 {p(cold, 50):7.0f} ms  p95 {p(cold, 95):7.0f} ms   "
+                    f"warm p50 {p(warm, 50):6.0f} ms  p95 {p(warm, 95):6.0f} ms"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--db", default="sqlite,postgres")
+    args = parser.parse_args()
+
+    from nlp_service.analysis.pipeline import Pipeline
+    from nlp_service.config import Settings
+
+    pipeline = Pipeline.from_settings(Settings(data_dir=Path("/nonexistent")))
+    lines: list[str] = []
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    out(
+        f"# insights benchmark: {platform.platform()}, {os.cpu_count()} cpus, python "
+        f"{platform.python_version()}; {args.n:,} answers, {args.samples} samples per mode"
+    )
+    out(
+        "# cold: cache cleared before each call; warm: repeated calls (cache hits); "
+        "target p95 < 300 ms"
+    )
+    for db in args.db.split(","):
+        out(f"{db}:")
+        if db == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite:///{folder}/bench.db"
+                upgrade(url)
+                measure(url, args.n, args.samples, pipeline, out)
+        else:
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            name = f"nlp_service_bench_{uuid.uuid4().hex[:10]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+                upgrade(url)
+                measure(url, args.n, args.samples, pipeline, out)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    RESULT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
