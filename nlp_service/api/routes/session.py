@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from nlp_service.api.auth import require
-from nlp_service.api.routes.answers import AUTH_ERRORS
-from nlp_service.schemas import SessionOut
+from nlp_service.schemas import ErrorOut, SessionOut
 from nlp_service.store import Principal
 from nlp_service.store.tenants import ROLES
 
@@ -20,7 +19,7 @@ router = APIRouter(tags=["session"])
     summary="The calling key's tenant and roles",
     description="Any valid key may call this; a missing or invalid key is a 401.",
     response_model=SessionOut,
-    responses={401: AUTH_ERRORS[401]},
+    responses={401: {"model": ErrorOut, "description": "Missing or invalid API key"}},
 )
 async def me(principal: Annotated[Principal, Depends(require(*ROLES))]) -> SessionOut:
     return SessionOut(
