@@ -2,7 +2,7 @@
 // /ui/vendor/plotly.min.js). Every chart also gets an aria-label summary; the tables next to
 // the charts carry the same numbers for keyboard and screen-reader users.
 
-import { t } from "./i18n.js";
+import { currentLanguage, t } from "./i18n.js";
 
 const CONFIG = {
   responsive: true,
@@ -18,7 +18,10 @@ export function plain(text) {
 const COLORS = { neg: "#c0392b", pos: "#1e8449", neutral: "#5d6d7e", accent: "#1f5fa8" };
 
 function baseLayout(extra = {}) {
+  const german = currentLanguage() === "de";
   return {
+    // plotly.js ships English only: numbers and dates are formatted for German by hand.
+    separators: german ? ",." : ".,",
     autosize: true,
     margin: { l: 56, r: 16, t: 12, b: 48 },
     font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 13 },
@@ -29,6 +32,26 @@ function baseLayout(extra = {}) {
   };
 }
 
+/** Whole-number ticks for small counts (no "0.5 answers"). */
+function countAxis(values) {
+  const most = Math.max(0, ...values.filter((v) => typeof v === "number"));
+  return most < 10 ? { dtick: 1, tick0: 0 } : {};
+}
+
+function dateAxis() {
+  return { type: "date", tickformat: currentLanguage() === "de" ? "%d.%m.%Y" : "%b %d, %Y" };
+}
+
+// plotly's "responsive" follows window resizes only; grid columns also change when a table
+// next to a chart fills or the language changes, so every chart follows its own box.
+const resizer = typeof ResizeObserver === "function"
+  ? new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.target.classList.contains("js-plotly-plot")) window.Plotly?.Plots.resize(entry.target);
+      }
+    })
+  : null;
+
 function draw(node, data, layout, label) {
   node.setAttribute("aria-label", label);
   if (!window.Plotly) {
@@ -36,6 +59,10 @@ function draw(node, data, layout, label) {
     return;
   }
   window.Plotly.react(node, data, baseLayout(layout), CONFIG);
+  if (resizer && !node.dataset.observed) {
+    node.dataset.observed = "true";
+    resizer.observe(node);
+  }
 }
 
 export function clearChart(node) {
@@ -176,8 +203,8 @@ export function trendChart(node, series, yTitle, y2Title, y2Range) {
     marker: { color: palette[i % palette.length], opacity: s.kind === "bar" ? 0.55 : 1 },
   }));
   const layout = {
-    xaxis: { type: "date" },
-    yaxis: { title: { text: yTitle }, rangemode: "tozero" },
+    xaxis: dateAxis(),
+    yaxis: { title: { text: yTitle }, rangemode: "tozero", ...countAxis(series.filter((x) => x.axis !== "y2").flatMap((x) => x.y)) },
     legend: { orientation: "h", y: -0.2 },
     showlegend: series.length > 1,
     margin: { l: 56, r: y2Title ? 56 : 16, t: 12, b: 48 },
@@ -194,7 +221,10 @@ export function distributionChart(node, bins, xTitle) {
   draw(
     node,
     [{ type: "bar", x: bins.map((b) => String(b.label)), y: bins.map((b) => b.count), marker: { color: COLORS.accent } }],
-    { xaxis: { title: { text: xTitle }, type: "category" }, yaxis: { title: { text: t("col.count") } } },
+    {
+      xaxis: { title: { text: xTitle }, type: "category" },
+      yaxis: { title: { text: t("col.count") }, ...countAxis(bins.map((b) => b.count)) },
+    },
     t("kpi.aria"),
   );
 }

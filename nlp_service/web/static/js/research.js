@@ -79,7 +79,6 @@ async function loadTouchpoints() {
 
 function renderTouchpoints() {
   const rows = state.touchpoints;
-  priorityChart($("#priority-chart"), rows, kpiName(state.kpiType), state.overall?.value, (name) => selectTouchpoint(name));
   const table = clear($("#touchpoint-table"));
   table.append(
     el("caption", { class: "sr-only" }, t("touchpoints.title")),
@@ -111,6 +110,8 @@ function renderTouchpoints() {
       ))),
   );
   if (!rows.length) table.append(el("tbody", {}, el("tr", {}, el("td", { colspan: 6 }, t("empty.data")))));
+  // After the table: the grid gives the chart the width the table leaves.
+  priorityChart($("#priority-chart"), rows, kpiName(state.kpiType), state.overall?.value, (name) => selectTouchpoint(name));
 }
 
 function intervalText([lo, hi], digits) {
