@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -200,6 +201,16 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     page.click("#filters button[type=submit]")
     expect(cell).to_have_text(str(german))
     assert page.text_content("#themes-title").endswith("hotline")  # the selection survives
+
+    # Date filter: from six days ago only the recent app-crash answers remain (all languages).
+    page.click("#filters button[type=reset]")
+    expect(cell).to_have_text(str(everyone))
+    since = (seed.NOW - timedelta(days=6)).date().isoformat()
+    page.fill("#filters input[name=from]", since)
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#touchpoint-table tbody tr")).to_have_count(1)
+    app_cell = page.locator("#touchpoint-table tr:has(button[data-touchpoint='app']) td").nth(1)
+    expect(app_cell).to_have_text(str(len(seed.RECENT_CRASHES)))
 
 
 def test_researcher_overview_on_a_narrow_screen_in_german(
