@@ -18,6 +18,7 @@ const state = {
   themes: [],
   column: null, // client-side sort of the theme table: {key, dir}
   themeId: null,
+  themeScope: null, // the touchpoint the open theme is read in (null: all)
   nextQuotes: null,
 };
 
@@ -393,7 +394,7 @@ export async function refresh() {
 
 export function resetResearch() {
   Object.assign(state, {
-    filters: {}, touchpoints: [], overall: null, emerging: new Set(), touchpoint: null, themes: [], column: null, themeId: null,
+    filters: {}, touchpoints: [], overall: null, emerging: new Set(), touchpoint: null, themes: [], column: null, themeId: null, themeScope: null, nextQuotes: null,
   });
   $("#tp-detail").hidden = true;
   $("#theme-detail").hidden = true;
