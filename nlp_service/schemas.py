@@ -340,3 +340,18 @@ class HealthOut(BaseModel):
     model_config = _examples({"status": "ok", "checks": {"models": "ok", "database": "ok"}})
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class SessionOut(BaseModel):
+    model_config = _examples(
+        {
+            "tenant_id": "ten_1a2b3c4d5e6f7a8b9c0d",
+            "roles": ["research", "moderate"],
+            "key_prefix": "nlps_Ab3dE5gH7jK",
+            "key_name": "anna",
+        }
+    )
+    tenant_id: str
+    roles: list[str] = Field(description="The key's roles; admin implies all others.")
+    key_prefix: str = Field(description="Shown in audit records as the actor.")
+    key_name: str | None = Field(None, description="The key's name (audit log actor).")

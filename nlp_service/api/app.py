@@ -21,7 +21,7 @@ from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.ratelimit import KeyRateLimiter
-from nlp_service.api.routes import answers, health, insights, jobs, moderation, threads
+from nlp_service.api.routes import answers, health, insights, jobs, moderation, session, threads
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
 from nlp_service.services import refits as refit_jobs
@@ -31,6 +31,7 @@ from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import make_engine, make_sessionmaker, upgrade
+from nlp_service.web import router as web
 
 log = structlog.get_logger("nlp_service.api")
 
@@ -121,10 +122,14 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         summary="Open-feedback text analytics API",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc are served by nlp_service.web from local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, insights, health):
+    for module in (answers, threads, moderation, jobs, insights, session, health):
         app.include_router(module.router)
+    web.install(app)
     return app

@@ -1,0 +1,1 @@
+"""The researcher and moderator web UI, served by the app from local static files."""
