@@ -30,7 +30,7 @@ from nlp_service.analysis.codebook_schema import CODEBOOK_FILE, Codebook, load_c
 from nlp_service.analysis.topics.centroids import normalize_rows
 from nlp_service.analysis.topics.model import MANIFEST_FILE, TopicModel
 from nlp_service.analysis.topics.registry import TopicRegistry
-from nlp_service.analysis.topics.themes import Theme
+from nlp_service.analysis.topics.themes import ParentTheme, Theme
 from nlp_service.errors import ModelError, NotFound
 
 if TYPE_CHECKING:
@@ -163,6 +163,21 @@ def calibrate(
     )
 
 
+def example_keywords(
+    texts: list[str], ids: np.ndarray, theme_ids: list[int], n: int = 8
+) -> dict[int, list[str]]:
+    """Each theme's keywords: the c-TF-IDF terms of its examples against the other themes' (the
+    same keywords an emergent theme gets from its segments)."""
+    from nlp_service.analysis.topics.ctfidf import fit_vectorizer, top_terms, vocabulary_array
+
+    index = np.array([theme_ids.index(int(i)) for i in ids], dtype=np.int64)
+    vectorizer, counts = fit_vectorizer(
+        texts, index, len(theme_ids), ngram_max=1, min_df=2, online=False, chunk_size=8_192
+    )
+    words = top_terms(counts, vocabulary_array(vectorizer), n)
+    return {theme_id: words[row] for row, theme_id in enumerate(theme_ids)}
+
+
 def codebook_model(
     codebook: Codebook,
     vectors: np.ndarray,
@@ -185,16 +200,17 @@ def codebook_model(
         if DEFAULT_LABEL_LANGUAGE in codebook.languages
         else codebook.languages[0]
     )
+    keywords = example_keywords(texts, id_array, theme_ids)
     themes = [
         Theme(
             id=t.id,
             label=t.labels[default],
-            keywords=(),
+            keywords=tuple(keywords[t.id]),
             size=int((id_array == t.id).sum()),
             examples=tuple(
                 x for lang in codebook.languages for x in t.examples[lang][:SHOWN_EXAMPLES]
             ),
-            parent=None,
+            parent=t.group,
             labels=dict(t.labels),
             description=t.descriptions[default],
             source="codebook",
@@ -214,6 +230,16 @@ def codebook_model(
         centroids=theme_centroids(normalize_rows(vectors), id_array, theme_ids, prior),
         themes_=themes,
         threshold=calibration.threshold,
+        parents=[
+            ParentTheme(
+                g.id,
+                g.labels[default],
+                (),
+                sum(th.size for th in themes if th.parent == g.id),
+                tuple(th.id for th in themes if th.parent == g.id),
+            )
+            for g in codebook.groups
+        ],
         next_id=max(theme_ids) + 1,
         info={
             "created": created.isoformat(),

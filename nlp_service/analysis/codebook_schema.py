@@ -50,9 +50,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class CodebookGroup(_Strict):
+    """A parent theme: what a researcher reports one level up ("Lieferung", "Service")."""
+
+    id: int = Field(ge=0)
+    labels: dict[str, Text]
+
+
 class CodebookTheme(_Strict):
     id: int = Field(ge=0)
     key: str
+    group: int | None = None
     labels: dict[str, Text]
     descriptions: dict[str, Text]
     examples: dict[str, list[Text]]
@@ -96,6 +104,7 @@ class Codebook(_Strict):
     languages: list[str] = Field(min_length=1)
     source: str = ""
     themes: list[CodebookTheme] = Field(min_length=2)
+    groups: list[CodebookGroup] = Field(default_factory=list)
     # Answers about no theme ("Alles gut.", "Thanks!"): calibration checks that the threshold
     # keeps most of them unassigned.
     unthemed_examples: dict[str, list[Text]] = Field(default_factory=dict)
@@ -126,6 +135,8 @@ class Codebook(_Strict):
                 raise _FieldError(f"themes.{n}.key", f"duplicate theme key {theme.key!r}")
             seen_ids.add(theme.id)
             seen_keys.add(theme.key)
+            if theme.group is not None and theme.group not in {g.id for g in self.groups}:
+                raise _FieldError(f"themes.{n}.group", f"no group with id {theme.group}")
             for part in ("labels", "descriptions", "examples"):
                 missing = [lang for lang in self.languages if lang not in getattr(theme, part)]
                 if missing:

@@ -132,7 +132,7 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     assert seed.HTML_TOUCHPOINT in labels, labels
     # The crash answers of the last days make an emerging theme, highlighted above the tables.
     expect(page.locator("#emerging")).to_be_visible()
-    assert "app" in page.text_content("#emerging-list")
+    assert "app" in page.text_content("#emerging-list").lower()
     tab.shot(artifacts, "researcher-overview-1280.png")
 
     # The skip link moves the focus to the content and leaves the route alone.
@@ -142,7 +142,7 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     assert page.url.endswith("#/research")
 
     # Keyboard: the touchpoint is a button; focus it and press Enter.
-    # The hotline answers spread over several demo themes (waiting, phone, agents, refunds).
+    # The hotline answers spread over several codebook themes (reachability, competence, ...).
     page.focus("#touchpoint-table button[data-touchpoint='hotline']")
     page.keyboard.press("Enter")
     page.wait_for_selector("#tp-detail:not([hidden]) #theme-table tbody th button")
@@ -185,7 +185,7 @@ def test_researcher_picks_a_touchpoint_sees_themes_drivers_and_a_theme(
     # The emerging theme opens from its highlight; its quotes come in pages of 10.
     page.click("#emerging-list button")
     page.wait_for_selector("#theme-detail:not([hidden]) #theme-quotes li blockquote")
-    assert "app" in page.text_content("#theme-detail-title")
+    assert "app" in page.text_content("#theme-detail-title").lower()
     assert page.locator("#theme-quotes li").count() == 10
     page.click("#theme-more-quotes")
     expect(page.locator("#theme-quotes li")).not_to_have_count(10)
