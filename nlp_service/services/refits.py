@@ -79,7 +79,9 @@ class Refits:
             data = SegmentRepository(session, tenant_id).training_data(self.embedder_id)
         if not data.texts:
             raise InvalidInput("the tenant has no stored answers to fit themes on", field="texts")
-        previous = self.topics.own(tenant_id)
+        # The first refit starts from the starter codebook: its themes keep their IDs and labels
+        # (and are never dropped); clusters it does not cover become new emergent themes.
+        previous = self.topics.own(tenant_id) or self.topics.default()
         fit = fit_topics(
             data.texts,
             data.embeddings,

@@ -27,6 +27,7 @@ from nlp_service.analysis.topics.clustering import (
 )
 from nlp_service.analysis.topics.ctfidf import fit_vectorizer, top_terms, vocabulary_array
 from nlp_service.analysis.topics.describe import (
+    Description,
     class_keywords,
     describe_parents,
     describe_themes,
@@ -108,6 +109,48 @@ def _final_centroids(
     return cents
 
 
+PROTECTED_SOURCES = ("codebook", "seeded")
+
+
+def _keep_protected(
+    cents: np.ndarray, previous: TopicModel | None, params: TopicParams
+) -> np.ndarray:
+    """Codebook and seeded themes are never dropped by a refit, however few of the tenant's
+    segments they attract: one whose centroid did not survive (nothing in this fit is as similar
+    as an ID match needs) comes back where it was, so it keeps its ID and label."""
+    if previous is None:
+        return cents
+    protected = [i for i, t in enumerate(previous.themes_) if t.source in PROTECTED_SOURCES]
+    if not protected:
+        return cents
+    old = previous.centroids[protected]
+    if len(cents):
+        missing = (old @ cents.T).max(axis=1) < params.match_similarity
+    else:
+        missing = np.ones(len(protected), dtype=bool)
+    return np.vstack([cents, old[missing]]) if missing.any() else cents
+
+
+def _described(
+    theme_id: int,
+    d: Description,
+    size: int,
+    parent: int | None,
+    past: tuple[str, ...],
+    before: Theme | None,
+) -> Theme:
+    """A fitted theme: a codebook/seeded theme it continues keeps its labels, description and
+    source (the researcher's codebook wins over generated labels); an emergent theme gets the
+    generated labels, and is marked `new` for review when no earlier version had its ID."""
+    if before is not None and before.source in PROTECTED_SOURCES:
+        return Theme(theme_id, before.label, d.keywords, size, d.examples, parent, past,
+                     labels=dict(before.labels), description=before.description,
+                     source=before.source, status=before.status)  # fmt: skip
+    status = "active" if before is not None and before.status == "active" else "new"
+    return Theme(theme_id, d.label or f"theme {theme_id}", d.keywords, size, d.examples, parent,
+                 past, labels=dict(d.labels), source="emergent", status=status)  # fmt: skip
+
+
 def _version(created: datetime, cents: np.ndarray) -> str:
     digest = hashlib.sha1(np.ascontiguousarray(cents, dtype=np.float32).tobytes()).hexdigest()
     return f"{created:%Y%m%d-%H%M%S}-{digest[:6]}"
@@ -145,6 +188,7 @@ def fit_topics(
     report = _stage(progress, 0, 0.6)
     cents, initial_outliers = _initial_centroids(fit_x, params, mode, report)
     cents = _final_centroids(fit_x, cents, params, previous)
+    cents = _keep_protected(cents, previous, params)
     if not len(cents):
         raise InvalidInput(
             f"no theme with at least min_size={params.min_size} similar segments among {n}: "
@@ -174,6 +218,13 @@ def fit_topics(
     members = ranked_members(index, sim, k)
     descriptions = describe_themes(texts, members, keywords, params.n_examples, languages, sim)
     labels = [d.label for d in descriptions]
+    if previous is not None:
+        # Matching compares labels only for the mapping's record; a protected theme's label is
+        # its codebook label, not the generated one.
+        near = previous.centroids @ cents.T if len(cents) else np.zeros((0, 0))
+        for row, t in enumerate(previous.themes_):
+            if t.source in PROTECTED_SOURCES and near.shape[1]:
+                labels[int(near[row].argmax())] = t.label
 
     created = datetime.now(UTC).replace(microsecond=0)
     version = _version(created, cents)
@@ -189,12 +240,20 @@ def fit_topics(
 
     parents = describe_parents(cents, counts, vocab, params.n_parents, params.n_keywords)
     history = {t.id: (*t.label_history, t.label) for t in previous.themes_} if previous else {}
+    before_by_id = {t.id: t for t in previous.themes_} if previous else {}
     themes = []
     for i, d in enumerate(descriptions):
         past = history.get(int(ids[i]), ())
         past = past if not past or past[-1] != d.label else past[:-1]
-        themes.append(Theme(int(ids[i]), d.label or f"theme {ids[i]}", d.keywords, int(sizes[i]),
-                            d.examples, int(parents.of_theme[i]), tuple(past)))  # fmt: skip
+        theme = _described(
+            int(ids[i]),
+            d,
+            int(sizes[i]),
+            int(parents.of_theme[i]),
+            tuple(past),
+            before_by_id.get(int(ids[i])) if previous is not None else None,
+        )
+        themes.append(theme)  # fmt: skip
     parent_list = [
         ParentTheme(p, parents.labels[p], tuple(parents.keywords[p]),
                     int(sizes[parents.of_theme == p].sum()),
