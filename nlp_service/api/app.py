@@ -19,10 +19,21 @@ from fastapi.concurrency import run_in_threadpool
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
-from nlp_service.api.routes import answers, health, jobs, moderation, threads
+from nlp_service.api.routes import (
+    answers,
+    connectors,
+    exports,
+    health,
+    imports,
+    jobs,
+    moderation,
+    threads,
+)
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.connectors import ConnectorIngest, ConnectorService
+from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
 from nlp_service.services.refits import RefitRunner
 from nlp_service.services.topics import TopicProvider
@@ -56,8 +67,20 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
     metrics.track_queue(lambda: batcher.depth)
     ingest = IngestService(IngestStore(sessions), batcher)
     refits = RefitRunner(settings, sessions, topics, pipeline.embedder.id)
+    # Webhooks and imports ingest through the same IngestService (and batcher) as /v1/answers.
+    mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
     return ServiceState(
-        settings, engine, sessions, pipeline, batcher, ingest, topics, refits, metrics
+        settings,
+        engine,
+        sessions,
+        pipeline,
+        batcher,
+        ingest,
+        topics,
+        refits,
+        metrics,
+        connectors=ConnectorService(sessions, mapped, settings.webhook_tolerance_seconds),
+        imports=ImportRunner(sessions, mapped),
     )
 
 
@@ -87,6 +110,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         finally:
             state.ready = False
             log.info("shutting down: finishing in-flight batches")
+            await state.imports.close(10.0)
             await state.batcher.close()
             await run_in_threadpool(state.refits.join, 10.0)
             state.engine.dispose()
@@ -102,6 +126,6 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, health):
+    for module in (answers, threads, moderation, jobs, connectors, imports, exports, health):
         app.include_router(module.router)
     return app

@@ -17,6 +17,8 @@ from nlp_service.api.auth import KeyCache
 from nlp_service.api.observability import Metrics
 from nlp_service.config import Settings
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.connectors import ConnectorService
+from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService
 from nlp_service.services.refits import RefitRunner
 from nlp_service.services.topics import TopicProvider
@@ -36,6 +38,8 @@ class ServiceState:
     topics: TopicProvider
     refits: RefitRunner
     metrics: Metrics
+    connectors: ConnectorService
+    imports: ImportRunner
     key_cache: KeyCache = field(default_factory=KeyCache)
     ready: bool = False
 
