@@ -257,7 +257,7 @@ def map_response(
     out = MappedResponse(response_id=response_id, missing=missing)
     used = spec.used_fields()
     out.unmapped = sorted(
-        {q for q in response.questions if q not in used and f"$.{q}" not in used}
+        q for q in response.questions if not {q, f"$.{q}", f"hidden.{q}"} & used
     )
 
     kpi: dict[str, Any] | None = None
