@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from nlp_service.commands.connectors import register as register_connectors
 from nlp_service.commands.service import register as register_service
 from nlp_service.commands.topics import app as topics_app
 
@@ -16,6 +17,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(topics_app, name="topics")
 register_service(app)
+register_connectors(app)
 
 
 @app.command()

@@ -31,7 +31,7 @@ from nlp_service.services.ingest import IngestItem, IngestService, build_item
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import EntryRepository, Principal, transaction
 from nlp_service.store.connectors import MappingRepository, mapping_for_webhook
-from nlp_service.store.models import ConnectorMapping, Entry
+from nlp_service.store.models import ConnectorMapping, Entry, as_utc
 from nlp_service.store.revisions import replace_analysis
 
 log = structlog.get_logger("nlp_service.connectors")
@@ -157,7 +157,7 @@ class ConnectorIngest:
                     out.append(exc)
         return out
 
-    async def ingest(
+    async def store_answers(
         self,
         principal: Principal,
         answers: Sequence[tuple[MappedAnswer, int | None]],
@@ -265,7 +265,7 @@ class ConnectorService:
         ]
         if mapped.answers:
             results = (
-                await self.ingest.ingest(principal, [(a, None) for a in mapped.answers], reason)
+                await self.ingest.store_answers(principal, [(a, None) for a in mapped.answers], reason)
                 + results
             )
         log.info(
@@ -273,7 +273,7 @@ class ConnectorService:
             source=source,
             mapping=row.id,
             tenant=row.tenant_id,
-            event=response.event,
+            platform_event=response.event,
             answers=len(results),
             statuses=[r.status for r in results],
             unmapped=len(mapped.unmapped),
@@ -299,6 +299,6 @@ def describe(row: ConnectorMapping) -> dict[str, Any]:
         "webhook_url": webhook_path(row.source, row.id),
         "has_secret": bool(row.secret),
         **row.config,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "created_at": as_utc(row.created_at),
+        "updated_at": as_utc(row.updated_at),
     }

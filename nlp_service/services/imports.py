@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,10 +24,14 @@ import structlog
 from anyio import to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.config import Settings
 from nlp_service.connectors.files import FileError, ParsedFile, parse_export
 from nlp_service.connectors.mapping import MappedAnswer, MappingConfig, map_response
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
 from nlp_service.services.connectors import ConnectorIngest, connector_principal, mapping_config
+from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
+from nlp_service.services.topics import TopicProvider
 from nlp_service.store import JobRepository, transaction
 from nlp_service.store.connectors import MappingRepository
 from nlp_service.store.models import ConnectorMapping, Job, Tenant
@@ -116,7 +120,7 @@ async def run_import(
         progress(0, len(pending))
     for start in range(0, len(pending), chunk):
         part = pending[start : start + chunk]
-        for result in await ingest.ingest(principal, part, reason=f"import:{parsed.format}"):
+        for result in await ingest.store_answers(principal, part, reason=f"import:{parsed.format}"):
             if result.status == "error" and result.error is not None:
                 report.error(result.row, result.question_id, result.error)
             elif result.status == "created":
@@ -245,3 +249,57 @@ class ImportRunner:
             task.cancel()
         if still:
             await asyncio.gather(*still, return_exceptions=True)
+
+
+# --- the same import outside the HTTP service (CLI, benchmarks) --------------------------------
+
+
+class PipelineAnalyzer:
+    """The analyzer of a process without a micro-batcher: each chunk is one model call on a
+    worker thread (the CLI imports one file at a time, so there is nothing to batch with)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    async def submit(self, item: AnswerInput) -> Analyzed:
+        return (await self.run_many([item]))[0]
+
+    async def run_many(self, items: list[AnswerInput]) -> Sequence[Analyzed]:
+        return await to_thread.run_sync(analyze_each, self.pipeline, items)
+
+
+def import_file(
+    settings: Settings,
+    data: bytes,
+    mapping: str,
+    *,
+    tenant: str | None = None,
+    fmt: str = "auto",
+    progress: Progress | None = None,
+    pipeline: Pipeline | None = None,
+    chunk: int = CHUNK,
+) -> ImportReport:
+    """Import one export file into the configured database (migrated first). `mapping` is a
+    mapping id, or its name together with `tenant` (a tenant name)."""
+    from nlp_service.services.tenants import tenant_by_name
+    from nlp_service.store import make_engine, make_sessionmaker, upgrade
+    from nlp_service.store.connectors import mapping_by_ref
+
+    url = settings.resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
+            tenant_id = tenant_by_name(session, tenant).id if tenant else None
+            row = mapping_by_ref(session, mapping, tenant_id)
+            found = session.get(Tenant, row.tenant_id)
+            keep_raw = bool(found.keep_raw) if found is not None else False
+        parsed = read_file(data, fmt, row.source)
+        model = pipeline or Pipeline.from_settings(settings)
+        topics = TopicProvider(settings, sessions, model.embedder.id)
+        ingest = IngestService(IngestStore(sessions), PipelineAnalyzer(model))
+        mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
+        return asyncio.run(run_import(mapped, row, keep_raw, parsed, progress, chunk))
+    finally:
+        engine.dispose()
