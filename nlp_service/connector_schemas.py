@@ -15,13 +15,14 @@ from nlp_service.connectors.mapping import FieldRef, KpiRef
 from nlp_service.schemas import ErrorBody
 
 # fmt: off
-EX_MAPPING_IN = {
-    "source": "formbricks", "name": "Relationship NPS 2026", "secret": "whsec_c2VjcmV0LWZyb20tZm9ybWJyaWNrcw==",
+EX_MAPPING_IN: Any = {
+    "source": "formbricks", "name": "Relationship NPS 2026",
+    "secret": "whsec_c2VjcmV0LWZyb20tZm9ybWJyaWNrcw==",
     "kpi": {"field": "nps_score", "type": "nps"}, "text_fields": ["nps_reason", "improve"],
     "touchpoint": {"field": "hidden.channel", "value": "web"},
     "respondent": {"field": "contact.userId"}, "language": {"field": "language", "value": "de"},
 }
-EX_MAPPING_OUT = {
+EX_MAPPING_OUT: Any = {
     "id": "map_3f2a1b0c9d8e7f6a5b4c", "source": "formbricks", "name": "Relationship NPS 2026",
     "webhook_url": "/v1/connectors/formbricks/map_3f2a1b0c9d8e7f6a5b4c", "has_secret": True,
     "kpi": {"field": "nps_score", "type": "nps"}, "text_fields": ["nps_reason", "improve"],
@@ -31,7 +32,7 @@ EX_MAPPING_OUT = {
     "survey": None, "metadata_fields": [],
     "created_at": "2026-11-24T09:30:00Z", "updated_at": "2026-11-24T09:30:00Z",
 }
-EX_WEBHOOK_OUT = {
+EX_WEBHOOK_OUT: Any = {
     "mapping_id": "map_3f2a1b0c9d8e7f6a5b4c", "response_id": "cm4r9x0k1000208l5a1b2c3d4",
     "event": "responseFinished",
     "answers": [{"question_id": "nps_reason", "status": "created",

@@ -120,7 +120,7 @@ def import_command(
 ) -> None:
     """Import a survey export with a mapping: progress bar, then a report; per-row errors are
     listed and the command exits with 2 when any row failed. Re-importing stores nothing twice."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
     from nlp_service.config import get_settings
     from nlp_service.errors import ServiceError
@@ -149,7 +149,9 @@ def import_command(
             f"updated, {report.failed} failed ({report.seconds} s)"
         )
         if report.unmapped_columns:
-            typer.echo(f"question columns the mapping ignores: {', '.join(report.unmapped_columns)}")
+            typer.echo(
+                f"question columns the mapping ignores: {', '.join(report.unmapped_columns)}"
+            )
         for err in report.errors:
             where = f"row {err['row']}" + (f" {err['question_id']}" if err["question_id"] else "")
             typer.echo(f"  {where}: {err['field']}: {err['message']}")

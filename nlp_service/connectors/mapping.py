@@ -73,7 +73,9 @@ class KpiRef(_Model):
 class MappingConfig(_Model):
     """Everything of a mapping except its name, source and secret (stored as JSON)."""
 
-    kpi: KpiRef | None = Field(None, description="The KPI question; its score goes to every answer.")
+    kpi: KpiRef | None = Field(
+        None, description="The KPI question; its score goes to every answer."
+    )
     text_fields: list[CleanStr] = Field(
         min_length=1, max_length=50, description="Open questions: one answer each."
     )
@@ -256,9 +258,7 @@ def map_response(
     response_id = _text(rid) if _present(rid) else None
     out = MappedResponse(response_id=response_id, missing=missing)
     used = spec.used_fields()
-    out.unmapped = sorted(
-        q for q in response.questions if not {q, f"$.{q}", f"hidden.{q}"} & used
-    )
+    out.unmapped = sorted(q for q in response.questions if not {q, f"$.{q}", f"hidden.{q}"} & used)
 
     kpi: dict[str, Any] | None = None
     if spec.kpi is not None:
@@ -287,7 +287,9 @@ def map_response(
     if response_id is None:
         where = spec.response_id.field if spec.response_id and spec.response_id.field else "id"
         errors.append(
-            FieldProblem("response_id", f"the response id ({where}) is missing; it keys idempotency")
+            FieldProblem(
+                "response_id", f"the response id ({where}) is missing; it keys idempotency"
+            )
         )
 
     metadata: dict[str, Any] = {"source": source, "response_id": response_id}

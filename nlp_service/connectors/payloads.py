@@ -168,7 +168,7 @@ def typeform(payload: Any) -> SurveyResponse:
     for var in response.get("variables") or []:
         if isinstance(var, dict) and var.get("key") is not None:
             values[f"variables.{var['key']}"] = var.get(var.get("type") or "", None)
-    hidden = response.get("hidden") if isinstance(response.get("hidden"), dict) else {}
+    hidden: dict[str, Any] = response["hidden"] if isinstance(response.get("hidden"), dict) else {}
     language = hidden.get("language") or hidden.get("lang")
     return SurveyResponse(
         source="typeform",

@@ -122,5 +122,7 @@ def verify_generic(
         raise SignatureError(
             "missing signature: send Standard Webhooks headers or X-Signature: sha256=<hex>"
         )
-    if not hmac.compare_digest(given.strip().lower().encode(), hex_signature(secret, body).encode()):
+    if not hmac.compare_digest(
+        given.strip().lower().encode(), hex_signature(secret, body).encode()
+    ):
         raise SignatureError("X-Signature does not match the mapping's secret")

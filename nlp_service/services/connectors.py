@@ -166,7 +166,9 @@ class ConnectorIngest:
         """Per answer, in input order: created, existing (same content), updated or error."""
         topics = await self.topic_model(principal.tenant_id)
         prepared = [self.prepare(principal, a, topics) for a, _ in answers]
-        ids = [p.new.external_id for p in prepared if isinstance(p, IngestItem) and p.new.external_id]
+        ids = [
+            p.new.external_id for p in prepared if isinstance(p, IngestItem) and p.new.external_id
+        ]
         stored = await to_thread.run_sync(self._stored_hashes, principal.tenant_id, ids)
         results: list[AnswerResult | None] = [None] * len(answers)
         fresh: list[tuple[int, IngestItem | ServiceError]] = []
@@ -265,7 +267,9 @@ class ConnectorService:
         ]
         if mapped.answers:
             results = (
-                await self.ingest.store_answers(principal, [(a, None) for a in mapped.answers], reason)
+                await self.ingest.store_answers(
+                    principal, [(a, None) for a in mapped.answers], reason
+                )
                 + results
             )
         log.info(

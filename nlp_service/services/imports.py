@@ -62,9 +62,7 @@ class ImportReport:
     def error(self, row: int | None, question: str | None, exc: ServiceError) -> None:
         self.failed += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(
-                {"row": row, "question_id": question, **exc.to_dict()}
-            )
+            self.errors.append({"row": row, "question_id": question, **exc.to_dict()})
         else:
             self.errors_truncated = True
 
@@ -102,15 +100,17 @@ async def run_import(
     config = mapping_config(row)
     report = ImportReport(format=parsed.format, mapping_id=row.id, rows=len(parsed.responses))
     report.unmapped_columns, report.missing_columns = _columns_report(parsed, config)
-    for problem in parsed.problems:
-        report.error(problem.row, None, InvalidInput(problem.message, field=problem.field))
+    for bad_row in parsed.problems:
+        report.error(bad_row.row, None, InvalidInput(bad_row.message, field=bad_row.field))
     started = time.perf_counter()
     pending: list[tuple[MappedAnswer, int | None]] = []
     for response in parsed.responses:
         mapped = map_response(config, response, row.source, parsed.timezone)
         for problem in mapped.errors:
             report.error(
-                response.row, problem.question_id, InvalidInput(problem.message, field=problem.field)
+                response.row,
+                problem.question_id,
+                InvalidInput(problem.message, field=problem.field),
             )
         pending.extend((a, response.row) for a in mapped.answers)
     report.answers = len(pending)
@@ -136,7 +136,9 @@ async def run_import(
     return report
 
 
-def load_mapping(session: Session, tenant_id: str, id_or_name: str) -> tuple[ConnectorMapping, bool]:
+def load_mapping(
+    session: Session, tenant_id: str, id_or_name: str
+) -> tuple[ConnectorMapping, bool]:
     row = MappingRepository(session, tenant_id).find(id_or_name)
     tenant = session.get(Tenant, tenant_id)
     return row, bool(tenant.keep_raw) if tenant is not None else False
@@ -214,9 +216,7 @@ class ImportRunner:
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
             result = report.to_dict()
-            await to_thread.run_sync(
-                self._update, tenant_id, lambda j: j.succeed(job_id, result)
-            )
+            await to_thread.run_sync(self._update, tenant_id, lambda j: j.succeed(job_id, result))
             log.info(
                 "import done",
                 job=job_id,

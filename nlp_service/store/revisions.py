@@ -84,7 +84,7 @@ def replace_analysis(
     """(entry, changed). Unchanged when the stored content is already `new`'s (a concurrent
     update got there first); the row is locked on PostgreSQL so two updates apply in turn."""
     query = select(Entry).where(Entry.tenant_id == tenant_id, Entry.id == entry_id)
-    entry = session.scalars(query.with_for_update()).first()
+    entry = session.scalars(query.with_for_update(of=Entry)).first()
     if entry is None:
         return EntryRepository(session, tenant_id).get(entry_id), False  # raises NotFound
     if entry.content_hash == new.content_hash:

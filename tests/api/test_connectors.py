@@ -82,16 +82,27 @@ def test_mapping_crud_never_returns_the_secret(
     put = client.put(f"/v1/connectors/mappings/{created['id']}", json=changed, headers=key.headers)
     assert put.status_code == 200 and put.json()["text_fields"] == ["improve"]
     assert put.json()["has_secret"] is True
-    assert client.post("/v1/connectors/mappings", json=FORMBRICKS, headers=key.headers).status_code == 409
+    assert (
+        client.post("/v1/connectors/mappings", json=FORMBRICKS, headers=key.headers).status_code
+        == 409
+    )
     # Another tenant sees nothing.
     other = tenant().headers
     assert client.get(f"/v1/connectors/mappings/{created['id']}", headers=other).status_code == 404
-    assert client.delete(f"/v1/connectors/mappings/{created['id']}", headers=other).status_code == 404
+    assert (
+        client.delete(f"/v1/connectors/mappings/{created['id']}", headers=other).status_code == 404
+    )
     assert client.get("/v1/connectors/mappings").status_code == 401
-    assert client.get("/v1/connectors/mappings", headers=tenant(roles="research").headers).status_code == 403
+    assert (
+        client.get("/v1/connectors/mappings", headers=tenant(roles="research").headers).status_code
+        == 403
+    )
     gone = client.delete(f"/v1/connectors/mappings/{created['id']}", headers=key.headers)
     assert gone.status_code == 204
-    assert client.get(f"/v1/connectors/mappings/{created['id']}", headers=key.headers).status_code == 404
+    assert (
+        client.get(f"/v1/connectors/mappings/{created['id']}", headers=key.headers).status_code
+        == 404
+    )
 
 
 def test_mapping_validation_names_the_field(client: TestClient, tenant) -> None:
@@ -139,7 +150,9 @@ def test_formbricks_webhook_stores_replays_and_updates(
         ("improve", "created"),
     ]
     assert body["unmapped_fields"] == ["plan_choice"] and body["event"] == "responseFinished"
-    answer = client.get(f"/v1/answers/{body['answers'][0]['answer_id']}", headers=key.headers).json()
+    answer = client.get(
+        f"/v1/answers/{body['answers'][0]['answer_id']}", headers=key.headers
+    ).json()
     assert answer["kpi"] == {"type": "nps", "score": 4.0, "group": "detractor", "normalized": 0.4}
     assert answer["touchpoint"] == "app" and answer["respondent_id"] == "kunde-48213"
     assert answer["external_id"] == "formbricks:cm3x7q9fz000b12mnop3qrs4t:nps_reason"
@@ -157,7 +170,9 @@ def test_formbricks_webhook_stores_replays_and_updates(
     # responseUpdated with a new text for one question: that answer is updated in place.
     updated = json.loads(json.dumps(payload))
     updated["event"] = "responseUpdated"
-    updated["data"]["data"]["improve"] = "Alles wieder gut, der Support hat mich heute zurückgerufen."
+    updated["data"]["data"]["improve"] = (
+        "Alles wieder gut, der Support hat mich heute zurückgerufen."
+    )
     r2 = formbricks_post(client, url, updated)
     assert [a["status"] for a in r2.json()["answers"]] == ["existing", "updated"]
     improve_id = body["answers"][1]["answer_id"]
@@ -167,7 +182,8 @@ def test_formbricks_webhook_stores_replays_and_updates(
     assert now["text"].startswith("Alles wieder gut") and now["sentiment"]["label"] == "positive"
     assert now["segments"][0]["text"].startswith("Alles wieder gut")
     ((revision, reason, before),) = db(
-        "SELECT revision, reason, before FROM entry_revisions WHERE entry_id = :e", {"e": improve_id}
+        "SELECT revision, reason, before FROM entry_revisions WHERE entry_id = :e",
+        {"e": improve_id},
     )
     before = json.loads(before) if isinstance(before, str) else before
     assert (revision, reason) == (1, "formbricks:responseUpdated")
@@ -203,9 +219,13 @@ def test_webhook_errors_are_4xx_naming_the_field(client: TestClient, tenant, db)
     r = formbricks_post(client, url, wrong_event)
     assert r.status_code == 422 and r.json()["error"]["field"] == "event"
     payload = fixture("formbricks_response_finished.json")
-    assert formbricks_post(client, url.replace("formbricks", "typeform"), payload).status_code == 404
+    assert (
+        formbricks_post(client, url.replace("formbricks", "typeform"), payload).status_code == 404
+    )
     assert formbricks_post(client, "/v1/connectors/formbricks/map_nope", payload).status_code == 404
-    assert formbricks_post(client, url.replace("formbricks", "survicate"), payload).status_code == 404
+    assert (
+        formbricks_post(client, url.replace("formbricks", "survicate"), payload).status_code == 404
+    )
     big = {**payload, "pad": "x" * (1024 * 1024)}
     assert formbricks_post(client, url, big).status_code == 413
     # A mapping without a secret refuses every delivery until one is set.
@@ -262,7 +282,9 @@ def test_typeform_and_generic_webhooks(client: TestClient, tenant, db) -> None:
         "webhook_url"
     ]
     gbody = json.dumps({"id": "k-77", "rating": 6, "comment": "Easy to use terminal."}).encode()
-    r = client.post(gurl, content=gbody, headers={"X-Signature": hex_signature("kiosk-secret-42", gbody)})
+    r = client.post(
+        gurl, content=gbody, headers={"X-Signature": hex_signature("kiosk-secret-42", gbody)}
+    )
     assert r.status_code == 200, r.text
     (item,) = r.json()["answers"]
     stored = client.get(f"/v1/answers/{item['answer_id']}", headers=key.headers).json()
@@ -270,7 +292,9 @@ def test_typeform_and_generic_webhooks(client: TestClient, tenant, db) -> None:
     assert stored["kpi"]["type"] == "ces" and stored["kpi"]["score"] == 6.0
     missing_id = json.dumps({"rating": 6, "comment": "No id here."}).encode()
     r = client.post(
-        gurl, content=missing_id, headers={"X-Signature": hex_signature("kiosk-secret-42", missing_id)}
+        gurl,
+        content=missing_id,
+        headers={"X-Signature": hex_signature("kiosk-secret-42", missing_id)},
     )
     assert r.status_code == 200 and r.json()["answers"][0]["error"]["field"] == "response_id"
 
@@ -330,9 +354,7 @@ def test_qualtrics_import_job_is_idempotent(client: TestClient, tenant, db) -> N
     ]
     assert rows[3][5] == "en" and "[EMAIL]" in rows[2][6] and "jana.beispiel" not in rows[2][6]
     # The same file again (raw body this time): nothing is stored twice.
-    again = client.post(
-        f"/v1/imports?mapping={created['name']}", content=data, headers=key.headers
-    )
+    again = client.post(f"/v1/imports?mapping={created['name']}", content=data, headers=key.headers)
     job2 = _wait(client, again.json()["id"], key.headers)
     assert (job2["result"]["created"], job2["result"]["existing"]) == (0, 4)
     assert count(db, key.id) == 4
@@ -350,7 +372,9 @@ def test_import_errors(client: TestClient, tenant) -> None:
     assert r.status_code == 422 and r.json()["error"]["field"] == "file"
     r = client.post(f"/v1/imports?mapping={mid}&format=spss", content=b"a\n", headers=key.headers)
     assert r.status_code == 422 and r.json()["error"]["field"] == "query.format"
-    r = client.post(f"/v1/imports?mapping={mid}", files={"other": ("a.csv", b"x")}, headers=key.headers)
+    r = client.post(
+        f"/v1/imports?mapping={mid}", files={"other": ("a.csv", b"x")}, headers=key.headers
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "file"
     assert client.get("/v1/imports/job_nope", headers=key.headers).status_code == 404
 
@@ -363,10 +387,16 @@ def test_export_csv_jsonl_xlsx(client: TestClient, tenant) -> None:
         "webhook_url"
     ]
     body = (DATA / "typeform_form_response.json").read_bytes()
-    client.post(url, content=body, headers={"Typeform-Signature": typeform_signature(TF_SECRET, body)})
+    client.post(
+        url, content=body, headers={"Typeform-Signature": typeform_signature(TF_SECRET, body)}
+    )
     client.post(
         "/v1/answers",
-        json={"external_id": "x1", "touchpoint": "web", "text": "=HYPERLINK(\"http://x\") great shop"},
+        json={
+            "external_id": "x1",
+            "touchpoint": "web",
+            "text": '=HYPERLINK("http://x") great shop',
+        },
         headers=key.headers,
     )
     r = client.get("/v1/exports/answers?format=csv", headers=key.headers)
@@ -382,10 +412,15 @@ def test_export_csv_jsonl_xlsx(client: TestClient, tenant) -> None:
         "Xk29PqLm",
     )
     assert (why["kpi_type"], why["kpi_score"], why["touchpoint"]) == ("csat", "2.0", "hotline")
-    assert why["sentiment"] in ("negative", "neutral", "positive") and why["respondent_id"] == "C-77102"
+    assert (
+        why["sentiment"] in ("negative", "neutral", "positive")
+        and why["respondent_id"] == "C-77102"
+    )
     # The formula-looking text is defused for spreadsheets.
     assert by_q[""]["text"].startswith("'=HYPERLINK")
-    filtered = client.get("/v1/exports/answers?format=jsonl&touchpoint=hotline", headers=key.headers)
+    filtered = client.get(
+        "/v1/exports/answers?format=jsonl&touchpoint=hotline", headers=key.headers
+    )
     lines = [json.loads(x) for x in filtered.text.splitlines()]
     assert len(lines) == 2 and {x["touchpoint"] for x in lines} == {"hotline"}
     assert lines[0]["text"] and not lines[0]["text"].startswith("'")

@@ -96,7 +96,9 @@ def test_typeform_form_response_by_ref_hidden_and_calculated() -> None:
     assert mapped.unmapped == ["callback"]
     # Field ids work as well as refs.
     by_id = MappingConfig(text_fields=["pM3nV8xZ2cFa"])
-    assert map_response(by_id, response, "typeform").answers[0].payload["text"].startswith("I waited")
+    assert (
+        map_response(by_id, response, "typeform").answers[0].payload["text"].startswith("I waited")
+    )
 
 
 def test_generic_selectors() -> None:
@@ -132,7 +134,9 @@ def test_bad_kpi_and_time_stop_the_answers_with_a_field() -> None:
     )
     from nlp_service.connectors.payloads import SurveyResponse
 
-    response = SurveyResponse("generic", "r1", values={"score": "sehr gut", "why": "x", "when": "gestern"})
+    response = SurveyResponse(
+        "generic", "r1", values={"score": "sehr gut", "why": "x", "when": "gestern"}
+    )
     mapped = map_response(config, response, "generic")
     assert not mapped.answers
     assert sorted(p.field for p in mapped.errors) == ["kpi.score", "submitted_at"]
@@ -184,7 +188,9 @@ def test_qualtrics_export_three_header_rows() -> None:
     assert answers[1].payload["kpi"] == {"type": "nps", "score": 3.0}
     # RecordedDate is Berlin time (CEST): 11:34:51 -> 09:34:51 UTC.
     assert answers[1].payload["submitted_at"] == "2026-10-06T09:34:51+00:00"
-    assert answers[3].payload["language"] == "en" and answers[0].payload["respondent_id"] == "KD-1001"
+    assert (
+        answers[3].payload["language"] == "en" and answers[0].payload["respondent_id"] == "KD-1001"
+    )
     # Row 7 has the score "elf": an error per open answer, naming the KPI field.
     assert [(p.field, p.question_id) for p in mapped[3].errors] == [("kpi.score", "QID2_TEXT")]
 
@@ -194,7 +200,9 @@ def test_limesurvey_export_question_codes() -> None:
     assert parsed.format == "limesurvey"
     assert parsed.questions == ["NPS", "WHY", "BETTER", "TP", "AGE"]
     config = MappingConfig(
-        kpi={"field": "NPS", "type": "nps"}, text_fields=["WHY", "BETTER"], touchpoint={"field": "TP"}
+        kpi={"field": "NPS", "type": "nps"},
+        text_fields=["WHY", "BETTER"],
+        touchpoint={"field": "TP"},
     )
     answers = [a for r in parsed.responses for a in map_response(config, r, "limesurvey").answers]
     # Responses 17 (WHY), 18 and 19 (WHY and BETTER); 20 answered no open question.
@@ -206,12 +214,22 @@ def test_limesurvey_export_question_codes() -> None:
         "limesurvey:19:BETTER",
     ]
     assert [a.payload["kpi"]["score"] for a in answers] == [9.0, 2.0, 2.0, 7.0, 7.0]
-    assert [a.payload["touchpoint"] for a in answers] == ["delivery", "hotline", "hotline", "app", "app"]
+    assert [a.payload["touchpoint"] for a in answers] == [
+        "delivery",
+        "hotline",
+        "hotline",
+        "app",
+        "app",
+    ]
     assert [a.payload["language"] for a in answers] == ["de", "de", "de", "en", "en"]
 
 
 def test_plain_csv_row_ids_are_stable_and_semicolons_work() -> None:
-    text = "Kommentar;Note;Kanal;Datum\nSehr freundlich.;5;Filiale;01.10.2026\nZu langsam.;2;App;02.10.2026\n"
+    text = (
+        "Kommentar;Note;Kanal;Datum\n"
+        "Sehr freundlich.;5;Filiale;01.10.2026\n"
+        "Zu langsam.;2;App;02.10.2026\n"
+    )
     first = parse_export(text.encode("cp1252"))
     again = parse_export(text.encode("utf-8"))
     assert first.format == "csv" and first.columns == ["Kommentar", "Note", "Kanal", "Datum"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from nlp_service.api.deps import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, Ingester, State
+from nlp_service.api.deps import (
+    AUTH_ERRORS,
+    INPUT_ERRORS,
+    NOT_FOUND,
+    Ingester,
+    Responses,
+    State,
+)
 from nlp_service.connector_schemas import (
     EX_MAPPING_IN,
     MappingList,
@@ -21,7 +28,7 @@ from nlp_service.services import connectors as service
 from nlp_service.store.connectors import MappingRepository
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
-CONFLICT = {409: {"model": ErrorOut, "description": "A mapping with this name exists"}}
+CONFLICT: Responses = {409: {"model": ErrorOut, "description": "A mapping with this name exists"}}
 SPEC_BODY = {"requestBody": {"content": {"application/json": {"examples": {
     "formbricks": {"value": EX_MAPPING_IN}}}}}}  # fmt: skip
 

@@ -75,7 +75,8 @@ async def export_answers(
 
     async def xlsx_stream() -> AsyncIterator[bytes]:
         def build() -> tempfile.SpooledTemporaryFile[bytes]:
-            spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
+            # Closed by the stream below once sent (or on error here).
+            spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
                 max_size=16 * 1024 * 1024
             )
 
@@ -83,7 +84,11 @@ async def export_answers(
                 yield first
                 yield from export.pages()
 
-            write_xlsx(pages(), spool)
+            try:
+                write_xlsx(pages(), spool)
+            except BaseException:
+                spool.close()
+                raise
             spool.seek(0)
             return spool
 
