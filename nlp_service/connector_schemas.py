@@ -11,17 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlp_service.connectors.mapping import FieldRef, KpiRef
+from nlp_service.connectors.mapping import EXAMPLE_MAPPING, FieldRef, KpiRef
 from nlp_service.schemas import ErrorBody
 
 # fmt: off
-EX_MAPPING_IN: Any = {
-    "source": "formbricks", "name": "Relationship NPS 2026",
-    "secret": "whsec_c2VjcmV0LWZyb20tZm9ybWJyaWNrcw==",
-    "kpi": {"field": "nps_score", "type": "nps"}, "text_fields": ["nps_reason", "improve"],
-    "touchpoint": {"field": "hidden.channel", "value": "web"},
-    "respondent": {"field": "contact.userId"}, "language": {"field": "language", "value": "de"},
-}
+EX_MAPPING_IN: Any = EXAMPLE_MAPPING
 EX_MAPPING_OUT: Any = {
     "id": "map_3f2a1b0c9d8e7f6a5b4c", "source": "formbricks", "name": "Relationship NPS 2026",
     "webhook_url": "/v1/connectors/formbricks/map_3f2a1b0c9d8e7f6a5b4c", "has_secret": True,

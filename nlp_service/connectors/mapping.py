@@ -116,7 +116,21 @@ class MappingConfig(_Model):
         return used
 
 
+EXAMPLE_MAPPING: dict[str, Any] = {
+    "source": "formbricks",
+    "name": "Relationship NPS 2026",
+    "secret": "whsec_c2VjcmV0LWZyb20tZm9ybWJyaWNrcw==",
+    "kpi": {"field": "nps_score", "type": "nps"},
+    "text_fields": ["nps_reason", "improve"],
+    "touchpoint": {"field": "hidden.channel", "value": "web"},
+    "respondent": {"field": "contact.userId"},
+    "language": {"field": "language", "value": "de"},
+}
+
+
 class MappingSpec(MappingConfig):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_MAPPING]})
+
     source: Source
     name: CleanStr = Field(min_length=1, max_length=200)
     secret: CleanStr | None = Field(

@@ -253,7 +253,12 @@ class ConnectorService:
                 "PUT /v1/connectors/mappings/{id}",
                 field="signature",
             )
-        verify(source, row.secret, headers, body, self.tolerance)
+        try:
+            verify(source, row.secret, headers, body, self.tolerance)
+        except Unauthorized as exc:
+            # Worth watching (a misconfigured secret or someone probing); never the secret.
+            log.warning("webhook refused", source=source, mapping=row.id, reason=exc.message)
+            raise
         try:
             response: SurveyResponse = parse_webhook(source, body)
         except PayloadError as exc:

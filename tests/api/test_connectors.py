@@ -125,8 +125,19 @@ def test_mapping_validation_names_the_field(client: TestClient, tenant) -> None:
 
 
 def test_formbricks_webhook_stores_replays_and_updates(
-    client: TestClient, tenant: Callable[..., TenantKey], db
+    client: TestClient, tenant: Callable[..., TenantKey], db, monkeypatch
 ) -> None:
+    import nlp_service.services.connectors as connector_service
+
+    logged: list[str] = []
+
+    class Recorder:
+        def info(self, event: str, **fields: object) -> None:
+            logged.append(json.dumps({"event": event, **fields}, default=str))
+
+        warning = info
+
+    monkeypatch.setattr(connector_service, "log", Recorder())
     key = tenant()
     url = client.post("/v1/connectors/mappings", json=FORMBRICKS, headers=key.headers).json()[
         "webhook_url"
@@ -197,6 +208,10 @@ def test_formbricks_webhook_stores_replays_and_updates(
     r3 = formbricks_post(client, url, updated)
     assert [a["status"] for a in r3.json()["answers"]] == ["existing", "existing"]
     assert count(db, key.id, "entry_revisions") == 1
+    # Every delivery was logged, and the secret appears in no log line.
+    # 3 refused (forged, stale, unsigned) and 4 accepted deliveries.
+    assert len(logged) == 7 and all(FB_SECRET not in line for line in logged)
+    assert json.loads(logged[-1])["statuses"] == ["existing", "existing"]
 
 
 def test_webhook_errors_are_4xx_naming_the_field(client: TestClient, tenant, db) -> None:

@@ -14,7 +14,6 @@ from nlp_service.api.deps import (
     State,
 )
 from nlp_service.connector_schemas import (
-    EX_MAPPING_IN,
     MappingList,
     MappingOut,
     WebhookOut,
@@ -29,8 +28,6 @@ from nlp_service.store.connectors import MappingRepository
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 CONFLICT: Responses = {409: {"model": ErrorOut, "description": "A mapping with this name exists"}}
-SPEC_BODY = {"requestBody": {"content": {"application/json": {"examples": {
-    "formbricks": {"value": EX_MAPPING_IN}}}}}}  # fmt: skip
 
 
 def _out(row: object) -> MappingOut:
@@ -46,7 +43,6 @@ def _out(row: object) -> MappingOut:
     response_model=MappingOut,
     status_code=201,
     responses={**AUTH_ERRORS, **INPUT_ERRORS, **CONFLICT},
-    openapi_extra=SPEC_BODY,
 )
 async def create_mapping(body: MappingSpec, state: State, principal: Ingester) -> MappingOut:
     row = await state.write(lambda s: service.create_mapping(s, principal.tenant_id, body))
