@@ -449,3 +449,21 @@ def test_export_csv_jsonl_xlsx(client: TestClient, tenant) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "query.from"
     empty = client.get("/v1/exports/answers", headers=tenant().headers)
     assert empty.status_code == 200 and empty.text.startswith("answer_id,")
+
+
+def test_import_upload_is_bounded(data_dir: Path, db_url: str, api_pipeline, tenant) -> None:
+    from nlp_service.api import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(data_dir, db_url, import_max_bytes=200)
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        key = tenant()
+        mapping = {"source": "generic", "name": "plain", "text_fields": ["comment"]}
+        mid = client.post("/v1/connectors/mappings", json=mapping, headers=key.headers).json()["id"]
+        big = b"comment\n" + b"Ganz okay.\n" * 30
+        r = client.post(f"/v1/imports?mapping={mid}", content=big, headers=key.headers)
+        assert r.status_code == 413 and r.json()["error"]["field"] == "file"
+        r = client.post(
+            f"/v1/imports?mapping={mid}", files={"file": ("a.csv", big)}, headers=key.headers
+        )
+        assert r.status_code == 413 and r.json()["error"]["field"] == "file"

@@ -248,3 +248,33 @@ def test_broken_files_are_errors_naming_the_file() -> None:
         parse_export(b"a,b\n1,2\n", "qualtrics")
     rows = parse_export(b"text,score\nok,1\nbad,2,extra\n")
     assert [(p.row, p.field) for p in rows.problems] == [(3, "row")]
+
+
+def test_xlsx_export_reads_like_its_csv() -> None:
+    """Qualtrics' Excel download has the same three header rows; cells come back typed."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    rows = list(csv.reader(io.StringIO((DATA / "qualtrics_export.csv").read_text("utf-8-sig"))))
+    book = Workbook()
+    sheet = book.active
+    for i, row in enumerate(rows):
+        # Excel stores the scores as numbers and the dates as dates.
+        typed: list[object] = list(row)
+        if i >= 3:
+            typed[18] = int(row[18]) if row[18].isdigit() else row[18]
+            typed[7] = datetime.strptime(row[7], "%Y-%m-%d %H:%M:%S")
+        sheet.append(typed)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    from_xlsx = parse_export(buffer.getvalue())
+    from_csv = parse_export((DATA / "qualtrics_export.csv").read_bytes())
+    assert from_xlsx.format == "qualtrics" and from_xlsx.questions == from_csv.questions
+    config = MappingConfig(kpi={"field": "QID1", "type": "nps"}, text_fields=["QID2_TEXT"])
+    a = [map_response(config, r, "qualtrics", from_xlsx.timezone) for r in from_xlsx.responses]
+    b = [map_response(config, r, "qualtrics", from_csv.timezone) for r in from_csv.responses]
+    assert [x.answers[0].payload for x in a if x.answers] == [
+        y.answers[0].payload for y in b if y.answers
+    ]
