@@ -13,6 +13,8 @@ on the same stored answers. Fields of the payload that the mapping does not use 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -140,6 +142,17 @@ class MappingSpec(MappingConfig):
         description="Signing secret shared with the platform (Formbricks: its whsec_... secret). "
         "Stored to verify signatures; never returned.",
     )
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        # A whsec_ secret is base64 (Standard Webhooks); a typo would refuse every delivery.
+        if value is not None and value.startswith("whsec_"):
+            try:
+                base64.b64decode(value[len("whsec_") :], validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError("a whsec_ secret must be base64 after the prefix") from None
+        return value
 
     def config(self) -> MappingConfig:
         return MappingConfig(**self.model_dump(exclude={"source", "name", "secret"}))

@@ -114,6 +114,7 @@ def test_mapping_validation_names_the_field(client: TestClient, tenant) -> None:
         ({**FORMBRICKS, "text_fields": ["a", "a"]}, "text_fields"),
         ({**FORMBRICKS, "touchpoint": {}}, "touchpoint"),
         ({**FORMBRICKS, "secret": "short"}, "secret"),
+        ({**FORMBRICKS, "secret": "whsec_not base64!"}, "secret"),
         ({**FORMBRICKS, "name": "x\x00"}, "name"),
         ({**FORMBRICKS, "text_fields": ["$.a[["]}, "text_fields"),
         ({**FORMBRICKS, "colour": "blue"}, "colour"),
@@ -467,3 +468,30 @@ def test_import_upload_is_bounded(data_dir: Path, db_url: str, api_pipeline, ten
             f"/v1/imports?mapping={mid}", files={"file": ("a.csv", big)}, headers=key.headers
         )
         assert r.status_code == 413 and r.json()["error"]["field"] == "file"
+
+
+def test_formbricks_partial_then_finished_links_the_kpi(client: TestClient, tenant, db) -> None:
+    """responseCreated often carries the first answers only; the KPI arrives later and is
+    linked to the answers already stored (an update), and new questions are added."""
+    key = tenant()
+    url = client.post("/v1/connectors/mappings", json=FORMBRICKS, headers=key.headers).json()[
+        "webhook_url"
+    ]
+    full = fixture("formbricks_response_finished.json")
+    partial = json.loads(json.dumps(full))
+    partial["event"] = "responseCreated"
+    partial["data"]["data"] = {"nps_reason": full["data"]["data"]["nps_reason"]}
+    first = formbricks_post(client, url, partial).json()
+    assert [a["status"] for a in first["answers"]] == ["created"]
+    assert sorted(first["missing_fields"]) == ["improve", "nps_score"]
+    answer_id = first["answers"][0]["answer_id"]
+    assert client.get(f"/v1/answers/{answer_id}", headers=key.headers).json()["kpi"] is None
+    done = formbricks_post(client, url, full).json()
+    assert [(a["question_id"], a["status"]) for a in done["answers"]] == [
+        ("nps_reason", "updated"),
+        ("improve", "created"),
+    ]
+    assert done["answers"][0]["answer_id"] == answer_id
+    linked = client.get(f"/v1/answers/{answer_id}", headers=key.headers).json()
+    assert linked["kpi"]["group"] == "detractor" and linked["touchpoint"] == "app"
+    assert count(db, key.id) == 2 and count(db, key.id, "entry_revisions") == 1
