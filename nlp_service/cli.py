@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from nlp_service.commands.connectors import register as register_connectors
 from nlp_service.commands.demo import app as demo_app
 from nlp_service.commands.insights import app as insights_app
 from nlp_service.commands.service import register as register_service
@@ -20,6 +21,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(insights_app, name="insights")
 app.add_typer(demo_app, name="demo")
 register_service(app)
+register_connectors(app)
 
 
 @app.command()

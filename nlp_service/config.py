@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_chunk_chars: int = 1_000
     max_chunks_per_text: int = 64
     encode_batch_size: int = 64
+    # Connectors: webhook bodies are one response each; imports are whole export files.
+    webhook_max_bytes: int = 1024 * 1024
+    webhook_tolerance_seconds: int = 300  # Standard Webhooks timestamps older/newer are replays
+    import_max_bytes: int = 32 * 1024 * 1024
 
     # Micro-batching of concurrent single-answer requests.
     batch_max_size: int = 64

@@ -10,6 +10,7 @@ FORBIDDEN = {
     "analysis": ("store", "insights", "api", "web", "cli", "commands"),
     "store": ("insights", "api", "web", "cli", "commands"),
     "insights": ("api", "web", "cli", "commands"),
+    "connectors": ("store", "services", "insights", "api", "web", "cli", "commands"),
 }
 
 

@@ -21,11 +21,24 @@ from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.ratelimit import KeyRateLimiter
-from nlp_service.api.routes import answers, health, insights, jobs, moderation, session, threads
+from nlp_service.api.routes import (
+    answers,
+    connectors,
+    exports,
+    health,
+    imports,
+    insights,
+    jobs,
+    moderation,
+    session,
+    threads,
+)
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
 from nlp_service.services import refits as refit_jobs
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.connectors import ConnectorIngest, ConnectorService
+from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
 from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
@@ -70,6 +83,8 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
         )
         refits.wake = worker.wake
     limiter = KeyRateLimiter(settings.rate_limit, settings.rate_limit_storage)
+    # Webhooks and imports ingest through the same IngestService (and batcher) as /v1/answers.
+    mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
     return ServiceState(
         settings,
         engine,
@@ -82,6 +97,8 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
         worker,
         metrics,
         limiter,
+        connectors=ConnectorService(sessions, mapped, settings.webhook_tolerance_seconds),
+        imports=ImportRunner(sessions, mapped, settings.job_lease_seconds),
     )
 
 
@@ -110,6 +127,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         finally:
             state.ready = False
             log.info("shutting down: finishing in-flight batches")
+            await state.imports.close(10.0)
             await state.batcher.close()
             if state.worker is not None:
                 await run_in_threadpool(state.worker.stop, 10.0)
@@ -129,7 +147,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    for module in (answers, threads, moderation, jobs, insights, session, health):
+    routers = (answers, threads, moderation, jobs, insights, connectors, imports, exports, session)
+    for module in (*routers, health):
         app.include_router(module.router)
     web.install(app)
     return app

@@ -18,6 +18,8 @@ from nlp_service.api.observability import Metrics
 from nlp_service.api.ratelimit import KeyRateLimiter
 from nlp_service.config import Settings
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.connectors import ConnectorService
+from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService
 from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
@@ -40,6 +42,8 @@ class ServiceState:
     worker: JobWorker | None  # the in-process job worker (None: `nlp-service worker` runs jobs)
     metrics: Metrics
     rate_limiter: KeyRateLimiter
+    connectors: ConnectorService
+    imports: ImportRunner
     key_cache: KeyCache = field(default_factory=KeyCache)
     ready: bool = False
 

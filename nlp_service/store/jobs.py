@@ -46,6 +46,15 @@ class JobRepository:
             raise NotFound(f"job {job_id!r} not found", field="id")
         return job
 
+    def fail_if_stale(self, job: Job, lease_seconds: float) -> bool:
+        """A job whose process stopped without finishing it (no heartbeat or progress within the
+        lease) is marked failed, so it no longer blocks the next one of its kind."""
+        last = job.heartbeat_at or job.started_at or job.created_at
+        if (utcnow() - as_utc(last)).total_seconds() < lease_seconds:
+            return False
+        self.fail(job.id, "interrupted: the process running it stopped")
+        return True
+
     def active(self, kind: str) -> Job | None:
         return self.session.scalars(
             select(Job).where(
@@ -54,7 +63,8 @@ class JobRepository:
         ).first()
 
     def set_running(self, job_id: str) -> None:
-        self._update(job_id, status="running", started_at=utcnow())
+        now = utcnow()
+        self._update(job_id, status="running", started_at=now, heartbeat_at=now)
 
     def set_progress(self, job_id: str, progress: float) -> None:
         # Progress is proof of life too: it renews the lease.

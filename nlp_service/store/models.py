@@ -223,3 +223,38 @@ class TopicModelRow(Base):
     manifest: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     tensors: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Connectors (migration 0003): survey mappings and the revisions that updates leave. ---
+
+
+class ConnectorMapping(Base):
+    """How one survey of a platform maps to answers, for one tenant. The secret verifies the
+    platform's signatures, so it is stored as given; it never leaves the service."""
+
+    __tablename__ = "connector_mappings"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_connector_mappings_name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EntryRevision(Base):
+    """What an answer looked like before an update from its platform replaced it."""
+
+    __tablename__ = "entry_revisions"
+    __table_args__ = (Index("ix_entry_revisions_entry", "tenant_id", "entry_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(40))
+    entry_id: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(Integer)  # 1 for the first replaced version
+    reason: Mapped[str] = mapped_column(String(200))  # e.g. "formbricks:responseUpdated"
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
