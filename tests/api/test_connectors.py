@@ -387,7 +387,7 @@ def test_import_errors(client: TestClient, tenant) -> None:
     r = client.post(f"/v1/imports?mapping={mid}", content=b"PK\x03\x04junk", headers=key.headers)
     assert r.status_code == 422 and r.json()["error"]["field"] == "file"
     r = client.post(f"/v1/imports?mapping={mid}&format=spss", content=b"a\n", headers=key.headers)
-    assert r.status_code == 422 and r.json()["error"]["field"] == "query.format"
+    assert r.status_code == 422 and r.json()["error"]["field"] == "format"
     r = client.post(
         f"/v1/imports?mapping={mid}", files={"other": ("a.csv", b"x")}, headers=key.headers
     )
@@ -447,7 +447,7 @@ def test_export_csv_jsonl_xlsx(client: TestClient, tenant) -> None:
     assert values[0][0] == "answer_id" and len(values) == 4
     assert client.get("/v1/exports/answers?format=pdf", headers=key.headers).status_code == 422
     bad = client.get("/v1/exports/answers?from=0001-01-01", headers=key.headers)
-    assert bad.status_code == 422 and bad.json()["error"]["field"] == "query.from"
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "from"
     empty = client.get("/v1/exports/answers", headers=tenant().headers)
     assert empty.status_code == 200 and empty.text.startswith("answer_id,")
 
