@@ -71,6 +71,15 @@ export async function postJson(path, body) {
   return response.json();
 }
 
+export async function putJson(path, body) {
+  const response = await request(path, { method: "PUT", body });
+  return response.json();
+}
+
+export async function deleteResource(path) {
+  await request(path, { method: "DELETE" });
+}
+
 /** Download `path?format=csv` with the key in the header, then save it through a blob URL. */
 export async function downloadCsv(path, params, filename) {
   const response = await request(withQuery(path, { ...params, format: "csv" }), { accept: "text/csv" });

@@ -1,7 +1,8 @@
-// The shell: language, sign-in / sign-out, and the two screens picked by the key's roles.
-// Routes live in the hash (#/research, #/moderation); the key never does.
+// The shell: language, sign-in / sign-out, and the screens picked by the key's roles.
+// Routes live in the hash (#/research, #/moderation, #/connectors); the key never does.
 
 import { ApiError, getJson, session } from "./api.js";
+import { initConnectors, loadMappings, resetConnectors } from "./connectors.js";
 import { $ } from "./dom.js";
 import { currentLanguage, initLanguage, setLanguage, t } from "./i18n.js";
 import { initModeration, loadQueue, resetModeration } from "./moderation.js";
@@ -21,6 +22,8 @@ function notify(message, kind = "info") {
   }, kind === "error" ? 10000 : 4000);
 }
 
+// Screen -> the role that opens it (admin opens all), in the order of the tabs.
+const VIEW_ROLE = { research: "research", moderation: "moderate", connectors: "ingest" };
 const can = (role) => Boolean(me && (me.roles.includes("admin") || me.roles.includes(role)));
 
 function show(view) {
@@ -39,12 +42,13 @@ async function route() {
     return;
   }
   let view = location.hash.replace(/^#\//, "") || "";
-  const allowed = ["research", "moderation"].filter((v) => can(v === "research" ? "research" : "moderate"));
+  const allowed = Object.keys(VIEW_ROLE).filter((v) => can(VIEW_ROLE[v]));
   if (!allowed.includes(view)) view = allowed[0] ?? "forbidden";
   if (location.hash !== `#/${view}` && view !== "forbidden") history.replaceState(null, "", `#/${view}`);
   show(view);
   if (view === "research") await refreshResearch();
   if (view === "moderation") await loadQueue();
+  if (view === "connectors") await loadMappings();
 }
 
 function renderSession() {
@@ -52,6 +56,7 @@ function renderSession() {
   $("#nav").hidden = !signedIn;
   $("#nav-research").hidden = !can("research");
   $("#nav-moderation").hidden = !can("moderate");
+  $("#nav-connectors").hidden = !can("ingest");
   $("#sign-out").hidden = !signedIn;
   $("#who").hidden = !signedIn;
   $("#who").textContent = signedIn ? `${me.key_prefix} · ${me.roles.map((r) => t(`role.${r}`)).join(", ")}` : "";
@@ -68,6 +73,7 @@ function signOut(message) {
   me = null;
   resetResearch();
   resetModeration();
+  resetConnectors();
   $("#api-key").value = "";
   renderSession();
   history.replaceState(null, "", "#/");
@@ -105,6 +111,7 @@ function wire() {
   window.addEventListener("nlp:unauthorized", () => signOut(t("signin.expired")));
   initResearch(notify);
   initModeration(notify);
+  initConnectors(notify);
 }
 
 async function start() {
