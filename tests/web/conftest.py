@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -138,3 +139,58 @@ def chromium() -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 390, "height": 844}
+
+
+class Page:
+    """A browser tab that records dialogs, page errors and requests to other hosts."""
+
+    def __init__(self, browser, server: LiveServer, viewport: dict[str, int], locale: str) -> None:
+        self.context = browser.new_context(viewport=viewport, locale=locale, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.server = server
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        host = urlparse(server.url).netloc
+
+        def guard(route) -> None:  # type: ignore[no-untyped-def]
+            # Offline means offline: any request to another host fails the test.
+            if urlparse(route.request.url).netloc not in (host, ""):
+                self.foreign.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        self.page.route("**/*", guard)
+
+    def open(self, path: str = "/ui/") -> None:
+        self.page.goto(self.server.url + path)
+        self.page.wait_for_selector("body[data-ready=true]")
+
+    def sign_in(self, key: str) -> None:
+        self.page.fill("#api-key", key)
+        self.page.press("#api-key", "Enter")  # keyboard: Enter submits the form
+        self.page.wait_for_selector("#nav:not([hidden])")
+
+    def shot(self, artifacts: Path, name: str) -> Path:
+        path = artifacts / name
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.foreign == [], self.foreign
+        self.context.close()
+
+
+@pytest.fixture
+def tab(chromium, live_server: LiveServer) -> Iterator[Page]:
+    page = Page(chromium, live_server, WIDE, "en-GB")
+    yield page
+    page.close()
