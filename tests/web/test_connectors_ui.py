@@ -169,10 +169,27 @@ def test_create_edit_and_delete_a_mapping_through_the_form(
 def test_connectors_form_on_a_narrow_screen_in_german(
     chromium, live_server: LiveServer, artifacts: Path
 ) -> None:
+    spec = {
+        "source": "formbricks",
+        "name": f"Kundenbefragung Lieferung {uuid.uuid4().hex[:6]}",
+        "kpi": {"field": "nps_score", "type": "nps"},
+        "text_fields": ["nps_reason", "improve"],
+        "touchpoint": {"value": "lieferung"},
+    }
+    made = httpx.post(
+        f"{live_server.url}/v1/connectors/mappings",
+        json=spec,
+        headers=live_server.headers,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
     tab = Page(chromium, live_server, NARROW, "de-DE")
     page = tab.page
     _open_connectors(tab, live_server.key)
     assert page.text_content("#connectors-title") == "Umfrage-Konnektoren"
+    card = page.locator(f"#mapping-{made.json()['id']}")
+    assert "immer „lieferung“" in card.text_content() and "ohne Geheimnis" in card.text_content()
+    assert card.locator("input.webhook-url").input_value().endswith(made.json()["webhook_url"])
     page.click("#mapping-new")
     page.wait_for_selector("#mapping-editor:not([hidden])")
     assert page.text_content("label[for=mf-secret]") == "Signatur-Geheimnis"
@@ -182,6 +199,12 @@ def test_connectors_form_on_a_narrow_screen_in_german(
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     tab.shot(artifacts, "connectors-form-390-de.png")
     tab.close()
+    gone = httpx.delete(
+        f"{live_server.url}/v1/connectors/mappings/{made.json()['id']}",
+        headers=live_server.headers,
+        timeout=30,
+    )
+    assert gone.status_code == 204
 
 
 def test_a_key_without_ingest_or_admin_does_not_get_the_screen(

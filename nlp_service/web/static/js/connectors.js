@@ -161,7 +161,6 @@ function openEditor(mapping) {
     $("#mf-lang-field").value = mapping.language?.field ?? "";
     $("#mf-lang-value").value = mapping.language?.value ?? "";
   }
-  $("#mf-source").disabled = false;
   $("#mf-secret-hint").textContent = t(mapping?.has_secret ? "mapping.secretKeep" : "mapping.secretHint");
   $("#mapping-form-title").textContent = mapping ? t("mapping.editTitle", { name: mapping.name }) : t("mapping.newTitle");
   $("#mapping-editor").hidden = false;
@@ -232,7 +231,6 @@ function confirmDelete(mapping, opener) {
   $("#mapping-confirm-text").textContent = t("mapping.confirmDelete", { name: mapping.name });
   dialog.dataset.mappingId = mapping.id;
   dialog.returnValue = "";
-  dialog.onclose = null;
   dialog.addEventListener("close", () => afterConfirm(mapping, opener, dialog.returnValue), { once: true });
   dialog.showModal();
 }
