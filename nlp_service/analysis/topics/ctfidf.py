@@ -74,7 +74,7 @@ def fit_vectorizer(
         chunk_labels = labels[start : start + chunk_size]
         vectorizer.partial_fit(chunk)
         joined = [
-            " \n ".join(chunk[j] for j in np.flatnonzero(chunk_labels == g))
+            " \n ".join(chunk[int(j)] for j in np.flatnonzero(chunk_labels == g))
             for g in range(n_groups)
         ]
         vectorizer.update_bow(joined)
