@@ -86,6 +86,7 @@ from nlp_service.store.insights import (
     KPI_CODES,
     AnswerColumns,
     InsightsRepository,
+    QuoteRow,
     ThemeLinks,
 )
 
@@ -570,7 +571,7 @@ def _driver_model(table: ThemeTable) -> DriverModel | None:
     )
 
 
-def _quote(q: Any) -> QuoteOut:
+def _quote(q: QuoteRow) -> QuoteOut:
     return QuoteOut(
         answer_id=q.answer_id,
         text=q.text,
