@@ -76,8 +76,10 @@ EX_JOB = {
 
 
 def _examples(*examples: Any, forbid: bool = False) -> ConfigDict:
-    extra: dict[str, Any] = {"extra": "forbid"} if forbid else {}
-    return ConfigDict(json_schema_extra={"examples": list(examples)}, **extra)  # type: ignore[typeddict-item]
+    config = ConfigDict(json_schema_extra={"examples": list(examples)})
+    if forbid:
+        config["extra"] = "forbid"
+    return config
 
 
 # Query parameters: filters are stored strings' peers (same limits); times within 1900-2200.

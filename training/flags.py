@@ -305,7 +305,8 @@ def compare_context_model(embedder_spec: str = "use", threads: int = 2) -> dict:
         for t in MODEL_TYPES:
             owners_tr, texts, y = rows(train, t, candidates)
             X = embedder.encode(texts)
-            c = max(MODEL_CS, key=lambda c, X=X, y=y: _cv_f1(_head(c), X, y, folds))
+            f1 = {c: _cv_f1(_head(c), X, y, folds) for c in MODEL_CS}
+            c = max(MODEL_CS, key=f1.__getitem__)
             results["C"][f"{system}/{t}"] = c
             head = _head(c).fit(X, y)
             if not candidates:
@@ -421,7 +422,8 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     coefs, intercepts, cv_prob, chosen = [], [], {}, {}
     for t in MODEL_TYPES:
         y = np.array([int(t in train[i].flags) for i in owners])
-        c = max(MODEL_CS, key=lambda c, y=y: _cv_f1(_head(c), X, y, folds))
+        f1 = {c: _cv_f1(_head(c), X, y, folds) for c in MODEL_CS}
+        c = max(MODEL_CS, key=f1.__getitem__)
         chosen[t] = c
         head = _head(c).fit(X, y)
         coefs.append(head.coef_[0])

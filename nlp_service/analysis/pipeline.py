@@ -304,7 +304,9 @@ class Pipeline:
                     segments=segments,
                     embedder_id=self.embedder.id,
                     sentiment_model_id=self.sentiment_model.id,
-                    topic_model_version=models[idx].version if models[idx] is not None else None,
+                    topic_model_version=model.version
+                    if (model := models[idx]) is not None
+                    else None,
                     embedding=answer_main[idx],
                     segment_embeddings=main[g.start : g.stop],
                     redaction=red,

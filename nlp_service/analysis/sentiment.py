@@ -45,7 +45,12 @@ def remove_directions(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray
 
 class SentimentModel(Protocol):
     id: str
-    embedder_id: str | None  # None: the model reads texts, not embeddings
+
+    # Read-only for the pipeline, so a model may narrow it (a head always has one, a text
+    # model has none).
+    @property
+    def embedder_id(self) -> str | None:  # None: the model reads texts, not embeddings
+        ...
 
     def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]: ...
 

@@ -111,7 +111,11 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url
         await run_in_threadpool(upgrade, url)
-        model: Pipeline = pipeline or await run_in_threadpool(Pipeline.from_settings, settings)
+        model = (
+            pipeline
+            if pipeline is not None
+            else await run_in_threadpool(Pipeline.from_settings, settings)
+        )
         state = _build_state(settings, model, metrics)
         app.state.service = state
         # Models load lazily; one tiny call makes the first real request fast.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nlp_service.errors import Overloaded, ServiceError, TooLarge
@@ -30,7 +31,7 @@ def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
 
-def field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
+def field_path(loc: Sequence[object]) -> str | None:
     """('body', 'items', 3, 'kpi', 'score') -> 'items.3.kpi.score'; ('query', 'from') -> 'from'."""
     if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
         loc = loc[1:]
@@ -38,9 +39,9 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
-def validation_message(err: dict[str, Any]) -> str:
-    where = field_path(err.get("loc", ()))
-    return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
+def validation_message(err: ErrorDetails) -> str:
+    where = field_path(err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
@@ -54,15 +55,20 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
-    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    # FastAPI types these as Any; they are pydantic's error dicts.
+    errors: Sequence[ErrorDetails] = exc.errors()
+    first: ErrorDetails = (
+        errors[0]
+        if errors
+        else {"type": "invalid", "loc": (), "msg": "invalid request", "input": None}
+    )
     if first.get("type") == "json_invalid":
         # FastAPI puts the byte offset into `loc`; it is a position, not a field.
         where = [p for p in first.get("loc", ()) if isinstance(p, int)]
         at = f" at byte {where[0]}" if where else ""
         reason = first.get("ctx", {}).get("error", first.get("msg"))
         message = f"request body is not valid JSON{at}: {reason}"
-        body = {"code": "invalid_json", "message": message, "field": "body"}
+        body: dict[str, str | None] = {"code": "invalid_json", "message": message, "field": "body"}
         return JSONResponse({"error": body}, status_code=400)
     message = validation_message(first)
     if len(errors) > 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
-from nlp_service.analysis.results import TopicAssigner
 from nlp_service.api.auth import KeyCache
 from nlp_service.api.observability import Metrics
 from nlp_service.api.ratelimit import KeyRateLimiter
@@ -25,6 +24,10 @@ from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import transaction
+
+if TYPE_CHECKING:
+    # The topics package loads lazily (heavy imports); the type is what the services return.
+    from nlp_service.analysis.topics import TopicModel
 
 T = TypeVar("T")
 
@@ -63,7 +66,7 @@ class ServiceState:
 
         return await run_in_threadpool(run)
 
-    async def topic_model(self, tenant_id: str) -> TopicAssigner | None:
+    async def topic_model(self, tenant_id: str) -> TopicModel | None:
         """The tenant's topic model; loads it (on a thread) only on a cache miss."""
         hit, model = self.topics.cached(tenant_id)
         return model if hit else await run_in_threadpool(self.topics.get, tenant_id)

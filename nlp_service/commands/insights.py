@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -27,7 +27,13 @@ from nlp_service.errors import ServiceError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from nlp_service.services.insights import InsightsQuery, ThemeCatalog
+    from nlp_service.insights.trends import Granularity
+    from nlp_service.services.insights import InsightsQuery, Sort, ThemeCatalog
+
+T = TypeVar("T")
+# The options arrive as plain strings; these maps check them and give the services' literal types.
+_SORTS: dict[str, Sort] = {"impact": "impact", "volume": "volume", "sentiment": "sentiment"}
+_INTERVALS: dict[str, Granularity] = {"day": "day", "week": "week", "month": "month"}
 
 app = typer.Typer(
     help="Researcher insights (the API's /v1/insights views): touchpoints, themes, trends, "
@@ -105,7 +111,7 @@ def load_catalog(sessions: sessionmaker[Session], tenant_id: str) -> ThemeCatalo
     )
 
 
-def _run(tenant: str, fn: Callable[[Session, str, ThemeCatalog], Any]) -> Any:
+def _run(tenant: str, fn: Callable[[Session, str, ThemeCatalog], T]) -> T:
     """Open the database, find the tenant by name, run `fn(session, tenant_id, catalog)`."""
     from nlp_service.config import get_settings
     from nlp_service.errors import NotFound
@@ -233,12 +239,13 @@ def themes(
     from nlp_service.services import insights as service
 
     with _errors():
-        if sort not in ("impact", "volume", "sentiment"):
+        if sort not in _SORTS:
             raise InvalidInput("sort must be impact, volume or sentiment", field="sort")
+        order = _SORTS[sort]
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.themes(s, t, c, q, sort, 3, min_driver),  # type: ignore[arg-type]
+            lambda s, t, c: service.themes(s, t, c, q, order, 3, min_driver),
         )
     _emit(out, out.themes, fmt, f"themes ({out.kpi_type or 'no KPI'})", THEME_COLUMNS)
 
@@ -261,11 +268,11 @@ def theme(
     from nlp_service.services import insights as service
 
     with _errors():
-        _check_interval(interval)
+        period = _check_interval(interval)
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, interval),  # type: ignore[arg-type]
+            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, period),
         )
     _emit(out, [out.theme, *out.children], fmt, f"theme {theme_id}", THEME_COLUMNS)
     if fmt == "table":
@@ -273,11 +280,12 @@ def theme(
             typer.echo(f"  \u201c{quote.text}\u201d ({quote.sentiment}, {quote.confidence})")
 
 
-def _check_interval(interval: str) -> None:
+def _check_interval(interval: str) -> Granularity:
     from nlp_service.errors import InvalidInput
 
-    if interval not in ("day", "week", "month"):
+    if interval not in _INTERVALS:
         raise InvalidInput("interval must be day, week or month", field="interval")
+    return _INTERVALS[interval]
 
 
 @app.command()
@@ -298,11 +306,11 @@ def trends(
     from nlp_service.services import insights as service
 
     with _errors():
-        _check_interval(interval)
+        period = _check_interval(interval)
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.trends(s, t, c, q, theme_ref, interval),  # type: ignore[arg-type]
+            lambda s, t, c: service.trends(s, t, c, q, theme_ref, period),
         )
     _emit(
         out,

@@ -20,11 +20,21 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from nlp_service.errors import ServiceError
+
+if TYPE_CHECKING:
+    # Imported lazily below so `nlp-service --help` stays fast; the types still carry over.
+    import numpy as np
+    from rich.console import Console
+
+    from nlp_service.analysis.corpus import Answer
+    from nlp_service.analysis.embedding import Embedder
+    from nlp_service.analysis.topics import TopicModel, TopicRegistry
+    from nlp_service.config import Settings
 
 app = typer.Typer(
     help="Emergent themes: fit on answers' sentence segments, show, assign, and explore them "
@@ -54,13 +64,13 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     from nlp_service.config import get_settings
 
     return get_settings()
 
 
-def _registry(name: str, root: Path | None) -> Any:
+def _registry(name: str, root: Path | None) -> TopicRegistry:
     """The registry holding `name`: --root, else the data dir, else the shipped models/."""
     from nlp_service.analysis.topics import TopicRegistry
     from nlp_service.paths import MODELS_DIR
@@ -72,11 +82,11 @@ def _registry(name: str, root: Path | None) -> Any:
     return data if data.versions(name) or not shipped.versions(name) else shipped
 
 
-def _load(name: str, version: str | None, root: Path | None) -> Any:
+def _load(name: str, version: str | None, root: Path | None) -> TopicModel:
     return _registry(name, root).load(name, version)
 
 
-def _embed(texts: list[str], label: str) -> Any:
+def _embed(texts: list[str], label: str) -> tuple[Embedder, np.ndarray]:
     """Embed segments once with the main embedder; vectors cached in <data dir>/cache/embeddings
     by content hash, so fitting the same answers again does not re-embed."""
     from rich.progress import Progress
@@ -93,7 +103,7 @@ def _embed(texts: list[str], label: str) -> Any:
     return embedder, vectors
 
 
-def _stderr_console() -> Any:
+def _stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -236,7 +246,7 @@ def _read_any(file: Path) -> list[Any]:
     return [Answer(line) for line in lines if line.strip()]
 
 
-def _assign_answers(model: Any, answers: list[Any]) -> list[dict[str, Any]]:
+def _assign_answers(model: TopicModel, answers: list[Answer]) -> list[dict[str, Any]]:
     from nlp_service.analysis.corpus import segment_answers
     from nlp_service.errors import ModelError
 
@@ -248,7 +258,7 @@ def _assign_answers(model: Any, answers: list[Any]) -> list[dict[str, Any]]:
     assignments = model.assign(vectors)
     out: list[dict[str, Any]] = []
     for i, answer in enumerate(answers):
-        segs = [
+        segs: list[dict[str, Any]] = [
             {"text": segments.texts[j], "topic": assignments[j].to_dict()}
             for j in map(int, (segments.answer == i).nonzero()[0])
         ]

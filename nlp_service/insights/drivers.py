@@ -127,8 +127,8 @@ def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
 def fit_drivers(
     y: np.ndarray,
     theme_ids: list[int],
-    negative: np.ndarray,
-    other: np.ndarray,
+    negative: np.ndarray | sparse.spmatrix,
+    other: np.ndarray | sparse.spmatrix,
     min_count: int = 10,
 ) -> DriverFit | None:
     """`y` (n,) KPI scores; `negative`/`other` (n, k) 0/1 indicators, column j = theme_ids[j]
@@ -142,8 +142,8 @@ def fit_drivers(
     columns: list[tuple[int, str]] = []  # (theme index, "neg" | "oth")
     rows_of: list[np.ndarray] = [np.arange(n)]  # column 0: the intercept
     for j in range(len(theme_ids)):
-        for kind, m, counts in (("neg", neg, n_neg), ("oth", oth, n_oth)):
-            if counts[j] >= MIN_ESTIMATED:
+        for kind, m, n_kind in (("neg", neg, n_neg), ("oth", oth, n_oth)):
+            if n_kind[j] >= MIN_ESTIMATED:
                 columns.append((j, kind))
                 rows_of.append(m.indices[m.indptr[j] : m.indptr[j + 1]])
     if n < len(columns) + 2 or float(np.var(y)) == 0.0:

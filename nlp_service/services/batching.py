@@ -138,18 +138,18 @@ class MicroBatcher(Generic[T, R]):
             )
         except Exception as exc:
             if len(live) == 1:
-                _settle(live[0].future, exc=exc)
+                _fail(live[0].future, exc)
                 return
             # One item's failure must not fail its neighbours: retry them one by one.
             for p in live:
                 try:
                     (result,) = await loop.run_in_executor(self._executor, self._timed, [p.item])
-                    _settle(p.future, result=result)
+                    _resolve(p.future, result)
                 except Exception as item_exc:
-                    _settle(p.future, exc=item_exc)
+                    _fail(p.future, item_exc)
             return
         for p, result in zip(live, results, strict=True):
-            _settle(p.future, result=result)
+            _resolve(p.future, result)
 
     async def close(self, timeout: float = 30.0) -> None:
         """Stop intake, finish queued and in-flight batches, then stop the worker thread."""
@@ -164,12 +164,12 @@ class MicroBatcher(Generic[T, R]):
         self._executor.shutdown(wait=True)
 
 
-def _settle(
-    future: asyncio.Future[R], *, result: R | None = None, exc: BaseException | None = None
-) -> None:
-    if future.done():
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
+# A waiter may have been cancelled (its future is done) before its batch finished: skip it.
+def _resolve(future: asyncio.Future[R], result: R) -> None:
+    if not future.done():
         future.set_result(result)
+
+
+def _fail(future: asyncio.Future[R], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

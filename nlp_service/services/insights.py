@@ -86,6 +86,7 @@ from nlp_service.store.insights import (
     KPI_CODES,
     AnswerColumns,
     InsightsRepository,
+    QuoteRow,
     ThemeLinks,
 )
 
@@ -240,7 +241,7 @@ class TableCache:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
+                return self._items[key]
         value = make()
         with self._lock:
             self._items[key] = value
@@ -513,7 +514,7 @@ def _theme_stat(
         count=len(rows),
         share=len(rows) / len(ans) if len(ans) else 0.0,
         sentiment=_split(sentiment_split(signs)),
-        kpi_type=kpi_type,  # type: ignore[arg-type]
+        kpi_type=kpi_type,
         nps=value if kpi_type == "nps" else None,
         kpi_mean=value if kpi_type in ("csat", "ces") else None,
         interval=_interval(iv),
@@ -570,7 +571,7 @@ def _driver_model(table: ThemeTable) -> DriverModel | None:
     )
 
 
-def _quote(q: Any) -> QuoteOut:
+def _quote(q: QuoteRow) -> QuoteOut:
     return QuoteOut(
         answer_id=q.answer_id,
         text=q.text,
@@ -660,7 +661,7 @@ def _themes(
             for s in ordered
         ]
     return ThemesOut(
-        kpi_type=table.kpi_type,  # type: ignore[arg-type]
+        kpi_type=table.kpi_type,
         filters=query.echo(),
         sort=sort,
         answers=len(table.answers),
@@ -808,7 +809,7 @@ def _theme_detail(
             KpiBucket(score=float(v), count=int(c)) for v, c in zip(values, counts, strict=True)
         ]
     return ThemeDetailOut(
-        kpi_type=table.kpi_type,  # type: ignore[arg-type]
+        kpi_type=table.kpi_type,
         filters=query.echo(),
         answers=len(table.answers),
         answers_with_kpi=int(table.kpi_mask.sum()),
@@ -878,7 +879,7 @@ def _trends(
     row = _union_of(ans, cols.rows, ids) if ids else None
     points = _trend_points(ans, kpi_type, row, interval, whole=theme is None)
     return TrendsOut(
-        kpi_type=kpi_type,  # type: ignore[arg-type]
+        kpi_type=kpi_type,
         filters=query.echo(),
         theme=ref,
         interval=interval,
@@ -972,7 +973,7 @@ def _touchpoints(
         for i, r in enumerate(rows, start=1)
     ]
     return TouchpointsOut(
-        kpi_type=kpi_type,  # type: ignore[arg-type]
+        kpi_type=kpi_type,
         filters=query.echo(),
         overall=Overall(
             answers=len(ans), kpi=kpi_summary(ans), sentiment=_split(sentiment_split(ans.sentiment))

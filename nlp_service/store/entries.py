@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import numpy as np
 from sqlalchemy import Select, exists, func, select
@@ -136,7 +136,7 @@ def build_entry(tenant_id: str, new: NewEntry, analysis: Analysis, keep_raw: boo
         sentiment_score=float(analysis.sentiment.score),
         themes=[t.to_dict() for t in analysis.themes],
         flags=flags,
-        max_severity=max((int(f["severity"]) for f in flags), default=0),
+        max_severity=max((f.severity for f in analysis.flags), default=0),
         moderation_status="pending" if flags else "none",
         is_hidden=False,
         embedding=vector_bytes(analysis.embedding),
@@ -170,7 +170,7 @@ class EntryRepository:
         self.session = session
         self.tenant_id = tenant_id
 
-    def _scoped(self) -> Select[tuple[Entry]]:
+    def _scoped(self) -> Select[Entry]:
         return select(Entry).where(Entry.tenant_id == self.tenant_id)
 
     def get(self, entry_id: str, kind: str | None = None) -> Entry:
@@ -234,7 +234,11 @@ class EntryRepository:
         return self.session.scalar(apply_filters(query, filters or EntryFilter())) or 0
 
 
-def apply_filters(query: Select[Any], f: EntryFilter) -> Select[Any]:
+# A Select is generic over its columns' types; the filters add WHERE clauses only.
+Columns = TypeVarTuple("Columns")
+
+
+def apply_filters(query: Select[*Columns], f: EntryFilter) -> Select[*Columns]:
     if not f.include_hidden:
         query = query.where(Entry.is_hidden.is_(False))
     if f.touchpoint is not None:

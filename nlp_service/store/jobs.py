@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
 from nlp_service.errors import NotFound
@@ -136,11 +136,18 @@ def claim_next(
                 progress=0.0,
             )
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if _rowcount(result) == 1:
             job = session.get(Job, job_id, populate_existing=True)
             assert job is not None
             return Claimed(job.id, job.tenant_id, job.kind, dict(job.params or {}), job.attempts)
     return None
+
+
+def _rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE matched. An ORM UPDATE without RETURNING gives a CursorResult (SQLAlchemy
+    documents it), though `Session.execute` is typed as returning a plain Result."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def heartbeat(session: Session, job_id: str, worker: str) -> bool:
@@ -150,7 +157,7 @@ def heartbeat(session: Session, job_id: str, worker: str) -> bool:
         .where(Job.id == job_id, Job.worker == worker, Job.status == "running")
         .values(heartbeat_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(_rowcount(result))
 
 
 @dataclass(frozen=True)

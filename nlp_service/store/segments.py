@@ -20,9 +20,13 @@ CHUNK = 2_000
 
 
 class Assignment(Protocol):
-    id: int
-    label: str
-    confidence: float
+    # Read-only members, so frozen dataclasses (the analysis layer's TopicAssignment) fit.
+    @property
+    def id(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
 
 
 @dataclass
@@ -125,8 +129,10 @@ class SegmentRepository:
         )
         for seq, topic_id, label, confidence in self.session.execute(query):
             themes = best.setdefault(seq, {})
-            if topic_id >= 0 and (
-                topic_id not in themes or confidence > themes[topic_id]["confidence"]
+            if (
+                topic_id is not None
+                and topic_id >= 0
+                and (topic_id not in themes or confidence > themes[topic_id]["confidence"])
             ):
                 themes[topic_id] = {"id": topic_id, "label": label, "confidence": confidence}
         seqs = self.session.scalars(

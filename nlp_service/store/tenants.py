@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def parse_roles(roles: str | list[str] | tuple[str, ...]) -> list[str]:
+def parse_roles(roles: str | Sequence[str]) -> list[str]:
     items = roles.split(",") if isinstance(roles, str) else list(roles)
     parsed = [r.strip().lower() for r in items if r.strip()]
     unknown = sorted(set(parsed) - set(ROLES))
@@ -55,7 +56,7 @@ def parse_roles(roles: str | list[str] | tuple[str, ...]) -> list[str]:
 
 
 def add_key(
-    session: Session, tenant_id: str, roles: list[str] | str, name: str | None = None
+    session: Session, tenant_id: str, roles: str | Sequence[str], name: str | None = None
 ) -> str:
     """Create an API key for the tenant; returns the key (the only time it exists in clear)."""
     key = "nlps_" + secrets.token_urlsafe(32)
@@ -75,7 +76,7 @@ def add_key(
 def create_tenant(
     session: Session,
     name: str,
-    roles: list[str] | str = ROLES,
+    roles: str | Sequence[str] = ROLES,
     *,
     keep_raw: bool = False,
     key_name: str | None = None,

@@ -67,3 +67,24 @@ def test_insights_cli_errors(seeded: str) -> None:
     assert missing.exit_code == 2 and '"field": "tenant"' in missing.output
     bad = runner.invoke(cli, ["insights", "themes", "-t", "acme", "--kpi-type", "xyz"])
     assert bad.exit_code == 2 and '"field": "kpi_type"' in bad.output
+    sort = runner.invoke(cli, ["insights", "themes", "-t", "acme", "--sort", "size"])
+    assert sort.exit_code == 2 and '"field": "sort"' in sort.output
+    for view in ("trends", "theme"):
+        args = [view, "1"] if view == "theme" else [view]
+        res = runner.invoke(cli, ["insights", *args, "-t", "acme", "--interval", "year"])
+        assert res.exit_code == 2 and '"field": "interval"' in res.output, res.output
+
+
+def test_insights_cli_sort_and_interval_reach_the_service(seeded: str) -> None:
+    runner = CliRunner()
+    by_volume = runner.invoke(
+        cli, ["insights", "themes", "-t", "acme", "--sort", "volume", "-f", "json"]
+    )
+    assert by_volume.exit_code == 0, by_volume.output
+    counts = [t["count"] for t in json.loads(by_volume.output)["themes"]]
+    assert counts == sorted(counts, reverse=True)
+    monthly = runner.invoke(
+        cli, ["insights", "trends", "-t", "acme", "--interval", "month", "-f", "json"]
+    )
+    assert monthly.exit_code == 0, monthly.output
+    assert json.loads(monthly.output)["interval"] == "month"

@@ -34,7 +34,9 @@ def group_counts(
 ) -> sp.csr_matrix:
     """Term counts per group with an already fitted vectorizer, chunk by chunk."""
     vocab = len(vectorizer.vocabulary_)
-    total = sp.csr_matrix((n_groups, vocab), dtype=np.int64)
+    # scipy-stubs 1.17 types an empty matrix built from a shape as float64 only (no overload
+    # takes an integer dtype), though scipy accepts any dtype here.
+    total = sp.csr_matrix((n_groups, vocab), dtype=np.int64)  # type: ignore[arg-type]
     for start in range(0, len(texts), chunk_size):
         stop = start + chunk_size
         counts = vectorizer.transform(texts[start:stop])
@@ -74,7 +76,7 @@ def fit_vectorizer(
         chunk_labels = labels[start : start + chunk_size]
         vectorizer.partial_fit(chunk)
         joined = [
-            " \n ".join(chunk[j] for j in np.flatnonzero(chunk_labels == g))
+            " \n ".join(chunk[int(j)] for j in np.flatnonzero(chunk_labels == g))
             for g in range(n_groups)
         ]
         vectorizer.update_bow(joined)

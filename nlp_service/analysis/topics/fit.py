@@ -262,9 +262,10 @@ def fit_topics(
     ]  # fmt: skip
     retired = list(previous.retired) if previous else []
     retired += [
-        RetiredTheme(int(e.old), e.old_label or "", version)  # type: ignore[arg-type]
+        RetiredTheme(e.old, e.old_label or "", version)
         for e in entries
-        if e.kind in ("retired", "merged")
+        # retired and merged entries always carry the old id (see MappingEntry)
+        if e.kind in ("retired", "merged") and e.old is not None
     ]
     _stage(progress, 0, 1)(0.95)
 

@@ -96,7 +96,7 @@ def coherent_keywords(
         columns = [np.array([vocab[w] for w in c], dtype=np.int64) for c in candidates]
         co, sizes = _cooccurrence(texts, index, columns, vectorizer, chunk_size)
     taken: set[str] = set()
-    out = []
+    out: list[list[str]] = []
     for t, terms in enumerate(candidates):
         if not terms:
             out.append([])

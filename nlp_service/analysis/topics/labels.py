@@ -109,7 +109,7 @@ def _language(member: Member) -> LabelLanguage | None:
     or another language)."""
     lang = (member.language or "").lower()[:2]
     if lang in LANGUAGES:
-        return lang  # type: ignore[return-value]
+        return lang
     return guess_language(member.text) if not lang else None
 
 

@@ -35,7 +35,11 @@ def match_themes(
     if len(old_centroids) and k_new:
         sims = new_centroids @ old_centroids.T
         rows, cols = linear_sum_assignment(-sims)
-        pairs = [(r, c) for r, c in zip(rows, cols, strict=True) if sims[r, c] >= match_similarity]
+        pairs: list[tuple[int, int]] = [
+            (int(r), int(c))
+            for r, c in zip(rows, cols, strict=True)
+            if sims[r, c] >= match_similarity
+        ]
     else:
         sims = np.zeros((k_new, len(old_centroids)), dtype=np.float32)
         pairs = []

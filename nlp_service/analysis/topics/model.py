@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from nlp_service.analysis.results import TopicAssignment
 from nlp_service.analysis.topics.centroids import confidence, nearest, normalize_rows
@@ -153,7 +154,7 @@ class TopicModel:
         """The artifact as file name -> bytes (written to a folder, or stored in a database)."""
         from safetensors.numpy import save
 
-        tensors = {
+        tensors: dict[str, npt.NDArray[Any]] = {
             "centroids": np.ascontiguousarray(self.centroids, dtype=np.float32),
             "ids": self._ids,
         }

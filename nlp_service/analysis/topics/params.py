@@ -3,9 +3,12 @@ fit can be reproduced and a refit can start from the same settings."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from nlp_service.config import Settings
 
 
 class TopicParams(BaseModel):
@@ -65,7 +68,7 @@ class TopicParams(BaseModel):
     time_bin: str = Field("auto", pattern="^(auto|day|week|month|quarter|year)$")
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> TopicParams:
+    def from_settings(cls, settings: Settings, **overrides: Any) -> TopicParams:
         """Defaults from the service settings (NLP_SERVICE_TOPIC_*), then explicit overrides."""
         base = {
             "min_size": settings.topic_min_size,

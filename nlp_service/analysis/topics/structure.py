@@ -29,8 +29,8 @@ def per_class(
         totals[name] += 1
         if tid >= 0:
             pairs[(name, tid)] += 1
-    rows = []
-    for (name, tid), size in pairs.items():
+    rows: list[dict[str, object]] = []
+    for (name, tid), size in sorted(pairs.items(), key=_class_then_largest):
         rows.append({
             "class": name,
             "id": tid,
@@ -39,8 +39,14 @@ def per_class(
             "share": round(size / totals[name], 4),
             "keywords": list((keywords or {}).get((name, tid), ())),
         })  # fmt: skip
-    rows.sort(key=lambda r: (str(r["class"]), -int(r["size"]), int(r["id"])))  # type: ignore[call-overload]
     return rows
+
+
+def _class_then_largest(item: tuple[tuple[str, int], int]) -> tuple[str, int, int]:
+    """Sort key of a ((class or period, theme id), size) count: by class or period, then the
+    largest theme first, then by id."""
+    (name, tid), size = item
+    return name, -size, tid
 
 
 def choose_bin(timestamps: Sequence[datetime]) -> str:
@@ -93,7 +99,6 @@ def over_time(
             "size": size,
             "share": round(size / totals[key], 4),
         }
-        for (key, tid), size in pairs.items()
+        for (key, tid), size in sorted(pairs.items(), key=_class_then_largest)
     ]
-    rows.sort(key=lambda r: (str(r["period"]), -int(r["size"]), int(r["id"])))  # type: ignore[call-overload]
     return bin_, rows

@@ -99,10 +99,12 @@ class ThemeMapping:
 
     def ids(self, kind: ChangeKind) -> list[int]:
         """Theme ids of one kind (the old id for retired/merged, the new id otherwise)."""
+        side = "old" if kind in ("retired", "merged") else "new"
         return [
-            int(e.old if kind in ("retired", "merged") else e.new)  # type: ignore[arg-type]
+            theme_id
             for e in self.entries
-            if e.kind == kind
+            # the side a kind names is always set (see the class docstring)
+            if e.kind == kind and (theme_id := e.old if side == "old" else e.new) is not None
         ]
 
     def kept_share(self) -> float | None:

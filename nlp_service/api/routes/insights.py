@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from nlp_service.api.auth import RESEARCH, require
 from nlp_service.api.routes.answers import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, State
+from nlp_service.api.state import ServiceState
 from nlp_service.schemas_insights import (
     EmergingOut,
     ThemeDetailOut,
@@ -65,7 +66,7 @@ def insights_query(
 Filters = Annotated[service.InsightsQuery, Depends(insights_query)]
 
 
-async def _catalog(state: Any, tenant_id: str) -> service.ThemeCatalog:
+async def _catalog(state: ServiceState, tenant_id: str) -> service.ThemeCatalog:
     return service.ThemeCatalog.from_topic_model(await state.topic_model(tenant_id))
 
 
@@ -89,7 +90,7 @@ def csv_response(rows: Iterable[BaseModel | dict[str, Any]], name: str) -> Respo
 )
 async def get_touchpoints(
     state: State, principal: Researcher, filters: Filters, format: Format = "json"
-) -> Any:
+) -> TouchpointsOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(lambda s: service.touchpoints(s, principal.tenant_id, catalog, filters))
     return csv_response(out.touchpoints, "touchpoints") if format == "csv" else out
@@ -112,7 +113,7 @@ async def get_themes(
     quotes: Annotated[int, Query(ge=0, le=5, description="Quotes per theme.")] = 3,
     min_driver: Annotated[int, Query(ge=1, le=10_000)] = service.DEFAULT_MIN_DRIVER,
     format: Format = "json",
-) -> Any:
+) -> ThemesOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
         lambda s: service.themes(s, principal.tenant_id, catalog, filters, sort, quotes, min_driver)
@@ -140,7 +141,7 @@ async def get_theme(
     min_driver: Annotated[int, Query(ge=1, le=10_000)] = service.DEFAULT_MIN_DRIVER,
     format: Format = "json",
     table: Literal["theme", "trend", "quotes", "kpi_distribution"] = "theme",
-) -> Any:
+) -> ThemeDetailOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
         lambda s: service.theme_detail(
@@ -181,7 +182,7 @@ async def get_trends(
     theme: str | None = None,
     interval: Interval = "week",
     format: Format = "json",
-) -> Any:
+) -> TrendsOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
         lambda s: service.trends(s, principal.tenant_id, catalog, filters, theme, interval)
@@ -208,7 +209,7 @@ async def get_emerging(
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     min_count: Annotated[int, Query(ge=0, le=100_000)] = 5,
     format: Format = "json",
-) -> Any:
+) -> EmergingOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
         lambda s: service.emerging(

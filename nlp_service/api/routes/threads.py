@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Response
 
 from nlp_service.api.deps import (
@@ -18,6 +20,11 @@ from nlp_service.api.views import post_out, thread_out
 from nlp_service.schemas import PostIn, PostOut, ThreadIn, ThreadOut
 from nlp_service.services.ingest import build_item
 from nlp_service.store import ThreadRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nlp_service.store.models import Entry, Thread
 
 router = APIRouter(prefix="/v1/threads", tags=["threads"])
 
@@ -71,7 +78,7 @@ async def create_post(
     responses={**AUTH_ERRORS, **NOT_FOUND},
 )
 async def get_thread(thread_id: str, state: State, principal: Reader) -> ThreadOut:
-    def load(session):  # type: ignore[no-untyped-def]
+    def load(session: Session) -> tuple[Thread, list[Entry]]:
         repo = ThreadRepository(session, principal.tenant_id)
         thread = repo.get(thread_id)
         return thread, repo.posts(thread)
