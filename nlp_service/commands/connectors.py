@@ -120,7 +120,7 @@ def import_command(
 ) -> None:
     """Import a survey export with a mapping: progress bar, then a report; per-row errors are
     listed and the command exits with 2 when any row failed. Re-importing stores nothing twice."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     from nlp_service.config import get_settings
     from nlp_service.errors import ServiceError

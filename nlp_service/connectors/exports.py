@@ -71,7 +71,7 @@ def jsonl_lines(rows: Iterable[dict[str, Any]]) -> str:
 
 def write_xlsx(chunks: Iterator[list[dict[str, Any]]], out: IO[bytes]) -> int:
     """Write-only workbook (constant memory per row); returns the number of rows."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("answers")

@@ -87,7 +87,7 @@ def _cell(value: Any) -> Any:
 def read_table(data: bytes) -> list[list[Any]]:
     """All rows of the first sheet (XLSX) or of the CSV text."""
     if data.startswith(XLSX_MAGIC):
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
+        from openpyxl import load_workbook
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -47,6 +47,7 @@ from nlp_service.analysis.topics.themes import (
     RetiredTheme,
     Theme,
     ThemeMapping,
+    ThemeStatus,
 )
 from nlp_service.analysis.topics.validate import validate_inputs
 from nlp_service.errors import InvalidInput
@@ -146,7 +147,7 @@ def _described(
         return Theme(theme_id, before.label, d.keywords, size, d.examples, parent, past,
                      labels=dict(before.labels), description=before.description,
                      source=before.source, status=before.status)  # fmt: skip
-    status = "active" if before is not None and before.status == "active" else "new"
+    status: ThemeStatus = "active" if before is not None and before.status == "active" else "new"
     return Theme(theme_id, d.label or f"theme {theme_id}", d.keywords, size, d.examples, parent,
                  past, labels=dict(d.labels), source="emergent", status=status)  # fmt: skip
 

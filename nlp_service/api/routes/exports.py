@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -80,7 +80,7 @@ async def export_answers(
                 max_size=16 * 1024 * 1024
             )
 
-            def pages():  # type: ignore[no-untyped-def]
+            def pages() -> Iterator[list[dict[str, Any]]]:
                 yield first
                 yield from export.pages()
 
