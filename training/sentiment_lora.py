@@ -164,7 +164,7 @@ def finetune(
             optimizer.step()
             scheduler.step()
             step += 1
-            running += float(loss)
+            running += loss.item()
             if (b + 1) % 25 == 0:
                 _log(
                     log_path,

