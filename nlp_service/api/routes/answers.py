@@ -163,7 +163,7 @@ async def list_answers(
     principal: Annotated[Principal, Depends(require(*READ))],
     touchpoint: str | None = None,
     theme: Annotated[str | None, Query(description="Theme id or label")] = None,
-    sentiment: Annotated[str | None, Query(pattern="^(negative|neutral|positive)$")] = None,
+    sentiment: Annotated[str | None, Query(pattern="^(negative|neutral|positive|mixed)$")] = None,
     kpi_group: str | None = None,
     language: str | None = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
