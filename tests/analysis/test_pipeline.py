@@ -6,6 +6,7 @@ import pytest
 from nlp_service.analysis.embedding import Embedder
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
+from nlp_service.analysis.sentiment import Sentiment, SentimentModel
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
 
@@ -55,15 +56,69 @@ def test_examples_from_the_issue(pipeline: Pipeline) -> None:
     assert got == [("de", "negative"), ("de", "positive"), ("en", "negative"), ("en", "positive")]
 
 
+class CountingModel:
+    """Wraps a sentiment model that reads texts and records every text it scores."""
+
+    def __init__(self, inner: SentimentModel) -> None:
+        self.inner, self.id, self.embedder_id = inner, inner.id, inner.embedder_id
+        self.neutral_margin = inner.neutral_margin
+        self.seen: list[str] = []
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]:
+        self.seen.extend(texts)
+        return self.inner.predict(embeddings, texts)
+
+
 def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings: Settings) -> None:
     main = CountingEmbedder(pipeline.embedder)
-    sent = CountingEmbedder(pipeline.sentiment_embedder)  # type: ignore[arg-type]
-    counted = Pipeline(main, sent, pipeline.sentiment_model, pipeline.language, settings)
+    if pipeline.sentiment_embedder is None:  # a fine-tuned model reads the segment texts
+        sent: CountingEmbedder | CountingModel = CountingModel(pipeline.sentiment_model)
+        counted = Pipeline(main, None, sent, pipeline.language, settings)
+    else:
+        sent = CountingEmbedder(pipeline.sentiment_embedder)
+        counted = Pipeline(main, sent, pipeline.sentiment_model, pipeline.language, settings)
     texts = ["Lieferung schnell, aber die Hotline ist eine Katastrophe.", "Alles gut.", "Top"]
     results = counted.analyze_batch([AnswerInput.create(t) for t in texts])
     segments = [s.text for r in results for s in r.segments]
     assert main.seen == segments and sent.seen == segments
     assert len(segments) == 4
+
+
+ISSUE_SENTENCES = {
+    # text: the sign the answer score must have (the issue measured +0.22, +0.45 and -0.54)
+    "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal.": -1,
+    "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.": -1,
+    "Zahlung per PayPal lief problemlos.": 1,
+}
+
+
+def test_issue_sentences_come_out_with_the_right_sign(pipeline: Pipeline) -> None:
+    results = pipeline.analyze_batch([AnswerInput.create(t) for t in ISSUE_SENTENCES])
+    for (text, sign), a in zip(ISSUE_SENTENCES.items(), results, strict=True):
+        assert a.sentiment.score * sign > 0, (text, a.sentiment)
+        assert a.sentiment.label == ("positive" if sign > 0 else "negative"), text
+    # The insult carries abuse flags, so its score is clamped to <= -0.5 whatever the model says.
+    assert any(f.type == "abuse" for f in results[0].flags)
+    assert results[0].sentiment.score <= -0.5
+    assert all(s.sentiment.score <= -0.5 for s in results[0].segments)
+
+
+def test_mixed_answer_and_long_answers_on_the_short_answer_scale(pipeline: Pipeline) -> None:
+    mixed = pipeline.analyze(
+        AnswerInput.create(
+            "Das Essen war hervorragend und liebevoll angerichtet. "
+            "Aber der Kellner war unverschämt und hat uns eine Stunde warten lassen."
+        )
+    )
+    scores = [s.sentiment.score for s in mixed.segments]
+    assert len(scores) == 2 and scores[0] > 0 > scores[1]
+    assert mixed.sentiment.score == pytest.approx(sum(scores) / 2, abs=1e-3)
+    if min(abs(x) for x in scores) >= 0.5 and abs(sum(scores) / 2) < 0.5:
+        assert mixed.sentiment.label == "mixed"
+    # Ten times the same negative sentence scores like the sentence alone (mean, not sum).
+    one = pipeline.analyze(AnswerInput.create("Die Hotline ist nie erreichbar."))
+    ten = pipeline.analyze(AnswerInput.create(" ".join(["Die Hotline ist nie erreichbar."] * 10)))
+    assert ten.sentiment.score == pytest.approx(one.sentiment.score, abs=0.02)
 
 
 def test_aspects_carry_their_own_sentiment_and_theme(

@@ -131,6 +131,7 @@ def test_answers_are_segmented_as_served() -> None:
     ex = [Example("Essen super. Aber der Service war eine Frechheit.", "neutral", "de", "w"),
           Example("Gut", "positive", "de", "w")]  # fmt: skip
     flat, groups = training.segment_texts(ex)
+    assert flat == ["Essen super.", "Aber der Service war eine Frechheit.", "Gut"]
     assert len(groups[0]) == 2 and len(groups[1]) == 1 and groups[1].start == 2
     scores = training.answer_scores(np.array([0.8, -0.6, 0.5]), groups)
     assert scores == pytest.approx([0.1, 0.5])
