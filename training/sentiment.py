@@ -629,7 +629,9 @@ def train_polarity(
     return folder
 
 
-def lora_packaged(pkg: Sequence[Example], tweets_per_class: int, drug_reviews: int) -> list[Example]:
+def lora_packaged(
+    pkg: Sequence[Example], tweets_per_class: int, drug_reviews: int
+) -> list[Example]:
     """The seeded sample of packaged data that fine-tuning sees."""
     import random
 
