@@ -45,7 +45,7 @@ def train_sentiment(
         help="e5-lora (fine-tuned e5, the shipped kind; long on 2 cores), polarity-head "
         "(head on frozen e5 vectors) or head (the 2026-11-24 three-class head).",
     ),
-    epochs: int = typer.Option(2, help="Fine-tuning epochs (e5-lora)."),
+    epochs: int = typer.Option(1, help="Fine-tuning epochs (e5-lora)."),
 ) -> None:
     """Train a sentiment model (fixed seed) and write models/sentiment/<version>/."""
     from training.sentiment import train, train_lora
@@ -63,15 +63,19 @@ def evaluate_sentiment(
     ),
     embedder: str | None = typer.Option(None, help="Embedder spec to pick `latest` by."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    record: bool = typer.Option(False, help="Write the metrics into the v2 models' cards."),
 ) -> None:
     """Accuracy, macro-F1, positive-vs-negative accuracy and AUC per held-out set and language
     (answers scored as served: the mean of their segment scores)."""
     import json
 
-    from training.sentiment import evaluate, print_table
+    from training.sentiment import evaluate, print_table, record_metrics
 
     versions = version or ["latest"]
     results = {v: evaluate(v, embedder_spec=embedder) for v in versions}
+    if record:
+        for v, res in results.items():
+            record_metrics(v, res)
     if as_json:
         typer.echo(json.dumps(results if len(versions) > 1 else results[versions[0]], indent=2))
     else:

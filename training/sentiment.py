@@ -118,6 +118,10 @@ class _VectorStore:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():  # another process may have added vectors: keep them too
+            with np.load(self.path) as data:
+                for key, vec in zip(data["keys"], data["vectors"], strict=True):
+                    self.vectors.setdefault(str(key), vec)
         tmp = self.path.with_suffix(".tmp.npz")
         keys = np.array(list(self.vectors))
         np.savez(tmp, keys=keys, vectors=np.stack(list(self.vectors.values())))
@@ -245,7 +249,7 @@ def train_three_class(
 
 TORCH_EMBEDDER = "e5-torch"
 CV_FOLDS = 5
-C_GRID = (0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 WRITTEN_SHARE_GRID = (0.5, 0.75, 1.0)  # share of the total sample weight on written texts
 MARGIN_GRID = tuple(round(float(m), 2) for m in np.arange(0.0, 0.62, 0.02))
 
@@ -645,10 +649,10 @@ def lora_packaged(
 def train_lora(
     version: str | None = None,
     models_dir: Path | None = None,
-    epochs: int = 2,
-    tweets_per_class: int = 400,
-    drug_reviews: int = 200,
-    written_share: float = 0.7,
+    epochs: int = 1,
+    tweets_per_class: int = 200,
+    drug_reviews: int = 0,
+    written_share: float = 0.8,
     work_dir: Path | None = None,
     evaluate_sets: bool = True,
 ) -> Path:
@@ -821,7 +825,7 @@ if __name__ == "__main__":
     parser.add_argument("command", choices=["train", "evaluate"])
     parser.add_argument("--kind", default="e5-lora")
     parser.add_argument("--version", action="append")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args()
     if args.command == "train":
         v = args.version[0] if args.version else None
@@ -887,9 +891,22 @@ def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None
                 "history": history,
             },
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data": _data_card(trained_on, lora_packaged(packaged_pool(), 400, 200)),
+            "data": _data_card(trained_on, lora_packaged(packaged_pool(), 200, 0)),
             "python": platform.python_version(),
         }
     )  # fmt: skip
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return folder
+
+
+def record_metrics(version: str, results: dict, models_dir: Path | None = None) -> None:
+    """Write evaluation results into a v2 model's card (the 2026-11-24 cards stay as shipped)."""
+    folder = resolve_head_folder(models_dir or get_settings().models_dir, version)
+    card = json.loads((folder / "model_card.json").read_text())
+    if card.get("kind", "head") == "head":
+        return
+    card["metrics"] = results
+    card["metrics_note"] = (
+        "answers scored as served (mean of segment scores); `nlp-service evaluate sentiment`"
+    )
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
