@@ -37,6 +37,23 @@ def adapted_copy(base: E5Torch) -> E5Torch:
     return clone
 
 
+def _weights_digest(adapter_file: Path, head: PolarityHead) -> str:
+    """A short hash of the adapter and head weights (not of file bytes or the card), so caches
+    of scores survive a card edit or a re-save of the same weights."""
+    import hashlib
+
+    from safetensors.numpy import load_file
+
+    h = hashlib.sha256()
+    tensors = load_file(str(adapter_file))
+    for key in sorted(tensors):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(tensors[key], dtype=np.float32).tobytes())
+    h.update(head.coef.tobytes())
+    h.update(np.float32(head.intercept).tobytes())
+    return h.hexdigest()[:16]
+
+
 class LoraE5Sentiment:
     kind = KIND
     embedder_id = None  # reads texts
@@ -59,6 +76,7 @@ class LoraE5Sentiment:
             raise ModelError(f"cannot load the LoRA adapter in {folder}: {exc}") from exc
         self.e5.model = peft_model.merge_and_unload().eval()
         self.head = PolarityHead.load(folder)
+        self.weights_digest = _weights_digest(folder / ADAPTER_FILES[0], self.head)
         self.version = str(card.get("version", folder.name))
         self.neutral_margin = float(card.get("neutral_margin", 0.0))
         self.card = card
