@@ -35,7 +35,7 @@ MIXED = "mixed"  # answer level only
 HEAD_FILE = "head.safetensors"
 CARD_FILE = "model_card.json"
 # Answer rule for `mixed`: one segment at least this positive, one at least this negative, and
-# the mean between them (neither side outweighs the other). 0.5 = P(pos) 0.75 vs P(neg) 0.75.
+# the mean inside the neutral band (see answer_sentiment). 0.5 = P(pos) 0.75 vs P(neg) 0.75.
 MIXED_THRESHOLD = 0.5
 # An answer or segment with an abuse flag scores at most this (and is labelled negative).
 ABUSE_MAX_SCORE = -0.5
@@ -80,20 +80,23 @@ def answer_sentiment(
 ) -> Sentiment:
     """An answer from its segments: score = plain mean of the segment scores.
 
-    Label: `mixed` when at least two segments disagree strongly - the most positive scores
-    >= +mixed_threshold, the most negative <= -mixed_threshold - and the mean lies strictly
-    between them (|mean| < mixed_threshold), i.e. no side dominates; otherwise `neutral` when
-    |mean| <= neutral_margin, else the sign. A one-segment answer is its segment."""
+    Label: `mixed` when the answer is neutral by cancellation - |mean| <= neutral_margin while
+    one segment scores >= +mixed_threshold and another <= -mixed_threshold ("great food, rude
+    staff"); otherwise `neutral` when |mean| <= neutral_margin, else the sign of the mean. A
+    long review with praise and complaints but a clear overall stance keeps that stance (a
+    looser rule, mixed whenever |mean| < 0.5, labelled a third of the long German reviews
+    mixed). A one-segment answer is its segment."""
     if not segments:
         raise ValueError("an answer has at least one segment")
     if len(segments) == 1:
         return segments[0]
     scores = [s.score for s in segments]
     mean = float(np.clip(np.mean(scores), -1.0, 1.0))
+    label = label_for(mean, neutral_margin)
     strong_both = max(scores) >= mixed_threshold and min(scores) <= -mixed_threshold
-    if strong_both and abs(mean) < mixed_threshold:
-        return Sentiment(MIXED, round(mean, 4))
-    return Sentiment(label_for(mean, neutral_margin), round(mean, 4))
+    if label == "neutral" and strong_both:
+        label = MIXED
+    return Sentiment(label, round(mean, 4))
 
 
 def clamp_abuse(sentiment: Sentiment, max_score: float = ABUSE_MAX_SCORE) -> Sentiment:
