@@ -206,3 +206,22 @@ def test_old_three_class_heads_still_load() -> None:
         folder = MODELS_DIR / "sentiment" / version
         assert model_kind(folder) == "head"
         assert isinstance(load_head(folder), SentimentHead)
+
+
+@pytest.mark.slow
+def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
+    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+    from nlp_service.config import Settings
+
+    version = Settings().sentiment_model.split(":", 1)[1]
+    model = LoraE5Sentiment(MODELS_DIR / "sentiment" / version, threads=2)
+    assert model.embedder_id is None and model.id == f"head:{version}"
+    texts = [
+        # Two of the issue's examples, scored by the model alone (no abuse flag involved):
+        # the issue measured +0.45 and -0.54 with the tweet-trained head.
+        "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.",
+        "Zahlung per PayPal lief problemlos.",
+    ]
+    scores = [s.score for s in model.predict(None, texts)]
+    assert scores[0] < 0 < scores[1]
+    assert model.predict(None, []) == []
