@@ -41,9 +41,10 @@ def train_sentiment(
         None, help="Embedder spec, kind 'head' only (default: NLP_SERVICE_SENTIMENT_EMBEDDER)."
     ),
     kind: str = typer.Option(
-        "e5-lora",
-        help="e5-lora (fine-tuned e5, the shipped kind; long on 2 cores), polarity-head "
-        "(head on frozen e5 vectors) or head (the 2026-11-24 three-class head).",
+        "polarity-head",
+        help="polarity-head (head on frozen e5 vectors, served by default), e5-lora "
+        "(fine-tuned e5 with a LoRA adapter; long on 2 cores) or head (the 2026-11-24 "
+        "three-class head).",
     ),
     epochs: int = typer.Option(1, help="Fine-tuning epochs (e5-lora)."),
 ) -> None:

@@ -794,7 +794,7 @@ def train(
     version: str | None = None,
     models_dir: Path | None = None,
     embedder_spec: str | None = None,
-    kind: str = "e5-lora",
+    kind: str = "polarity-head",
 ) -> Path:
     if kind == "e5-lora":
         return train_lora(version, models_dir)
@@ -853,7 +853,7 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["train", "evaluate"])
-    parser.add_argument("--kind", default="e5-lora")
+    parser.add_argument("--kind", default="polarity-head")
     parser.add_argument("--version", action="append")
     parser.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args()
