@@ -92,7 +92,7 @@ def feedback_path(language: str) -> Path:
 
 
 def _read_feedback(path: Path, dataset: str) -> list[Example]:
-    out = []
+    out: list[Example] = []
     if not path.exists():
         return out
     for line in path.read_text(encoding="utf-8").splitlines():

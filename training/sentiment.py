@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -415,12 +415,12 @@ def train_polarity_head(
     y = np.array([e.label == "positive" for e in written])
     from sklearn.metrics import roc_auc_score
 
-    grid = []
+    grid: list[dict[str, Any]] = []
     for c in C_GRID:
         for share in WRITTEN_SHARE_GRID:
             oof = np.zeros(len(written))
             for f in range(CV_FOLDS):
-                tr = np.flatnonzero(fold != f)
+                tr = [int(i) for i in np.flatnonzero(fold != f)]
                 coef, b = fit_polarity(X_pkg, pkg, X_w[tr], [written[i] for i in tr], c, share)
                 seg = np.tanh((X_seg @ coef + b) / 2)
                 for i in np.flatnonzero(fold == f):
@@ -485,8 +485,11 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
 class SegmentScorer(Protocol):
     """What evaluation needs from a model: segment sentiments for segment texts."""
 
-    id: str
-    neutral_margin: float
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def neutral_margin(self) -> float: ...
 
     def segments(self, texts: Sequence[str]) -> list[Sentiment]: ...
 

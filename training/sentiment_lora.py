@@ -23,16 +23,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nlp_service.analysis.e5_torch import E5Torch, load_e5_torch
 from nlp_service.analysis.sentiment import PolarityHead
 from nlp_service.analysis.sentiment_lora import adapted_copy
-
-if TYPE_CHECKING:
-    import torch
 
 LORA_R = 16
 LORA_ALPHA = 32
@@ -93,7 +89,7 @@ def finetune(
         r=LORA_R, lora_alpha=LORA_ALPHA, lora_dropout=LORA_DROPOUT, target_modules=LORA_TARGETS
     )
     model = get_peft_model(e5.model, config)  # freezes every base weight
-    e5.model = model
+    e5.model = model  # type: ignore[assignment]  # the PeftModel wraps and forwards to BertModel
     head = torch.nn.Linear(init_head.dim, 1)
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(init_head.coef)[None, :])
@@ -183,12 +179,9 @@ def finetune(
     best_epoch = best[1]
     if best_epoch != epochs:  # roll back to the best checkpoint (epoch 0 = the initial head)
         if best_epoch == 0:
-            for module in model.modules():
-                for name in ("lora_B",):
-                    sub = getattr(module, name, None)
-                    if sub is not None:
-                        for p in sub.parameters():
-                            p.data.zero_()
+            for name, p in model.named_parameters():
+                if "lora_B" in name:
+                    p.data.zero_()  # B = 0: the adapter adds nothing
             with torch.no_grad():
                 head.weight.copy_(torch.from_numpy(init_head.coef)[None, :])
                 head.bias.fill_(init_head.intercept)
@@ -204,8 +197,13 @@ def finetune(
     return FineTuneResult(e5, current_head(), best_epoch, history)
 
 
-def save_adapter(peft_model: torch.nn.Module, folder: Path) -> None:
-    """adapter_model.safetensors + adapter_config.json (peft format) into `folder`."""
-    peft_model.save_pretrained(str(folder))
+def save_adapter(model: object, folder: Path) -> None:
+    """adapter_model.safetensors + adapter_config.json (peft format) into `folder`; `model` is
+    the fine-tuned `E5Torch.model` (a PeftModel wrapping the BertModel)."""
+    from peft import PeftModel
+
+    if not isinstance(model, PeftModel):
+        raise TypeError(f"expected the peft-wrapped encoder, got {type(model).__name__}")
+    model.save_pretrained(str(folder))
     for extra in folder.glob("README.md"):
         extra.unlink()  # peft writes a generic model card; ours is model_card.json

@@ -300,8 +300,8 @@ class E5Torch:
                 ):
                     stop += 1
                 batch = [items[k] for k in order[start:stop]]
-                ids, mask = self.batch_tensors([b[1] for b in batch])
-                pooled = self.pooled(ids, mask).numpy()
+                input_ids, mask = self.batch_tensors([b[1] for b in batch])
+                pooled = self.pooled(input_ids, mask).numpy()
                 for (text, _, weight), vec in zip(batch, pooled, strict=True):
                     sums[text] += weight * vec
                     weights[text] += weight

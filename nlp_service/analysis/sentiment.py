@@ -60,9 +60,18 @@ def remove_directions(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray
 
 
 class SentimentModel(Protocol):
-    id: str
-    embedder_id: str | None  # None: the model reads texts, not embeddings
-    neutral_margin: float  # answer scores within +-margin are neutral
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def embedder_id(self) -> str | None:
+        """None: the model reads texts, not embeddings."""
+        ...
+
+    @property
+    def neutral_margin(self) -> float:
+        """Answer scores within +-margin are neutral."""
+        ...
 
     def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]: ...
 
@@ -389,7 +398,7 @@ _LABEL_ALIASES = {
 class TransformersSentiment:
     """A local transformers sequence-classification model; its labels are mapped by name."""
 
-    embedder_id = None
+    embedder_id: str | None = None
 
     def __init__(self, path: str, threads: int, neutral_margin: float = 0.0) -> None:
         import torch

@@ -56,7 +56,7 @@ def _weights_digest(adapter_file: Path, head: PolarityHead) -> str:
 
 class LoraE5Sentiment:
     kind = KIND
-    embedder_id = None  # reads texts
+    embedder_id: str | None = None  # reads texts
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
         from peft import PeftModel
