@@ -1,9 +1,12 @@
 """Throughput of the analysis pipeline vs its raw encoders, measured in one run on the same texts.
 
     python -m benchmarks.analyze [--n 2000]
+    python -m benchmarks.analyze --n 300 --before head:20261124-e5 --after head:20261126-e5-lora
 
 Prints texts/s of each raw encoder on the whole answers, of both encoders together (what the
 pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
+With --before/--after: two pipelines that differ only in the sentiment model, timed on the same
+answers in one run (alternating rounds, so a change in machine load hits both alike).
 """
 
 from __future__ import annotations
@@ -26,11 +29,48 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
+def compare(
+    before: str, after: str, n: int, batch: int, rounds: int = 3, before_embedder: str = "e5"
+) -> None:
+    texts = feedback_answers(n)
+    items = [AnswerInput.create(t) for t in texts]
+    chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
+    pipelines = {
+        "before": Pipeline.from_settings(
+            Settings(sentiment_model=before, sentiment_embedder=before_embedder)
+        ),
+        "after": Pipeline.from_settings(Settings(sentiment_model=after)),
+    }
+    seconds = dict.fromkeys(pipelines, 0.0)
+    for p in pipelines.values():
+        p.analyze_batch(items[:32])  # warm-up outside the clock
+    for _ in range(rounds):
+        for label, p in pipelines.items():
+            seconds[label] += timed(lambda p=p: [p.analyze_batch(c) for c in chunks])
+    settings = Settings()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, threads={settings.threads}")
+    print(f"answers: {n} (mean {sum(map(len, texts)) / n:.0f} chars), batch {batch}, "
+          f"{rounds} alternating rounds")  # fmt: skip
+    for label, p in pipelines.items():
+        sent = p.sentiment_embedder.id if p.sentiment_embedder is not None else "(reads texts)"
+        rate = n * rounds / seconds[label]
+        model = p.sentiment_model.id
+        print(f"{label:6s} {model:28s} sentiment encoder {sent:40s} {rate:7.1f} texts/s")
+    print(f"after / before throughput: {seconds['before'] / seconds['after']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=64, help="answers per analyze_batch call")
+    parser.add_argument("--before", help="sentiment model spec, e.g. head:20261124-e5")
+    parser.add_argument("--after", help="sentiment model spec to compare with --before")
+    parser.add_argument("--before-embedder", default="e5", help="sentiment embedder of --before")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.before and args.after:
+        compare(args.before, args.after, args.n, args.batch, args.rounds, args.before_embedder)
+        return
 
     settings = Settings()
     pipeline = Pipeline.from_settings(settings)

@@ -44,31 +44,49 @@ def train_sentiment(
     version: str | None = typer.Option(None, help="Artifact version (default: today's date)."),
     models_dir: Path | None = typer.Option(None, help="Where models/ lives."),
     embedder: str | None = typer.Option(
-        None, help="Embedder spec (default: NLP_SERVICE_SENTIMENT_EMBEDDER, i.e. e5)."
+        None, help="Embedder spec, kind 'head' only (default: NLP_SERVICE_SENTIMENT_EMBEDDER)."
     ),
+    kind: str = typer.Option(
+        "polarity-head",
+        help="polarity-head (head on frozen e5 vectors, served by default), e5-lora "
+        "(fine-tuned e5 with a LoRA adapter; long on 2 cores) or head (the 2026-11-24 "
+        "three-class head).",
+    ),
+    epochs: int = typer.Option(1, help="Fine-tuning epochs (e5-lora)."),
 ) -> None:
-    """Train the sentiment head (fixed seed) and write models/sentiment/<version>/."""
-    from training.sentiment import train
+    """Train a sentiment model (fixed seed) and write models/sentiment/<version>/."""
+    from training.sentiment import train, train_lora
 
-    train(version, models_dir, embedder)
+    if kind == "e5-lora":
+        train_lora(version, models_dir, epochs=epochs)
+    else:
+        train(version, models_dir, embedder, kind=kind)
 
 
 @evaluate_app.command("sentiment")
 def evaluate_sentiment(
-    version: str = typer.Option("latest", help="Head version under models/sentiment."),
-    embedder: str | None = typer.Option(None, help="Embedder spec the head was trained on."),
+    version: list[str] = typer.Option(
+        None, help="Model version(s) under models/sentiment (repeat to compare); default: latest."
+    ),
+    embedder: str | None = typer.Option(None, help="Embedder spec to pick `latest` by."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    record: bool = typer.Option(False, help="Write the metrics into the v2 models' cards."),
 ) -> None:
-    """Accuracy and macro-F1 per held-out dataset and language."""
+    """Accuracy, macro-F1, positive-vs-negative accuracy and AUC per held-out set and language
+    (answers scored as served: the mean of their segment scores)."""
     import json
 
-    from training.sentiment import evaluate, print_table
+    from training.sentiment import evaluate, print_table, record_metrics
 
-    results = evaluate(version, embedder_spec=embedder)
+    versions = version or ["latest"]
+    results = {v: evaluate(v, embedder_spec=embedder) for v in versions}
+    if record:
+        for v, res in results.items():
+            record_metrics(v, res)
     if as_json:
-        typer.echo(json.dumps(results, indent=2))
+        typer.echo(json.dumps(results if len(versions) > 1 else results[versions[0]], indent=2))
     else:
-        print_table(results)
+        print_table({}, results)
 
 
 @evaluate_app.command("flags")

@@ -33,11 +33,16 @@ class Settings(BaseSettings):
     models_dir: Path = MODELS_DIR
 
     # Models. Specs: "use" (bundled USE multilingual), "e5" (bundled e5-small, query prefix),
-    # "st:<name or path>" (sentence-transformers) or a local sentence-transformers model folder.
+    # "e5-torch" (the same weights in torch fp32), "st:<name or path>" (sentence-transformers)
+    # or a local sentence-transformers model folder.
     embedder: str = "use"
-    sentiment_embedder: str = "e5"
-    # "head:<version folder under models/sentiment>" or "transformers:<local model path>".
-    sentiment_model: str = "head:latest"
+    # The encoder for sentiment heads on vectors; unused when the sentiment model reads texts
+    # (a fine-tuned e5, kind "e5-lora").
+    sentiment_embedder: str = "e5-torch"
+    # "head:<version folder under models/sentiment>" (a head on vectors, or a fine-tuned model,
+    # whichever the folder's card names), "head:latest" (newest head for sentiment_embedder) or
+    # "transformers:<local model path>".
+    sentiment_model: str = "head:20261126-e5-polarity"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they add churn/legal/urgent flags the rules miss, reading the segments' main vectors.
     flag_heads: str = "latest"

@@ -136,8 +136,12 @@ class BatchIn(BaseModel):
 
 
 class SentimentOut(BaseModel):
-    label: Literal["negative", "neutral", "positive"] | str
-    score: float = Field(description="-1 (negative) .. 1 (positive).")
+    label: Literal["negative", "neutral", "positive", "mixed"] | str
+    score: float = Field(
+        description="-1 (negative) .. 1 (positive); an answer's score is the mean of its "
+        "segments' scores. Label `mixed` (answers only): segments disagree strongly and "
+        "neither side dominates."
+    )
 
 
 class ThemeOut(BaseModel):

@@ -17,6 +17,11 @@ from nlp_service.errors import ModelError
 
 TRAINING_DIR = Path(__file__).resolve().parent
 SURVEY_FIXTURE = TRAINING_DIR / "data" / "survey_answers_labeled.jsonl"
+# Feedback texts written by the project (see training/data/README.md), one file per language,
+# each line with a `split`: "train" (training, model selection and thresholds by cross-validation
+# inside it), "heldout" (evaluation only), "eval" (evaluation only).
+FEEDBACK_LANGUAGES = ("de", "nl", "fr", "en")
+GERMAN_REVIEWS_EVAL = TRAINING_DIR / "data" / "german_reviews_eval.jsonl"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Example:
     label: str  # negative | neutral | positive
     language: str
     dataset: str
+    split: str = ""  # for the project's feedback corpus: train | heldout | eval
 
 
 def _package_dir(name: str, pip_name: str) -> Path:
@@ -79,6 +85,37 @@ def survey_fixture() -> list[Example]:
             d = json.loads(line)
             out.append(Example(d["text"], d["label"], d["language"], "survey_fixture"))
     return out
+
+
+def feedback_path(language: str) -> Path:
+    return TRAINING_DIR / "data" / f"feedback_sentiment_{language}.jsonl"
+
+
+def _read_feedback(path: Path, dataset: str) -> list[Example]:
+    out: list[Example] = []
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(Example(d["text"], d["label"], d["language"], dataset, d.get("split", "")))
+    return out
+
+
+def feedback_corpus(split: str, languages: tuple[str, ...] = FEEDBACK_LANGUAGES) -> list[Example]:
+    """The project's written feedback texts of one split; a missing file contributes nothing
+    (the corpus is optional for code paths that only need the packaged data)."""
+    return [
+        e
+        for lang in languages
+        for e in _read_feedback(feedback_path(lang), "feedback")
+        if e.split == split
+    ]
+
+
+def german_reviews() -> list[Example]:
+    """Long German reviews (project-written), evaluation only."""
+    return _read_feedback(GERMAN_REVIEWS_EVAL, "german_reviews")
 
 
 @dataclass(frozen=True)

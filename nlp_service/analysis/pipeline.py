@@ -30,9 +30,11 @@ from nlp_service.analysis.results import (
 )
 from nlp_service.analysis.segments import Segment
 from nlp_service.analysis.sentiment import (
-    SentimentHead,
     SentimentModel,
     TransformersSentiment,
+    combine_answer,
+    load_head,
+    model_kind,
     resolve_head_folder,
 )
 from nlp_service.config import Settings
@@ -101,6 +103,11 @@ def _length_weighted_mean(
     return normalize(out)
 
 
+def _reads_texts(settings: Settings, version: str) -> bool:
+    folder = settings.models_dir / "sentiment" / version
+    return version != "latest" and folder.is_dir() and model_kind(folder) == "e5-lora"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -144,6 +151,14 @@ class Pipeline:
         if spec.startswith("transformers:"):
             sentiment_embedder = None
             model: SentimentModel = TransformersSentiment(spec.split(":", 1)[1], settings.threads)
+        elif spec.startswith("head:") and _reads_texts(settings, spec.split(":", 1)[1]):
+            # A fine-tuned encoder (kind e5-lora) reads the segment texts itself.
+            from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+
+            sentiment_embedder = None
+            model = LoraE5Sentiment(
+                settings.models_dir / "sentiment" / spec.split(":", 1)[1], settings.threads
+            )
         elif spec.startswith("head:"):
             sentiment_embedder = (
                 embedder
@@ -155,7 +170,7 @@ class Pipeline:
             folder = resolve_head_folder(
                 settings.models_dir, spec.split(":", 1)[1], sentiment_embedder.id
             )
-            model = SentimentHead.load(folder, sentiment_embedder.id)
+            model = load_head(folder, sentiment_embedder.id)
         else:
             raise ModelError(
                 f"unknown sentiment model {spec!r}; expected 'head:<version>' or "
@@ -249,7 +264,6 @@ class Pipeline:
             self.limits,
         )
         redactions = [p.redaction for p in prepared]
-        texts = [p.text for p in prepared]
         languages = [p.language for p in prepared]
         per_answer: list[list[Segment]] = [p.segments for p in prepared]
         flat = [s.text for segs in per_answer for s in segs]
@@ -263,7 +277,6 @@ class Pipeline:
         answer_main = _length_weighted_mean(main, groups, weights)
         if self.sentiment_embedder is None:
             seg_sent = self.sentiment_model.predict(None, flat)
-            ans_sent = self.sentiment_model.predict(None, texts)
         else:
             sent_vecs = (
                 main
@@ -271,14 +284,23 @@ class Pipeline:
                 else self.sentiment_embedder.encode(flat)
             )
             seg_sent = self.sentiment_model.predict(sent_vecs, flat)
-            # Single-segment answers (most survey answers) reuse the segment's result.
-            multi = [i for i, g in enumerate(groups) if len(g) > 1]
-            ans_sent = [seg_sent[g[0]] for g in groups]
-            if multi:
-                pooled = _length_weighted_mean(sent_vecs, [groups[i] for i in multi], weights)
-                for i, s in zip(multi, self.sentiment_model.predict(pooled, []), strict=True):
-                    ans_sent[i] = s
+        # An answer's score is the plain mean of its segments' scores (comparable between one-
+        # and ten-sentence answers); abuse flags clamp it and the segments holding the abuse.
+        # Flags read the redacted text: their offsets match what is stored and a reason never
+        # quotes personal data.
         flag_context = self._flag_context(flat, main)
+        answer_flags = [detect_flags(r.text, r.entity_types, flag_context) for r in redactions]
+        ans_sent = []
+        for g, segs, flags in zip(groups, per_answer, answer_flags, strict=True):
+            abuse = [(f.start, f.end) for f in flags if f.type == "abuse"]
+            answer, clamped = combine_answer(
+                [seg_sent[j] for j in g],
+                [(s.start, s.end) for s in segs],
+                abuse,
+                self.sentiment_model.neutral_margin,
+            )
+            seg_sent[g.start : g.stop] = clamped
+            ans_sent.append(answer)
         models = [item.topics or self.topics for item in items]
         seg_topics = self._assign_topics(main, groups, models, [lg.language for lg in languages])
 
@@ -296,9 +318,7 @@ class Pipeline:
                     language_source=lang.source,
                     sentiment=ans_sent[idx],
                     kpi=item.kpi,
-                    # Flags read the redacted text: their offsets match what is stored and a
-                    # reason never quotes personal data.
-                    flags=detect_flags(red.text, red.entity_types, flag_context),
+                    flags=answer_flags[idx],
                     redacted_text=red.text,
                     pii_types=red.entity_types,
                     segments=segments,

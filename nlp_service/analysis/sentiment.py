@@ -1,11 +1,21 @@
-"""Sentiment: `negative | neutral | positive` plus a score in [-1, 1] (P(positive) - P(negative)).
+"""Sentiment: `negative | neutral | positive` plus a score in [-1, 1] per segment (sentence or
+clause); an answer is the plain mean of its segments' scores and may also be `mixed`.
 
-Two backends behind one interface:
-- `SentimentHead`: a multinomial logistic-regression head on sentence embeddings, trained by
-  `training/sentiment.py`, stored as safetensors + a model card in `models/sentiment/<version>/`.
-  It reads the vectors the pipeline already computed; it refuses vectors from another embedder.
-- `TransformersSentiment`: any local `transformers` text-classification model folder, for
-  deployments that bring a larger German/multilingual model.
+Backends behind one interface (`SentimentModel`), each stored in `models/sentiment/<version>/`
+with a `model_card.json` whose `kind` says which:
+- `SentimentHead` (kind "head", the 2026-11-24 heads): a multinomial logistic-regression head on
+  sentence embeddings; it refuses vectors from another embedder.
+- `PolarityHead` (kind "polarity-head"): a strongly regularised binary head on sentence
+  embeddings; score = P(positive) - P(negative) = 2 * sigmoid(w.x + b) - 1.
+- `LoraE5Sentiment` (kind "e5-lora", `sentiment_lora.py`): multilingual-e5-small fine-tuned with
+  a LoRA adapter + a polarity head; it reads texts, not vectors.
+- `TransformersSentiment`: any local `transformers` text-classification model folder.
+
+Answer level (`answer_sentiment`): the mean of the segment scores, so a one-sentence and a
+ten-sentence answer are on the same scale (a long answer is not pulled to zero or to the extremes
+by its length). Labels: `mixed` when the segments disagree strongly (see `answer_sentiment`),
+else `neutral` inside the model's calibrated band, else the sign. Insults and profanity never
+score positive (`clamp_abuse`).
 """
 
 from __future__ import annotations
@@ -21,8 +31,14 @@ import numpy as np
 from nlp_service.errors import ModelError
 
 LABELS = ("negative", "neutral", "positive")
+MIXED = "mixed"  # answer level only
 HEAD_FILE = "head.safetensors"
 CARD_FILE = "model_card.json"
+# Answer rule for `mixed`: one segment at least this positive, one at least this negative, and
+# the mean inside the neutral band (see answer_sentiment). 0.5 = P(pos) 0.75 vs P(neg) 0.75.
+MIXED_THRESHOLD = 0.5
+# An answer or segment with an abuse flag scores at most this (and is labelled negative).
+ABUSE_MAX_SCORE = -0.5
 
 
 @dataclass(frozen=True)
@@ -44,15 +60,78 @@ def remove_directions(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray
 
 
 class SentimentModel(Protocol):
-    id: str
-
-    # Read-only for the pipeline, so a model may narrow it (a head always has one, a text
-    # model has none).
     @property
-    def embedder_id(self) -> str | None:  # None: the model reads texts, not embeddings
+    def id(self) -> str: ...
+
+    @property
+    def embedder_id(self) -> str | None:
+        """None: the model reads texts, not embeddings."""
+        ...
+
+    @property
+    def neutral_margin(self) -> float:
+        """Answer scores within +-margin are neutral."""
         ...
 
     def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]: ...
+
+
+def label_for(score: float, neutral_margin: float) -> str:
+    if abs(score) <= neutral_margin:
+        return "neutral"
+    return "positive" if score > 0 else "negative"
+
+
+def answer_sentiment(
+    segments: Sequence[Sentiment],
+    neutral_margin: float,
+    mixed_threshold: float = MIXED_THRESHOLD,
+) -> Sentiment:
+    """An answer from its segments: score = plain mean of the segment scores.
+
+    Label: `mixed` when the answer is neutral by cancellation - |mean| <= neutral_margin while
+    one segment scores >= +mixed_threshold and another <= -mixed_threshold ("great food, rude
+    staff"); otherwise `neutral` when |mean| <= neutral_margin, else the sign of the mean. A
+    long review with praise and complaints but a clear overall stance keeps that stance (a
+    looser rule, mixed whenever |mean| < 0.5, labelled a third of the long German reviews
+    mixed). A one-segment answer is its segment."""
+    if not segments:
+        raise ValueError("an answer has at least one segment")
+    if len(segments) == 1:
+        return segments[0]
+    scores = [s.score for s in segments]
+    mean = float(np.clip(np.mean(scores), -1.0, 1.0))
+    label = label_for(mean, neutral_margin)
+    strong_both = max(scores) >= mixed_threshold and min(scores) <= -mixed_threshold
+    if label == "neutral" and strong_both:
+        label = MIXED
+    return Sentiment(label, round(mean, 4))
+
+
+def clamp_abuse(sentiment: Sentiment, max_score: float = ABUSE_MAX_SCORE) -> Sentiment:
+    """Insults and profanity never read as positive: score <= max_score, label negative."""
+    return Sentiment("negative", round(min(sentiment.score, max_score), 4))
+
+
+def combine_answer(
+    segments: Sequence[Sentiment],
+    segment_spans: Sequence[tuple[int, int]],
+    abuse_spans: Sequence[tuple[int | None, int | None]],
+    neutral_margin: float,
+) -> tuple[Sentiment, list[Sentiment]]:
+    """One answer: its (possibly clamped) segments and the answer sentiment. `abuse_spans` are
+    the character spans of the answer's abuse flags (None: position unknown); a segment that
+    overlaps one is clamped, and any abuse flag clamps the answer after averaging."""
+    out = list(segments)
+    for k, (start, end) in enumerate(segment_spans):
+        for a, b in abuse_spans:
+            if a is not None and b is not None and a < end and start < b:
+                out[k] = clamp_abuse(out[k])
+                break
+    answer = answer_sentiment(out, neutral_margin)
+    if abuse_spans:
+        answer = clamp_abuse(answer)
+    return answer, out
 
 
 def from_probabilities(probs: np.ndarray, neutral_margin: float) -> list[Sentiment]:
@@ -70,6 +149,8 @@ def from_probabilities(probs: np.ndarray, neutral_margin: float) -> list[Sentime
 
 
 class SentimentHead:
+    kind = "head"
+
     def __init__(
         self,
         coef: np.ndarray,
@@ -134,6 +215,7 @@ class SentimentHead:
         save_file(tensors, str(folder / HEAD_FILE))
         card = {
             **card,
+            "kind": self.kind,
             "version": self.version,
             "embedder_id": self.embedder_id,
             "labels": list(LABELS),
@@ -173,9 +255,119 @@ class SentimentHead:
         )
 
 
+class PolarityHead:
+    """A binary linear head on sentence embeddings: score = 2 * sigmoid(w.x + b) - 1."""
+
+    kind = "polarity-head"
+
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: float,
+        embedder_id: str,
+        version: str,
+        neutral_margin: float = 0.0,
+        card: dict | None = None,
+    ) -> None:
+        self.coef = np.asarray(coef, dtype=np.float32).reshape(-1)
+        self.intercept = float(intercept)
+        self.embedder_id = embedder_id
+        self.version = version
+        self.neutral_margin = neutral_margin
+        self.card = card or {}
+        self.id = f"head:{version}"
+
+    @property
+    def dim(self) -> int:
+        return int(self.coef.shape[0])
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        if embeddings.ndim != 2 or embeddings.shape[1] != self.dim:
+            raise ModelError(
+                f"sentiment head {self.version} expects {self.dim}-d vectors from "
+                f"{self.embedder_id}, got shape {embeddings.shape}"
+            )
+        logits = embeddings.astype(np.float32) @ self.coef + self.intercept
+        return np.tanh(logits / 2.0)  # = 2 * sigmoid(logit) - 1
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str] = ()) -> list[Sentiment]:
+        if embeddings is None:
+            raise ModelError("the sentiment head needs embeddings")
+        return [
+            Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4))
+            for s in self.scores(embeddings)
+        ]
+
+    def save(self, folder: Path, card: dict) -> None:
+        from safetensors.numpy import save_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        tensors = {"coef": self.coef, "intercept": np.array([self.intercept], np.float32)}
+        save_file(tensors, str(folder / HEAD_FILE))
+        card = {
+            **card,
+            "kind": self.kind,
+            "version": self.version,
+            "embedder_id": self.embedder_id,
+            "labels": list(LABELS),
+            "neutral_margin": self.neutral_margin,
+        }
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path, expected_embedder_id: str | None = None) -> PolarityHead:
+        from safetensors.numpy import load_file
+
+        card = read_card(folder)
+        _check_embedder(folder, card, expected_embedder_id)
+        tensors = load_file(str(folder / HEAD_FILE))
+        return cls(
+            tensors["coef"],
+            float(tensors["intercept"][0]),
+            card["embedder_id"],
+            card.get("version", folder.name),
+            float(card.get("neutral_margin", 0.0)),
+            card,
+        )
+
+
+def read_card(folder: Path) -> dict:
+    card_path = folder / CARD_FILE
+    if not card_path.exists() or not (folder / HEAD_FILE).exists():
+        raise ModelError(
+            f"no sentiment head in {folder} (expected {HEAD_FILE} and {CARD_FILE}); "
+            "train one with `nlp-service train sentiment`"
+        )
+    return json.loads(card_path.read_text())
+
+
+def _check_embedder(folder: Path, card: dict, expected: str | None) -> None:
+    if expected is not None and card.get("embedder_id") != expected:
+        raise ModelError(
+            f"sentiment head {folder.name} was trained on embedder '{card.get('embedder_id')}' "
+            f"but the configured sentiment embedder is '{expected}'; set "
+            "NLP_SERVICE_SENTIMENT_EMBEDDER to match or train a head for it"
+        )
+
+
+def model_kind(folder: Path) -> str:
+    """ "head" (3-class, 2026-11-24), "polarity-head" or "e5-lora" (reads texts)."""
+    return str(read_card(folder).get("kind", "head"))
+
+
+def load_head(
+    folder: Path, expected_embedder_id: str | None = None
+) -> SentimentHead | PolarityHead:
+    """A head on embeddings, whichever kind its card names."""
+    if model_kind(folder) == PolarityHead.kind:
+        return PolarityHead.load(folder, expected_embedder_id)
+    return SentimentHead.load(folder, expected_embedder_id)
+
+
 def resolve_head_folder(models_dir: Path, version: str, embedder_id: str | None = None) -> Path:
     """`latest` is the newest head trained on `embedder_id` (any embedder when None), so switching
-    the sentiment embedder picks the head that matches it."""
+    the sentiment embedder picks the head that matches it. Models that read texts (kind
+    "e5-lora") need no embedder and are only chosen by their version."""
     root = models_dir / "sentiment"
     if version != "latest":
         return root / version
@@ -184,6 +376,8 @@ def resolve_head_folder(models_dir: Path, version: str, embedder_id: str | None 
         card = folder / CARD_FILE
         if card.exists():
             meta = json.loads(card.read_text())
+            if meta.get("embedder_id") is None:
+                continue
             if embedder_id is None or meta.get("embedder_id") == embedder_id:
                 candidates.append((meta.get("created", ""), folder.name, folder))
     if not candidates:
@@ -204,7 +398,7 @@ _LABEL_ALIASES = {
 class TransformersSentiment:
     """A local transformers sequence-classification model; its labels are mapped by name."""
 
-    embedder_id = None
+    embedder_id: str | None = None
 
     def __init__(self, path: str, threads: int, neutral_margin: float = 0.0) -> None:
         import torch

@@ -6,6 +6,7 @@ import pytest
 from nlp_service.analysis.embedding import Embedder
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
+from nlp_service.analysis.sentiment import Sentiment, SentimentModel
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
 
@@ -57,15 +58,83 @@ def test_examples_from_the_issue(pipeline: Pipeline) -> None:
     assert got == [("de", "negative"), ("de", "positive"), ("en", "negative"), ("en", "positive")]
 
 
+class CountingModel:
+    """Wraps a sentiment model that reads texts and records every text it scores."""
+
+    def __init__(self, inner: SentimentModel) -> None:
+        self.inner, self.id, self.embedder_id = inner, inner.id, inner.embedder_id
+        self.neutral_margin = inner.neutral_margin
+        self.seen: list[str] = []
+
+    def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]:
+        self.seen.extend(texts)
+        return self.inner.predict(embeddings, texts)
+
+
 def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings: Settings) -> None:
     main = CountingEmbedder(pipeline.embedder)
-    sent = CountingEmbedder(pipeline.sentiment_embedder)  # type: ignore[arg-type]
-    counted = Pipeline(main, sent, pipeline.sentiment_model, pipeline.language, settings)
+    if pipeline.sentiment_embedder is None:  # a fine-tuned model reads the segment texts
+        sent: CountingEmbedder | CountingModel = CountingModel(pipeline.sentiment_model)
+        counted = Pipeline(main, None, sent, pipeline.language, settings)
+    else:
+        sent = CountingEmbedder(pipeline.sentiment_embedder)
+        counted = Pipeline(main, sent, pipeline.sentiment_model, pipeline.language, settings)
     texts = ["Lieferung schnell, aber die Hotline ist eine Katastrophe.", "Alles gut.", "Top"]
     results = counted.analyze_batch([AnswerInput.create(t) for t in texts])
     segments = [s.text for r in results for s in r.segments]
     assert main.seen == segments and sent.seen == segments
     assert len(segments) == 4
+
+
+INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."
+# The issue measured +0.45 and -0.54 with the tweet-trained head. The v2 models still get both
+# wrong ("problemlos" reads as "Problem"; a factual complaint without a negative word): kept as
+# strict expected failures so the day a model gets them right, the suite says so.
+ISSUE_SENTENCES = {
+    "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.": -1,
+    "Zahlung per PayPal lief problemlos.": 1,
+}
+
+
+def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
+    a = pipeline.analyze(AnswerInput.create(INSULT))
+    # Abuse flags clamp the answer and the segments holding the abuse to <= -0.5.
+    assert any(f.type == "abuse" for f in a.flags)
+    assert a.sentiment.label == "negative" and a.sentiment.score <= -0.5
+    assert all(s.sentiment.score <= -0.5 for s in a.segments)
+
+
+@pytest.mark.xfail(strict=True, reason="known: v2 models still score these two with the wrong sign")
+@pytest.mark.parametrize(("text", "sign"), list(ISSUE_SENTENCES.items()))
+def test_issue_sentences_come_out_with_the_right_sign(
+    pipeline: Pipeline, text: str, sign: int
+) -> None:
+    a = pipeline.analyze(AnswerInput.create(text))
+    assert a.sentiment.score * sign > 0, a.sentiment
+
+
+def test_mixed_answer_and_long_answers_on_the_short_answer_scale(pipeline: Pipeline) -> None:
+    mixed = pipeline.analyze(
+        AnswerInput.create(
+            "Das Essen war hervorragend und liebevoll angerichtet. "
+            "Aber der Kellner war unverschämt und hat uns eine Stunde warten lassen."
+        )
+    )
+    scores = [s.sentiment.score for s in mixed.segments]
+    assert len(scores) == 2
+    # The answer follows the rule in answer_sentiment on whatever the segments scored.
+    mean = sum(scores) / 2
+    assert mixed.sentiment.score == pytest.approx(mean, abs=1e-3)
+    margin = pipeline.sentiment_model.neutral_margin
+    if abs(mean) > margin:
+        expected = "positive" if mean > 0 else "negative"
+    else:
+        expected = "mixed" if max(scores) >= 0.5 and min(scores) <= -0.5 else "neutral"
+    assert mixed.sentiment.label == expected
+    # Ten times the same negative sentence scores like the sentence alone (mean, not sum).
+    one = pipeline.analyze(AnswerInput.create("Die Hotline ist nie erreichbar."))
+    ten = pipeline.analyze(AnswerInput.create(" ".join(["Die Hotline ist nie erreichbar."] * 10)))
+    assert ten.sentiment.score == pytest.approx(one.sentiment.score, abs=0.02)
 
 
 def test_aspects_carry_their_own_sentiment_and_theme(

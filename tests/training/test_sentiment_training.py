@@ -59,3 +59,79 @@ def test_fit_and_calibrate_on_real_vectors() -> None:
     scores = np.array([s.score for s in head.predict(emb.encode([e.text for e in german]))])
     gold = np.array([e.label == "positive" for e in german])
     assert np.mean((scores > 0) == gold) > 0.7
+
+
+# --- v2 ----------------------------------------------------------------------------------------
+
+
+def test_written_corpus_splits_never_overlap() -> None:
+    from training.datasets import feedback_corpus, german_reviews
+
+    train = feedback_corpus("train")
+    heldout = feedback_corpus("heldout")
+    assert len(train) >= 300 and len(heldout) >= 100
+    assert {e.split for e in train} == {"train"} and {e.split for e in heldout} == {"heldout"}
+    assert {"de", "fr", "nl"} <= {e.language for e in train}
+    train_texts = {e.text for e in train}
+    evaluation = [e for examples in training.evaluation_sets().values() for e in examples]
+    assert not any(e.text in train_texts for e in evaluation)
+    assert all(e.split in ("", "heldout", "eval") for e in evaluation)
+    assert all(e.split == "eval" for e in german_reviews())
+
+
+def test_metrics_auc_and_mixed_counts_as_neutral() -> None:
+    ex = [Example("a", "positive", "en", "x"), Example("b", "negative", "en", "x"),
+          Example("c", "positive", "en", "x"), Example("d", "neutral", "en", "x")]  # fmt: skip
+    # Polar scores: pos 0.4, neg 0.1, pos -0.2. Pairs (pos, neg): (0.4 > 0.1) yes,
+    # (-0.2 > 0.1) no -> AUC 1/2; signs right: 0.4 (+), 0.1 (wrong), -0.2 (wrong) -> 1/3.
+    m = training.metrics(
+        ex, [("positive", 0.4), ("positive", 0.1), ("negative", -0.2), ("mixed", 0.0)]
+    )
+    assert m["auc"] == 0.5
+    assert m["pos_neg_accuracy"] == pytest.approx(1 / 3, abs=1e-4)
+    assert m["accuracy"] == 0.5  # a (right), b (wrong), c (wrong), d: mixed = neutral (right)
+
+
+def test_binary_rows_balance_classes_and_soften_neutral() -> None:
+    ex = [Example("p1", "positive", "de", "w"), Example("p2", "positive", "de", "w"),
+          Example("n", "negative", "de", "w"), Example("z", "neutral", "de", "w")]  # fmt: skip
+    X = np.eye(4, dtype=np.float32)
+    rows, y, w = training._binary_rows(X, ex, source_weight=0.6)
+    # The neutral text appears twice (target 0 and 1) at half weight.
+    assert rows.shape == (5, 4) and list(y) == [1, 1, 0, 0, 1]
+    # Class totals equal (1/3 of 0.6 = 0.2 each); per row: positives 0.1, negative 0.2,
+    # neutral halves 0.1 + 0.1.
+    assert w == pytest.approx([0.1, 0.1, 0.2, 0.1, 0.1])
+    assert w.sum() == pytest.approx(0.6)
+
+
+def test_folds_are_stratified_and_deterministic() -> None:
+    ex = [Example(str(i), ["positive", "negative"][i % 2], ["de", "fr"][i // 10], "w")
+          for i in range(20)]  # fmt: skip
+    f = training.folds(ex, k=5)
+    assert f == training.folds(ex, k=5)
+    # 4 strata (language x label) of 5 texts: every fold holds one text of each stratum.
+    for k in range(5):
+        members = [ex[i] for i in range(20) if f[i] == k]
+        assert sorted((e.language, e.label) for e in members) == sorted(
+            {(e.language, e.label) for e in ex}
+        )
+
+
+def test_best_margin_maximises_macro_f1() -> None:
+    ex = [Example("a", "positive", "de", "w"), Example("b", "neutral", "de", "w"),
+          Example("c", "negative", "de", "w")]  # fmt: skip
+    # |0.1| must fall inside the band and 0.7 / -0.6 outside: every grid margin from 0.10 to
+    # 0.58 (25 values, scores equal to the margin are neutral) gives F1 1; the median is 0.34.
+    margin, f1 = training.best_margin(np.array([0.7, 0.1, -0.6]), ex)
+    assert margin == pytest.approx(0.34) and f1 == 1.0
+
+
+def test_answers_are_segmented_as_served() -> None:
+    ex = [Example("Essen super. Aber der Service war eine Frechheit.", "neutral", "de", "w"),
+          Example("Gut", "positive", "de", "w")]  # fmt: skip
+    flat, groups = training.segment_texts(ex)
+    assert flat == ["Essen super.", "Aber der Service war eine Frechheit.", "Gut"]
+    assert len(groups[0]) == 2 and len(groups[1]) == 1 and groups[1].start == 2
+    scores = training.answer_scores(np.array([0.8, -0.6, 0.5]), groups)
+    assert scores == pytest.approx([0.1, 0.5])
