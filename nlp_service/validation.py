@@ -51,6 +51,12 @@ def check_time(value: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
+def _printable(key: str) -> str:
+    """A key as it may appear in an error message: a lone surrogate in the message itself would
+    make pydantic fail to build the error (a 500 instead of a 422), so it is escaped."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _walk(value: Any, depth: int, path: str) -> None:
     if depth > METADATA_MAX_DEPTH:
         raise ValueError(f"is nested deeper than {METADATA_MAX_DEPTH} levels (at {path})")
@@ -63,8 +69,9 @@ def _walk(value: Any, depth: int, path: str) -> None:
         if len(value) > METADATA_MAX_KEYS:
             raise ValueError(f"has more than {METADATA_MAX_KEYS} keys at {path}")
         for key, item in value.items():
-            _walk(key, depth, f"{path}.{key!s}"[:200])
-            _walk(item, depth + 1, f"{path}.{key!s}"[:200])
+            where = f"{path}.{_printable(str(key))}"[:200]
+            _walk(key, depth, where)
+            _walk(item, depth + 1, where)
     elif isinstance(value, list):
         if len(value) > METADATA_MAX_KEYS:
             raise ValueError(f"has more than {METADATA_MAX_KEYS} items at {path}")

@@ -146,10 +146,10 @@ def sqlite_database(folder: Path) -> Database:
     return Database(url)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Database:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Database:
     """SQLite in a temporary folder, or the session's fresh PostgreSQL database."""
     if request.param == "postgres":
         return Database(request.getfixturevalue("postgres_url"))

@@ -36,6 +36,7 @@ ANSWER_CASES: list[tuple[str, Any, int, str]] = [
     ("nul in touchpoint", _answer(touchpoint="web\u0000shop"), 422, "touchpoint"),
     ("surrogate in metadata", _answer(metadata={"k": "a \udfff"}), 422, "metadata"),
     ("nul in metadata key", _answer(metadata={"a\u0000": 1}), 422, "metadata"),
+    ("surrogate in metadata key", _answer(metadata={"\udfff": 1}), 422, "metadata"),
     ("metadata too deep", _answer(metadata={"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}), 422,
      "metadata"),
     ("metadata too large", _answer(metadata={"blob": "x" * 20_000}), 422, "metadata"),
