@@ -37,6 +37,7 @@ def _json(body: object) -> bytes:
     return json.dumps(body).encode()  # ASCII escapes: a lone surrogate travels as "\ud800"
 
 
+_BIG_INT = b'{"text": "ok", "metadata": {"n": 1' + b"0" * 5000 + b"}}"
 # (name, path, raw body): each must be answered with a 4xx.
 POISON: list[tuple[str, str, bytes]] = [
     ("nul in text", "/v1/answers", _json({**_OK, "text": "gut\u0000schlecht"})),
@@ -53,7 +54,7 @@ POISON: list[tuple[str, str, bytes]] = [
     ("truncated json", "/v1/answers", b'{"text": "Die Lieferung'),
     ("not utf-8", "/v1/answers", b'{"text": "\xff\xfe\xfd"}'),
     ("nested 100k deep", "/v1/answers", b"[" * 100_000 + b"]" * 100_000),
-    ("5000-digit integer", "/v1/answers", b"{\"text\": \"ok\", \"n\": 1%s}" % (b"0" * 5000)),
+    ("5000-digit integer", "/v1/answers", _BIG_INT),
     ("kpi 1e999", "/v1/answers", b'{"text": "ok", "kpi": {"type": "nps", "score": 1e999}}'),
     ("text over the limit", "/v1/answers", _json({**_OK, "text": "sehr lang " * 1_500})),
     ("1,001 items", "/v1/answers/batch", _json({"items": [_OK] * 1_001})),
