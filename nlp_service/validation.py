@@ -10,11 +10,12 @@ UTC), metadata deeper or larger than the limits (it is echoed on every read).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 MIN_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
@@ -39,6 +40,21 @@ def check_string(value: str) -> str:
 
 def has_visible(value: str) -> bool:
     return any(unicodedata.category(ch) not in _INVISIBLE for ch in value)
+
+
+# A number, or a string that is one ("0", "1.7e9", " 0.5 ").
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def reject_number_time(value: Any) -> Any:
+    """Pydantic reads 0, 1.7e9 or "0.5" as Unix seconds (and large ones as milliseconds), so a
+    client's number would silently become a 1970 date or a guess; the contract (and the
+    OpenAPI schema) is an ISO 8601 string."""
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-24T09:30:00Z")
+    return value
 
 
 def check_time(value: datetime) -> datetime:
@@ -96,6 +112,6 @@ def check_int32(value: int) -> int:
 
 
 CleanStr = Annotated[str, AfterValidator(check_string)]
-SaneTime = Annotated[datetime, AfterValidator(check_time)]
+SaneTime = Annotated[datetime, BeforeValidator(reject_number_time), AfterValidator(check_time)]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 Int32 = Annotated[int, AfterValidator(check_int32)]
