@@ -3,7 +3,7 @@
 Generated requests, valid and invalid by the schema, go to `nlp-service serve` (SQLite); each
 response must not be a 5xx, must use a status code the schema declares for the operation, and
 must match the declared content type, headers and body schema; data the schema forbids must be
-refused. The examples are bounded (NLP_SERVICE_SCHEMATHESIS_EXAMPLES per operation, default 25)
+refused. The examples are bounded (NLP_SERVICE_SCHEMATHESIS_EXAMPLES per operation, default 50)
 and derandomized, so a run is repeatable and takes a few minutes at most.
 """
 
@@ -29,7 +29,7 @@ from nlp_service.config import Settings
 from tests.reliability.conftest import Database, Server
 
 pytestmark = pytest.mark.slow
-EXAMPLES = int(os.environ.get("NLP_SERVICE_SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("NLP_SERVICE_SCHEMATHESIS_EXAMPLES", "50"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
