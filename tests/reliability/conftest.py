@@ -8,6 +8,7 @@ modules share one server where they can. `Server.kill()` is SIGKILL (no shutdown
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -235,8 +236,6 @@ async def post_until_acknowledged(
 ) -> httpx.Response:
     """POST the same body until the server acknowledges it (2xx), retrying on connection errors
     and 5xx as a careful client would; any other 4xx is a test failure."""
-    import asyncio
-
     pause = 0.1
     while True:
         try:
@@ -245,7 +244,8 @@ async def post_until_acknowledged(
             stats.transport_errors += 1
         else:
             if r.status_code < 300:
-                stats.existing += r.status_code == 200 and path == "/v1/answers"
+                if r.status_code == 200 and path == "/v1/answers":
+                    stats.existing += 1
                 return r
             if r.status_code < 500:
                 raise AssertionError(f"{path} answered {r.status_code}: {r.text[:500]}")

@@ -5,8 +5,8 @@ errors and 5xx until each is acknowledged. Once some answers are in, the server 
 (requests in the model, in a commit, or with their response on the wire are cut off), and is
 started again on the same port and database; the clients carry on through the outage. Then:
   0 lost:       every acknowledged external_id is stored;
-  0 duplicates: one row per external_id, although some requests were sent twice (their first
-                attempt was committed but its answer lost: the retry gets 200 "existing");
+  0 duplicates: one row per external_id, although requests are sent again after the kill (one
+                whose first attempt was committed but whose answer was lost gets 200 "existing");
   no torn rows: every stored answer has its segments (answer and analysis are one transaction).
 """
 
@@ -105,6 +105,11 @@ def test_sigkill_mid_ingest_loses_and_duplicates_nothing(
         acked, stats, before_kill = asyncio.run(_ingest_with_a_kill(server, key))
     finally:
         server.stop()
+    print(
+        f"\ncrash ({database.url.split(':')[0]}): killed after {before_kill} of {TOTAL} "
+        f"acknowledged; retries: {stats.transport_errors} connection errors, "
+        f"{stats.server_errors} 5xx, {stats.existing} answered 200 (stored before the kill)"
+    )
     assert server.starts == 2 and "--- start 2 ---" in server.log_text()
     assert KILL_AFTER_ACKS <= before_kill < TOTAL, "the kill did not come mid-run"
     # The kill cut requests off: the clients saw dropped or refused connections.
