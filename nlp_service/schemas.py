@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from nlp_service.analysis.kpi import KpiType
-from nlp_service.validation import CleanStr, Metadata, SaneTime, check_string, check_time
+from nlp_service.validation import CleanStr, Metadata, SaneTime, check_string
 
 # Examples shown in the OpenAPI document (a hand-formatted data block).
 # fmt: off
@@ -84,7 +84,7 @@ def _examples(*examples: Any, forbid: bool = False) -> ConfigDict:
 
 # Query parameters: filters are stored strings' peers (same limits); times within 1900-2200.
 FilterText = Annotated[str, Field(max_length=200), AfterValidator(check_string)]
-QueryTime = Annotated[datetime, AfterValidator(check_time)]
+QueryTime = SaneTime
 
 
 class Model(BaseModel):
@@ -104,7 +104,8 @@ class ErrorOut(BaseModel):
 
 class KpiIn(Model):
     type: KpiType
-    score: float = Field(allow_inf_nan=False)
+    # strict: a boolean or a numeric string is not a score (lax mode read `false` as 0).
+    score: float = Field(allow_inf_nan=False, strict=True)
 
 
 class AnswerIn(Model):

@@ -10,11 +10,12 @@ UTC), metadata deeper or larger than the limits (it is echoed on every read).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 MIN_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
@@ -41,6 +42,21 @@ def has_visible(value: str) -> bool:
     return any(unicodedata.category(ch) not in _INVISIBLE for ch in value)
 
 
+# A number, or a string that is one ("0", "1.7e9", " 0.5 ").
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def reject_number_time(value: Any) -> Any:
+    """Pydantic reads 0, 1.7e9 or "0.5" as Unix seconds (and large ones as milliseconds), so a
+    client's number would silently become a 1970 date or a guess; the contract (and the
+    OpenAPI schema) is an ISO 8601 string."""
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-24T09:30:00Z")
+    return value
+
+
 def check_time(value: datetime) -> datetime:
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if aware.year < MIN_TIME.year or aware.year >= MAX_TIME.year:
@@ -49,6 +65,12 @@ def check_time(value: datetime) -> datetime:
         return aware.astimezone(UTC)
     except OverflowError:
         raise ValueError("is out of range") from None
+
+
+def _printable(key: str) -> str:
+    """A key as it may appear in an error message: a lone surrogate in the message itself would
+    make pydantic fail to build the error (a 500 instead of a 422), so it is escaped."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _walk(value: Any, depth: int, path: str) -> None:
@@ -63,8 +85,9 @@ def _walk(value: Any, depth: int, path: str) -> None:
         if len(value) > METADATA_MAX_KEYS:
             raise ValueError(f"has more than {METADATA_MAX_KEYS} keys at {path}")
         for key, item in value.items():
-            _walk(key, depth, f"{path}.{key!s}"[:200])
-            _walk(item, depth + 1, f"{path}.{key!s}"[:200])
+            where = f"{path}.{_printable(str(key))}"[:200]
+            _walk(key, depth, where)
+            _walk(item, depth + 1, where)
     elif isinstance(value, list):
         if len(value) > METADATA_MAX_KEYS:
             raise ValueError(f"has more than {METADATA_MAX_KEYS} items at {path}")
@@ -89,6 +112,6 @@ def check_int32(value: int) -> int:
 
 
 CleanStr = Annotated[str, AfterValidator(check_string)]
-SaneTime = Annotated[datetime, AfterValidator(check_time)]
+SaneTime = Annotated[datetime, BeforeValidator(reject_number_time), AfterValidator(check_time)]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 Int32 = Annotated[int, AfterValidator(check_int32)]

@@ -35,7 +35,9 @@ def field_path(loc: Sequence[object]) -> str | None:
     """('body', 'items', 3, 'kpi', 'score') -> 'items.3.kpi.score'; ('query', 'from') -> 'from'."""
     if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
         loc = loc[1:]
-    parts = [str(p) for p in loc]
+    # A field name is client input (an unknown key): a lone surrogate in it cannot be encoded
+    # as UTF-8 in the response, so it is escaped.
+    parts = [str(p).encode("utf-8", "backslashreplace").decode("utf-8") for p in loc]
     return ".".join(parts) or None
 
 

@@ -1,0 +1,264 @@
+"""The throughput ladder, one run on the same answers: where does the time between the raw
+models and a client's answer go?
+
+    python -m benchmarks.ladder [--n 5000] [--skip-postgres] [--out benchmarks/results/ladder.txt]
+
+Rungs, each as answers/s and as a ratio of the raw encoders:
+  1. raw encoders: every encoder on the whole answers, batches of 64 (what the models cost);
+  2. `Pipeline.analyze_batch`: every step (redaction, language, segments, both encoders, heads,
+     flags), batches of 64;
+  3. HTTP batch ingest on SQLite: `nlp-service serve` (subprocess, loopback), sequential
+     POST /v1/answers/batch of 100 items, stored;
+  4. the same on PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards);
+  5. 32 concurrent clients POSTing single answers (SQLite server), also as a ratio of rung 3.
+Then single-answer latency p50/p95/p99 at concurrency 1, 8 and 32 on answers of about 20 words.
+Targets: HTTP batch >= 0.70 of raw; 32 clients >= 0.60 of batch; p99 at concurrency 1 < 150 ms.
+The load average is printed: on a shared machine the figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.concurrency import cli, free_port, run_batches, run_singles, wait_ready  # noqa: E402
+from benchmarks.corpus import feedback_answers  # noqa: E402
+from nlp_service.analysis.pipeline import AnswerInput, Pipeline  # noqa: E402
+from nlp_service.config import Settings  # noqa: E402
+
+RESULT = ROOT / "benchmarks" / "results" / "ladder.txt"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NLP_SERVICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+class Report:
+    """Prints each line as it comes and keeps it for the result file (written after every
+    rung, so an interrupted run still leaves what it measured)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.lines: list[str] = []
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+        self.lines.append(line)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.out.write_text("\n".join(self.lines) + "\n")
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min), {os.cpu_count()} cpus"
+    )
+
+
+@contextlib.contextmanager
+def server(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A running `nlp-service serve` on db_url: (base URL, headers with a fresh key)."""
+    with tempfile.TemporaryDirectory(prefix="nlp-ladder-") as tmp:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "NLP_SERVICE_DATA_DIR": tmp,
+            "NLP_SERVICE_DATABASE_URL": db_url or f"sqlite:///{tmp}/nlp_service.db",
+            "NLP_SERVICE_LOG_JSON": "true",
+            "NLP_SERVICE_RATE_LIMIT": "",  # 32 clients on one key: measure the server, not a limit
+        }
+        env.pop("DATABASE_URL", None)
+        name = f"ladder-{uuid.uuid4().hex[:8]}"
+        key = cli(env, "tenants", "create", name, "--roles", "ingest").strip().splitlines()[-1]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with open(Path(tmp) / "server.log", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "nlp_service.cli", "serve", "--port", str(port)],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_ready(base, proc, timeout=600)
+                headers = {"Authorization": f"Bearer {key}"}
+                run_batches(base, headers, [f"warm up {i}" for i in range(20)], 10, "warm")
+                yield base, headers
+            finally:
+                proc.terminate()
+                proc.wait(timeout=120)
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"nlp_service_ladder_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+async def latencies(
+    base: str, headers: dict[str, str], texts: list[str], clients: int, prefix: str
+) -> list[float]:
+    """Seconds per single-answer request, `clients` at a time (each sends one after another)."""
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for i, t in enumerate(texts):
+        queue.put_nowait((i, t))
+    out: list[float] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                i, text = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            body = {"external_id": f"{prefix}-{i}", "text": text, "language": "en"}
+            start = time.perf_counter()
+            r = await client.post("/v1/answers", json=body)
+            out.append(time.perf_counter() - start)
+            r.raise_for_status()
+
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, timeout=600, limits=limits
+    ) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    return out
+
+
+def twenty_word_answers(texts: list[str], n: int) -> list[str]:
+    """n answers of 18-22 words from the corpus (longer ones cut at 20 words), cycled."""
+    picked = [t for t in texts if 18 <= len(t.split()) <= 22]
+    picked += [" ".join(t.split()[:20]) for t in texts if len(t.split()) > 22]
+    return [picked[i % len(picked)] for i in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=5000, help="answers for every rung")
+    parser.add_argument("--batch", type=int, default=100, help="items per HTTP batch request")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--latency-requests", type=int, default=200, help="requests per concurrency level"
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULT)
+    args = parser.parse_args()
+
+    report = Report(args.out)
+    say = report.say
+    settings = Settings()
+    texts = feedback_answers(args.n)
+    n = len(texts)
+    say(
+        f"# ladder: {platform.platform()}, python {platform.python_version()}, "
+        f"threads={settings.threads}; embedder={settings.embedder}, "
+        f"sentiment_embedder={settings.sentiment_embedder}; batching max_size="
+        f"{settings.batch_max_size} max_wait_ms={settings.batch_max_wait_ms}"
+    )
+    say(f"# command: python -m benchmarks.ladder {' '.join(sys.argv[1:])}".rstrip())
+    say(f"# start: {load()}")
+    say(f"# {n} answers (mean {sum(map(len, texts)) / n:.0f} chars), the same for every rung")
+
+    # 1 and 2: in this process.
+    pipeline = Pipeline.from_settings(settings)
+    items = [AnswerInput.create(t) for t in texts]
+    pipeline.analyze_batch(items[:32])  # warm-up outside the clock
+    encoders = [pipeline.embedder]
+    second = pipeline.sentiment_embedder
+    if second is not None and second is not pipeline.embedder:
+        encoders.append(second)
+    raw_seconds = 0.0
+    for encoder in encoders:
+        start = time.perf_counter()
+        for i in range(0, n, 64):
+            encoder.encode(texts[i : i + 64])
+        seconds = time.perf_counter() - start
+        raw_seconds += seconds
+        say(f"  raw {encoder.id:44s} {n / seconds:8.1f} texts/s")
+    raw = n / raw_seconds
+    say(f"1. raw encoders together                         {raw:8.1f} answers/s   1.00")
+    start = time.perf_counter()
+    for i in range(0, n, 64):
+        pipeline.analyze_batch(items[i : i + 64])
+    pipe = n / (time.perf_counter() - start)
+    say(
+        f"2. Pipeline.analyze_batch                        {pipe:8.1f} answers/s   {pipe / raw:.2f}"
+    )
+    del pipeline, items
+
+    # 3 and 5 share one SQLite server; 4 runs on PostgreSQL.
+    with server("") as (base, headers):
+        batch_sqlite = run_batches(base, headers, texts, args.batch, "ladder-b")
+        say(
+            f"3. HTTP batch ingest, SQLite ({args.batch}/request)       {batch_sqlite:8.1f} "
+            f"answers/s   {batch_sqlite / raw:.2f}  (target >= 0.70)"
+        )
+        singles = asyncio.run(run_singles(base, headers, texts, args.clients, "ladder-s"))
+        say(
+            f"5. {args.clients} single-answer clients, SQLite         {singles:8.1f} "
+            f"answers/s   {singles / raw:.2f}  ({singles / batch_sqlite:.2f} of batch; "
+            "target >= 0.60)"
+        )
+        short = twenty_word_answers(texts, args.latency_requests * 3)
+        table: list[str] = []
+        for level, clients in enumerate((1, 8, 32)):
+            part = short[level * args.latency_requests : (level + 1) * args.latency_requests]
+            lat = np.array(asyncio.run(latencies(base, headers, part, clients, f"lat{clients}")))
+            p50, p95, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 95, 99))
+            note = (
+                f"  (target p99 < 150 ms: {'OK' if p99 < 150 else 'NOT MET'})"
+                if clients == 1
+                else ""
+            )
+            table.append(
+                f"   concurrency {clients:2d}: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+                f"p99 {p99:7.1f} ms  ({len(lat)} requests, ~20 words){note}"
+            )
+    batch_pg: float | None = None
+    if not args.skip_postgres:
+        with postgres_database() as url, server(url) as (base, headers):
+            batch_pg = run_batches(base, headers, texts, args.batch, "ladder-b")
+            say(
+                f"4. HTTP batch ingest, PostgreSQL ({args.batch}/request)   {batch_pg:8.1f} "
+                f"answers/s   {batch_pg / raw:.2f}  (target >= 0.70)"
+            )
+    say("single-answer latency (SQLite server, one request after another per client):")
+    for line in table:
+        say(line)
+    say(f"# end: {load()}")
+    say(
+        "# the machine was shared with other jobs during this run; rerun on a quiet machine "
+        "for figures to compare with the targets"
+    )
+
+
+if __name__ == "__main__":
+    main()
