@@ -8,7 +8,6 @@ thread and shape the output.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 from nlp_service.api.auth import RESEARCH, require
 from nlp_service.api.routes.answers import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, State
 from nlp_service.api.state import ServiceState
+from nlp_service.schemas import FilterText, QueryTime
 from nlp_service.schemas_insights import (
     EmergingOut,
     ThemeDetailOut,
@@ -41,12 +41,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def insights_query(
-    touchpoint: str | None = None,
-    survey_id: str | None = None,
-    question_id: str | None = None,
+    touchpoint: FilterText | None = None,
+    survey_id: FilterText | None = None,
+    question_id: FilterText | None = None,
     language: Annotated[str | None, Query(pattern="^[a-z]{2,3}$")] = None,
-    since: Annotated[datetime | None, Query(alias="from", description="Inclusive.")] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="Exclusive.")] = None,
+    since: Annotated[QueryTime | None, Query(alias="from", description="Inclusive.")] = None,
+    until: Annotated[QueryTime | None, Query(alias="to", description="Exclusive.")] = None,
     kpi_type: Annotated[
         Literal["nps", "csat", "ces"] | None,
         Query(description="Only answers scored on this KPI (default: the most common KPI)."),
@@ -136,7 +136,7 @@ async def get_theme(
     principal: Researcher,
     filters: Filters,
     interval: Interval = "week",
-    quote_cursor: str | None = None,
+    quote_cursor: Annotated[str | None, Query(max_length=200)] = None,
     quote_limit: Annotated[int, Query(ge=1, le=200)] = 20,
     min_driver: Annotated[int, Query(ge=1, le=10_000)] = service.DEFAULT_MIN_DRIVER,
     format: Format = "json",
@@ -179,7 +179,7 @@ async def get_trends(
     state: State,
     principal: Researcher,
     filters: Filters,
-    theme: str | None = None,
+    theme: FilterText | None = None,
     interval: Interval = "week",
     format: Format = "json",
 ) -> TrendsOut | Response:
