@@ -183,11 +183,7 @@ class SentimentHead:
         return int(self.coef.shape[1])
 
     def features(self, embeddings: np.ndarray) -> np.ndarray:
-        if embeddings.ndim != 2 or embeddings.shape[1] != self.dim:
-            raise ModelError(
-                f"sentiment head {self.version} expects {self.dim}-d vectors from "
-                f"{self.embedder_id}, got shape {embeddings.shape}"
-            )
+        _check_shape(self, embeddings)
         return remove_directions(embeddings, self.language_directions)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
@@ -213,41 +209,21 @@ class SentimentHead:
             "language_directions": self.language_directions,
         }
         save_file(tensors, str(folder / HEAD_FILE))
-        card = {
-            **card,
-            "kind": self.kind,
-            "version": self.version,
-            "embedder_id": self.embedder_id,
-            "labels": list(LABELS),
-            "neutral_margin": self.neutral_margin,
-        }
-        (folder / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        _write_card(folder, self, card)
 
     @classmethod
     def load(cls, folder: Path, expected_embedder_id: str | None = None) -> SentimentHead:
         from safetensors.numpy import load_file
 
-        card_path, head_path = folder / CARD_FILE, folder / HEAD_FILE
-        if not card_path.exists() or not head_path.exists():
-            raise ModelError(
-                f"no sentiment head in {folder} (expected {HEAD_FILE} and {CARD_FILE}); "
-                "train one with `nlp-service train sentiment`"
-            )
-        card = json.loads(card_path.read_text())
+        card = read_card(folder)
         if card.get("labels") != list(LABELS):
             raise ModelError(f"sentiment head {folder} has labels {card.get('labels')}")
-        embedder_id = card["embedder_id"]
-        if expected_embedder_id is not None and embedder_id != expected_embedder_id:
-            raise ModelError(
-                f"sentiment head {folder.name} was trained on embedder '{embedder_id}' but the "
-                f"configured sentiment embedder is '{expected_embedder_id}'; set "
-                "NLP_SERVICE_SENTIMENT_EMBEDDER to match or train a head for it"
-            )
-        tensors = load_file(str(head_path))
+        _check_embedder(folder, card, expected_embedder_id)
+        tensors = load_file(str(folder / HEAD_FILE))
         return cls(
             tensors["coef"],
             tensors["intercept"],
-            embedder_id,
+            card["embedder_id"],
             card.get("version", folder.name),
             float(card.get("neutral_margin", 0.0)),
             card,
@@ -282,11 +258,7 @@ class PolarityHead:
         return int(self.coef.shape[0])
 
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
-        if embeddings.ndim != 2 or embeddings.shape[1] != self.dim:
-            raise ModelError(
-                f"sentiment head {self.version} expects {self.dim}-d vectors from "
-                f"{self.embedder_id}, got shape {embeddings.shape}"
-            )
+        _check_shape(self, embeddings)
         logits = embeddings.astype(np.float32) @ self.coef + self.intercept
         return np.tanh(logits / 2.0)  # = 2 * sigmoid(logit) - 1
 
@@ -304,15 +276,7 @@ class PolarityHead:
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {"coef": self.coef, "intercept": np.array([self.intercept], np.float32)}
         save_file(tensors, str(folder / HEAD_FILE))
-        card = {
-            **card,
-            "kind": self.kind,
-            "version": self.version,
-            "embedder_id": self.embedder_id,
-            "labels": list(LABELS),
-            "neutral_margin": self.neutral_margin,
-        }
-        (folder / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        _write_card(folder, self, card)
 
     @classmethod
     def load(cls, folder: Path, expected_embedder_id: str | None = None) -> PolarityHead:
@@ -329,6 +293,37 @@ class PolarityHead:
             float(card.get("neutral_margin", 0.0)),
             card,
         )
+
+
+class _Head(Protocol):
+    kind: str
+    version: str
+    embedder_id: str
+    neutral_margin: float
+
+    @property
+    def dim(self) -> int: ...
+
+
+def _check_shape(head: _Head, embeddings: np.ndarray) -> None:
+    if embeddings.ndim != 2 or embeddings.shape[1] != head.dim:
+        raise ModelError(
+            f"sentiment head {head.version} expects {head.dim}-d vectors from "
+            f"{head.embedder_id}, got shape {embeddings.shape}"
+        )
+
+
+def _write_card(folder: Path, head: _Head, card: dict) -> None:
+    """The card both head kinds write next to their weights (what `load` reads back)."""
+    card = {
+        **card,
+        "kind": head.kind,
+        "version": head.version,
+        "embedder_id": head.embedder_id,
+        "labels": list(LABELS),
+        "neutral_margin": head.neutral_margin,
+    }
+    (folder / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_card(folder: Path) -> dict:
