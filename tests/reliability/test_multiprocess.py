@@ -9,105 +9,74 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+
+from tests.reliability.conftest import ROOT, Database, Server, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "nlp_service.cli"]
 FIXTURE = ROOT / "training" / "data" / "survey_topics_answers.jsonl"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def env(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    data = tmp_path_factory.mktemp("multi")
-    values = {
-        **os.environ,
-        "DATABASE_URL": postgres_url,
-        "NLP_SERVICE_DATA_DIR": str(data),
-        "NLP_SERVICE_JOBS": "worker",
-        "NLP_SERVICE_JOB_LEASE_SECONDS": "4",
-        "NLP_SERVICE_TOPIC_RECHECK_SECONDS": "1",
-        "NLP_SERVICE_RATE_LIMIT": "",
-        "HF_HUB_OFFLINE": "1",
-    }
-    values.pop("NLP_SERVICE_DATABASE_URL", None)
-    return values
-
-
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*CLI, *args], env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.3)
+# Every process of the service: jobs go to the worker, versions are re-read within a second,
+# a dead worker's lease runs out after 4 s.
+SHARED = {"jobs": "worker", "job_lease_seconds": "4", "topic_recheck_seconds": "1"}
+StartWorker = Callable[[str], "subprocess.Popen[bytes]"]
 
 
 @pytest.fixture(scope="module")
-def apis(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    logs = tmp_path_factory.mktemp("logs")
-    ports = [_free_port(), _free_port()]
-    procs = [
-        _start(["serve", "--port", str(p)], env, logs / f"api-{i}.log") for i, p in enumerate(ports)
-    ]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        for base, proc in zip(bases, procs, strict=True):
-            _wait_ready(base, proc)
-        yield bases
-    finally:
-        for proc in procs:
+def pg(postgres_url: str) -> Database:
+    return Database(postgres_url)
+
+
+@pytest.fixture(scope="module")
+def apis(make_server: Callable[..., Server], pg: Database) -> list[Server]:
+    servers = [make_server(pg, **SHARED), make_server(pg, **SHARED)]
+    for server in servers:
+        server.start()
+    return servers
+
+
+@pytest.fixture
+def start_worker(
+    pg: Database, tmp_path: Path
+) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
+    """`nlp-service worker` processes with the APIs' settings; all ended after the test."""
+    procs: list[subprocess.Popen[bytes]] = []
+    env = server_env(tmp_path, pg.url, **SHARED)
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        with (tmp_path / f"{name}.log").open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "nlp_service.cli", "worker", "--poll", "0.1"],
+                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
             proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            proc.wait(timeout=30)
 
 
-def _key(env: dict[str, str], name: str) -> dict[str, str]:
-    out = subprocess.run(
-        [*CLI, "tenants", "create", name], env=env, cwd=ROOT, check=True,
-        capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    return {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+def _headers(pg: Database) -> dict[str, str]:
+    return {"Authorization": f"Bearer {pg.tenant_key()[1]}"}
 
 
-def test_same_external_id_on_both_apis_is_stored_once(
-    apis: list[str], env: dict[str, str], postgres_url: str
-) -> None:
-    headers = _key(env, f"race-{os.getpid()}")
+def test_same_external_id_on_both_apis_is_stored_once(apis: list[Server], pg: Database) -> None:
+    headers = _headers(pg)
     body = {"external_id": "race-1", "text": "Die Hotline war sofort erreichbar.", "language": "de"}
 
-    def send(base: str) -> httpx.Response:
-        return httpx.post(f"{base}/v1/answers", json=body, headers=headers, timeout=60)
+    def send(server: Server) -> httpx.Response:
+        return httpx.post(f"{server.base}/v1/answers", json=body, headers=headers, timeout=60)
 
     for _ in range(3):  # several rounds of the race, each with a fresh key
         body["external_id"] = f"race-{time.monotonic_ns()}"
@@ -115,62 +84,55 @@ def test_same_external_id_on_both_apis_is_stored_once(
             first, second = pool.map(send, apis)
         assert {first.status_code, second.status_code} <= {200, 201}, (first.text, second.text)
         assert first.json()["id"] == second.json()["id"]
-        engine = create_engine(postgres_url)
-        with engine.connect() as conn:
-            stored = conn.execute(
-                text("SELECT count(*) FROM entries WHERE external_id = :e"),
-                {"e": body["external_id"]},
-            ).scalar()
-        engine.dispose()
-        assert stored == 1
+        stored = pg.query(
+            "SELECT count(*) FROM entries WHERE external_id = :e", {"e": body["external_id"]}
+        )
+        assert stored == [(1,)]
 
 
 def test_refit_survives_a_killed_worker_and_is_served_by_both(
-    apis: list[str], env: dict[str, str], tmp_path: Path
+    apis: list[Server], pg: Database, start_worker: StartWorker
 ) -> None:
-    headers = _key(env, f"refit-{os.getpid()}")
+    headers = _headers(pg)
+    first, second = (server.base for server in apis)
     rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
     items = [
         {k: r[k] for k in ("text", "language", "touchpoint", "kpi", "submitted_at")} for r in rows
     ]
     stored = httpx.post(
-        f"{apis[0]}/v1/answers/batch", json={"items": items}, headers=headers, timeout=600
+        f"{first}/v1/answers/batch", json={"items": items}, headers=headers, timeout=600
     ).json()
     assert stored["created"] == len(items), stored
 
-    worker = _start(["worker", "--poll", "0.1"], env, tmp_path / "worker-1.log")
-    job = httpx.post(f"{apis[1]}/v1/topics/refit", headers=headers, timeout=30).json()
+    worker = start_worker("worker-1")
+    job = httpx.post(f"{second}/v1/topics/refit", headers=headers, timeout=30).json()
     deadline = time.monotonic() + 120
-    while httpx.get(f"{apis[0]}/v1/jobs/{job['id']}", headers=headers).json()["status"] != (
+    while httpx.get(f"{first}/v1/jobs/{job['id']}", headers=headers).json()["status"] != (
         "running"
     ):
         assert time.monotonic() < deadline and worker.poll() is None, "the worker took no job"
         time.sleep(0.05)
     worker.send_signal(signal.SIGKILL)  # mid-refit: nothing is activated before its very end
     worker.wait(timeout=10)
-    killed = httpx.get(f"{apis[0]}/v1/jobs/{job['id']}", headers=headers).json()
+    killed = httpx.get(f"{first}/v1/jobs/{job['id']}", headers=headers).json()
     assert killed["status"] == "running" and killed["attempts"] == 1, killed
 
-    restarted = _start(["worker", "--poll", "0.1"], env, tmp_path / "worker-2.log")
-    try:
-        deadline = time.monotonic() + 240
-        while (done := httpx.get(f"{apis[1]}/v1/jobs/{job['id']}", headers=headers).json())[
-            "status"
-        ] not in ("succeeded", "failed"):
-            assert time.monotonic() < deadline, done
-            time.sleep(0.5)
-    finally:
-        restarted.terminate()
-        restarted.wait(timeout=30)
+    start_worker("worker-2")
+    deadline = time.monotonic() + 240
+    while (done := httpx.get(f"{second}/v1/jobs/{job['id']}", headers=headers).json())[
+        "status"
+    ] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, done
+        time.sleep(0.5)
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     version = done["result"]["version"]
 
     time.sleep(1.5)  # each API re-reads the tenant's active version within a second
-    for base in apis:
+    for server in apis:
         answer = httpx.post(
-            f"{base}/v1/answers",
+            f"{server.base}/v1/answers",
             json={"text": "Das Paket kam drei Tage zu spät.", "language": "de"},
             headers=headers,
             timeout=60,
         ).json()
-        assert answer["models"]["topics"] == version, (base, answer["models"])
+        assert answer["models"]["topics"] == version, (server.base, answer["models"])
