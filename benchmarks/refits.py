@@ -55,7 +55,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -196,7 +196,7 @@ def figures(
     codebook: TopicModel,
     answers: list[Item],
     data: tuple[list[str], np.ndarray, list[str | None], np.ndarray],
-) -> dict[str, object]:
+) -> dict[str, Any]:
     model = fit.model
     _, vectors, _, owner = data
     n = len(answers)
