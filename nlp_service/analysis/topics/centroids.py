@@ -51,24 +51,29 @@ def refine(
     threshold: float,
     min_size: int,
     iterations: int,
+    pinned: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spherical k-means steps from the given centroids; a centroid that attracts fewer than
-    `min_size` segments is dropped and its segments go to the next nearest. Returns the surviving
-    centroids and the index of each surviving centroid in the input (for carrying IDs)."""
+    `min_size` segments is dropped and its segments go to the next nearest. `pinned` rows (a
+    boolean mask) neither move nor drop: they keep their segments from the other centroids.
+    Returns the surviving centroids and the index of each surviving centroid in the input (for
+    carrying IDs)."""
     keep = np.arange(len(centroids))
     cents = centroids
+    fixed = np.zeros(len(centroids), dtype=bool) if pinned is None else np.asarray(pinned, bool)
     step = 0
     while True:
         labels, _ = nearest(embeddings, cents, threshold)
         new, counts = means(embeddings, labels, len(cents))
-        alive = counts >= min_size
+        alive = (counts >= min_size) | fixed
         if not alive.any():
             return cents[:0], keep[:0]
         if alive.all() and step >= iterations:
             return cents, keep
         # Every step either moves the centroids (up to `iterations`) or drops the small ones, so
         # the loop ends after at most iterations + len(centroids) passes.
-        cents, keep = new[alive], keep[alive]
+        new[fixed] = cents[fixed]
+        cents, keep, fixed = new[alive], keep[alive], fixed[alive]
         step += 1
 
 

@@ -91,26 +91,49 @@ def _initial_centroids(
 def _final_centroids(
     x: np.ndarray, cents: np.ndarray, params: TopicParams, previous: TopicModel | None
 ) -> np.ndarray:
+    pinned = np.zeros(len(cents), dtype=bool)
     if previous is not None and len(previous.centroids):
         # Seeded refit: the previous themes start where they were; a fresh cluster joins only
         # when no previous theme is already near it, so unchanged themes keep their place.
+        # Codebook and seeded themes are pinned (they neither move nor drop, so their segments
+        # are not handed to other themes) and a fresh cluster within `related_similarity` of one
+        # is that theme, not a new one: a codebook prototype is a broad, bilingual sum, so a
+        # cluster of answers about its theme sits at 0.63-0.89 of it (median 0.79, starter
+        # codebook vs the gold answers of codebook_eval), mostly below `match_similarity`, while
+        # no such cluster came closer than 0.63 to another theme's prototype. At 0.8 those
+        # clusters became emergent duplicates ("hold" next to "Hotline reachability").
         old = previous.centroids
-        novel = (cents @ old.T).max(axis=1) < params.match_similarity if len(cents) else []
-        cents = np.vstack([old, cents[novel]]) if len(cents) else old
+        protected = _protected(previous)
+        if len(cents):
+            near = np.where(protected, params.related_similarity, params.match_similarity)
+            novel = ~((cents @ old.T) >= near).any(axis=1)
+            cents = np.vstack([old, cents[novel]])
+        else:
+            cents = old
+        pinned = np.concatenate([protected, np.zeros(len(cents) - len(old), dtype=bool)])
     args = (params.outlier_threshold, params.min_size)
-    cents, _ = cen.refine(x, cents, *args, params.refine_iterations)
-    if len(cents) > 1:
+    cents, kept = cen.refine(x, cents, *args, params.refine_iterations, pinned)
+    pinned = pinned[kept]
+    free = ~pinned
+    if free.sum() > 1:
         _, sizes = cen.means(x, cen.nearest(x, cents, params.outlier_threshold)[0], len(cents))
         # A refit may grow the codebook by its new themes: capping it again would merge old
         # themes away just to make room, which is exactly the ID churn refits must avoid.
-        cap = max(params.max_themes, len(cents)) if previous is not None else params.max_themes
-        groups = cen.merge_close(cents, sizes, params.merge_similarity, cap)
-        if groups.max() + 1 < len(cents):
-            cents, _ = cen.refine(x, cen.merged_centroids(cents, sizes, groups), *args, 1)
+        cap = max(params.max_themes, int(free.sum())) if previous is not None else params.max_themes
+        groups = cen.merge_close(cents[free], sizes[free], params.merge_similarity, cap)
+        if groups.max() + 1 < free.sum():
+            merged = cen.merged_centroids(cents[free], sizes[free], groups)
+            cents = np.vstack([cents[pinned], merged])
+            pinned = np.arange(len(cents)) < pinned.sum()
+            cents, _ = cen.refine(x, cents, *args, 1, pinned)
     return cents
 
 
 PROTECTED_SOURCES = ("codebook", "seeded")
+
+
+def _protected(model: TopicModel) -> np.ndarray:
+    return np.array([t.source in PROTECTED_SOURCES for t in model.themes_], dtype=bool)
 
 
 def _keep_protected(
@@ -121,8 +144,8 @@ def _keep_protected(
     as an ID match needs) comes back where it was, so it keeps its ID and label."""
     if previous is None:
         return cents
-    protected = [i for i, t in enumerate(previous.themes_) if t.source in PROTECTED_SOURCES]
-    if not protected:
+    protected = np.flatnonzero(_protected(previous))
+    if not len(protected):
         return cents
     old = previous.centroids[protected]
     if len(cents):
