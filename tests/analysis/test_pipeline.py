@@ -6,7 +6,7 @@ import pytest
 from nlp_service.analysis.embedding import Embedder
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
-from nlp_service.analysis.sentiment import Sentiment, SentimentModel
+from nlp_service.analysis.sentiment import Sentiment, SentimentModel, answer_score
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
 
@@ -123,7 +123,7 @@ def test_mixed_answer_and_long_answers_on_the_short_answer_scale(pipeline: Pipel
     scores = [s.sentiment.score for s in mixed.segments]
     assert len(scores) == 2
     # The answer follows the rule in answer_sentiment on whatever the segments scored.
-    mean = sum(scores) / 2
+    mean = answer_score(scores)
     assert mixed.sentiment.score == pytest.approx(mean, abs=1e-3)
     margin = pipeline.sentiment_model.neutral_margin
     if abs(mean) > margin:

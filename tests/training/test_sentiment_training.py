@@ -65,18 +65,40 @@ def test_fit_and_calibrate_on_real_vectors() -> None:
 
 
 def test_written_corpus_splits_never_overlap() -> None:
-    from training.datasets import feedback_corpus, german_reviews
+    from training.datasets import feedback_corpus, german_reviews, written_corpus
 
     train = feedback_corpus("train")
     heldout = feedback_corpus("heldout")
     assert len(train) >= 300 and len(heldout) >= 100
     assert {e.split for e in train} == {"train"} and {e.split for e in heldout} == {"heldout"}
     assert {"de", "fr", "nl"} <= {e.language for e in train}
-    train_texts = {e.text for e in train}
+
+    # What training reads (feedback + short answers): no evaluation text, even up to case and
+    # a final full stop or exclamation mark.
+    def key(text: str) -> str:
+        return text.strip().lower().rstrip(".!")
+
+    train_texts = {key(e.text) for e in written_corpus("train")}
+    assert {e.dataset for e in written_corpus("train")} == {"feedback", "short"}
     evaluation = [e for examples in training.evaluation_sets().values() for e in examples]
-    assert not any(e.text in train_texts for e in evaluation)
+    assert not any(key(e.text) in train_texts for e in evaluation)
     assert all(e.split in ("", "heldout", "eval") for e in evaluation)
     assert all(e.split == "eval" for e in german_reviews())
+
+
+def test_short_answers_and_blind_set() -> None:
+    from collections import Counter
+
+    from training.datasets import blind_short_de, short_answers
+
+    sets = training.evaluation_sets()
+    assert len(sets["short_heldout"]) == 110 and len(sets["blind_short"]) == 150
+    assert Counter(e.label for e in blind_short_de()) == {
+        "negative": 60, "positive": 60, "neutral": 30,
+    }  # fmt: skip
+    train = short_answers("train")
+    assert Counter(e.language for e in train) == {"de": 250, "en": 86}
+    assert all(len(e.text.split()) <= 13 for e in train + blind_short_de())
 
 
 def test_metrics_auc_and_mixed_counts_as_neutral() -> None:
