@@ -71,22 +71,30 @@ def evaluate_sentiment(
     embedder: str | None = typer.Option(None, help="Embedder spec to pick `latest` by."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     record: bool = typer.Option(False, help="Write the metrics into the v2 models' cards."),
+    models_dir: Path | None = typer.Option(None, help="Where models/ lives."),
+    segment_floor: float | None = typer.Option(
+        None,
+        help="Segments within +-floor do not count towards an answer's score (default: the "
+        "served SEGMENT_FLOOR; 0 = the plain mean of v2).",
+    ),
 ) -> None:
     """Accuracy, macro-F1, positive-vs-negative accuracy and AUC per held-out set and language
-    (answers scored as served: the mean of their segment scores)."""
+    (answers scored as served: the mean of their opinionated segments' scores)."""
     import json
 
+    from nlp_service.analysis.sentiment import SEGMENT_FLOOR
     from training.sentiment import evaluate, print_table, record_metrics
 
     versions = version or ["latest"]
-    results = {v: evaluate(v, embedder_spec=embedder) for v in versions}
+    floor = SEGMENT_FLOOR if segment_floor is None else segment_floor
+    results = {v: evaluate(v, models_dir, embedder, floor) for v in versions}
     if record:
         for v, res in results.items():
-            record_metrics(v, res)
+            record_metrics(v, res, models_dir, floor)
     if as_json:
         typer.echo(json.dumps(results if len(versions) > 1 else results[versions[0]], indent=2))
     else:
-        print_table({}, results)
+        print_table({}, results, floor)
 
 
 @evaluate_app.command("flags")

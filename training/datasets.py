@@ -22,6 +22,10 @@ SURVEY_FIXTURE = TRAINING_DIR / "data" / "survey_answers_labeled.jsonl"
 # inside it), "heldout" (evaluation only), "eval" (evaluation only).
 FEEDBACK_LANGUAGES = ("de", "nl", "fr", "en")
 GERMAN_REVIEWS_EVAL = TRAINING_DIR / "data" / "german_reviews_eval.jsonl"
+# Short survey answers written for sentiment v3 (train / heldout), see survey_short.md.
+SHORT_LANGUAGES = ("de", "en")
+# 150 short German answers written before v3 training, for the final report only.
+BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,27 @@ def feedback_corpus(split: str, languages: tuple[str, ...] = FEEDBACK_LANGUAGES)
         for e in _read_feedback(feedback_path(lang), "feedback")
         if e.split == split
     ]
+
+
+def short_answers(split: str, languages: tuple[str, ...] = SHORT_LANGUAGES) -> list[Example]:
+    """The project's short survey answers (survey_short_<lang>.jsonl) of one split."""
+    return [
+        e
+        for lang in languages
+        for e in _read_feedback(TRAINING_DIR / "data" / f"survey_short_{lang}.jsonl", "short")
+        if e.split == split
+    ]
+
+
+def written_corpus(split: str) -> list[Example]:
+    """Everything the project wrote for training sentiment, one split: the feedback texts
+    (de/nl/fr/en) and the short survey answers (de/en)."""
+    return feedback_corpus(split) + short_answers(split)
+
+
+def blind_short_de() -> list[Example]:
+    """Short German answers written before v3 training; evaluation only (final report)."""
+    return _read_feedback(BLIND_SHORT_DE, "blind_short")
 
 
 def german_reviews() -> list[Example]:

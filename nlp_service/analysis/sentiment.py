@@ -1,5 +1,6 @@
 """Sentiment: `negative | neutral | positive` plus a score in [-1, 1] per segment (sentence or
-clause); an answer is the plain mean of its segments' scores and may also be `mixed`.
+clause); an answer's score is the mean of its opinionated segments' scores (`answer_score`) and
+it may also be `mixed`.
 
 Backends behind one interface (`SentimentModel`), each stored in `models/sentiment/<version>/`
 with a `model_card.json` whose `kind` says which:
@@ -11,11 +12,12 @@ with a `model_card.json` whose `kind` says which:
   a LoRA adapter + a polarity head; it reads texts, not vectors.
 - `TransformersSentiment`: any local `transformers` text-classification model folder.
 
-Answer level (`answer_sentiment`): the mean of the segment scores, so a one-sentence and a
-ten-sentence answer are on the same scale (a long answer is not pulled to zero or to the extremes
-by its length). Labels: `mixed` when the segments disagree strongly (see `answer_sentiment`),
-else `neutral` inside the model's calibrated band, else the sign. Insults and profanity never
-score positive (`clamp_abuse`).
+Answer level (`answer_sentiment`): the mean of the segment scores outside +-SEGMENT_FLOOR (all
+of them when none is), so a one-sentence and a ten-sentence answer are on the same scale (a long
+answer is not pulled to zero or to the extremes by its length) and a clear complaint is not
+diluted by a request or a bare fact next to it. Labels: `mixed` when the segments disagree
+strongly (see `answer_sentiment`), else `neutral` inside the model's calibrated band, else the
+sign. Insults and profanity never score positive (`clamp_abuse`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ CARD_FILE = "model_card.json"
 # Answer rule for `mixed`: one segment at least this positive, one at least this negative, and
 # the mean inside the neutral band (see answer_sentiment). 0.5 = P(pos) 0.75 vs P(neg) 0.75.
 MIXED_THRESHOLD = 0.5
+# Segments scoring within +-SEGMENT_FLOOR carry no opinion and do not count towards the answer's
+# score while another segment does (answer_score); chosen on the written dev data.
+SEGMENT_FLOOR = 0.1
 # An answer or segment with an abuse flag scores at most this (and is labelled negative).
 ABUSE_MAX_SCORE = -0.5
 
@@ -82,30 +87,47 @@ def label_for(score: float, neutral_margin: float) -> str:
     return "positive" if score > 0 else "negative"
 
 
+def answer_score(scores: Sequence[float] | np.ndarray, floor: float = SEGMENT_FLOOR) -> float:
+    """The answer's score from its segments' scores, the one rule used by the pipeline, training
+    and evaluation: the mean over the segments whose |score| exceeds `floor` (the opinionated
+    ones), or over all segments when none does. A request or a bare fact next to a complaint
+    ("Paket kam zwei Wochen zu spät. Ich kündige! Ruft mich an") does not pull the complaint
+    towards zero, while a long review keeps the mean of everything it says (weighting segments
+    by |score|, or keeping only strong ones, made long reviews worse on the written dev data:
+    README, "Sentiment")."""
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("an answer has at least one segment")
+    polar = values[np.abs(values) > floor]
+    return float(np.clip(np.mean(polar if polar.size else values), -1.0, 1.0))
+
+
 def answer_sentiment(
     segments: Sequence[Sentiment],
     neutral_margin: float,
     mixed_threshold: float = MIXED_THRESHOLD,
+    floor: float = SEGMENT_FLOOR,
 ) -> Sentiment:
-    """An answer from its segments: score = plain mean of the segment scores.
+    """An answer from its segments: score = `answer_score` of the segment scores (`floor` 0:
+    the plain mean, the v2 rule).
 
-    Label: `mixed` when the answer is neutral by cancellation - |mean| <= neutral_margin while
+    Label: `mixed` when the answer is neutral by cancellation - |score| <= neutral_margin while
     one segment scores >= +mixed_threshold and another <= -mixed_threshold ("great food, rude
-    staff"); otherwise `neutral` when |mean| <= neutral_margin, else the sign of the mean. A
-    long review with praise and complaints but a clear overall stance keeps that stance (a
-    looser rule, mixed whenever |mean| < 0.5, labelled a third of the long German reviews
-    mixed). A one-segment answer is its segment."""
+    staff"); otherwise `neutral` when |score| <= neutral_margin, else its sign. A long review
+    with praise and complaints but a clear overall stance keeps that stance (a looser rule,
+    mixed whenever |mean| < 0.5, labelled a third of the long German reviews mixed). A
+    one-segment answer is its segment."""
     if not segments:
         raise ValueError("an answer has at least one segment")
     if len(segments) == 1:
         return segments[0]
     scores = [s.score for s in segments]
-    mean = float(np.clip(np.mean(scores), -1.0, 1.0))
-    label = label_for(mean, neutral_margin)
+    score = answer_score(scores, floor)
+    label = label_for(score, neutral_margin)
     strong_both = max(scores) >= mixed_threshold and min(scores) <= -mixed_threshold
     if label == "neutral" and strong_both:
         label = MIXED
-    return Sentiment(label, round(mean, 4))
+    return Sentiment(label, round(score, 4))
 
 
 def clamp_abuse(sentiment: Sentiment, max_score: float = ABUSE_MAX_SCORE) -> Sentiment:

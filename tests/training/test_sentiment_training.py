@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -65,18 +67,40 @@ def test_fit_and_calibrate_on_real_vectors() -> None:
 
 
 def test_written_corpus_splits_never_overlap() -> None:
-    from training.datasets import feedback_corpus, german_reviews
+    from training.datasets import feedback_corpus, german_reviews, written_corpus
 
     train = feedback_corpus("train")
     heldout = feedback_corpus("heldout")
     assert len(train) >= 300 and len(heldout) >= 100
     assert {e.split for e in train} == {"train"} and {e.split for e in heldout} == {"heldout"}
     assert {"de", "fr", "nl"} <= {e.language for e in train}
-    train_texts = {e.text for e in train}
+
+    # What training reads (feedback + short answers): no evaluation text, even up to case and
+    # a final full stop or exclamation mark.
+    def key(text: str) -> str:
+        return text.strip().lower().rstrip(".!")
+
+    train_texts = {key(e.text) for e in written_corpus("train")}
+    assert {e.dataset for e in written_corpus("train")} == {"feedback", "short"}
     evaluation = [e for examples in training.evaluation_sets().values() for e in examples]
-    assert not any(e.text in train_texts for e in evaluation)
+    assert not any(key(e.text) in train_texts for e in evaluation)
     assert all(e.split in ("", "heldout", "eval") for e in evaluation)
     assert all(e.split == "eval" for e in german_reviews())
+
+
+def test_short_answers_and_blind_set() -> None:
+    from collections import Counter
+
+    from training.datasets import blind_short_de, short_answers
+
+    sets = training.evaluation_sets()
+    assert len(sets["short_heldout"]) == 110 and len(sets["blind_short"]) == 150
+    assert Counter(e.label for e in blind_short_de()) == {
+        "negative": 60, "positive": 60, "neutral": 30,
+    }  # fmt: skip
+    train = short_answers("train")
+    assert Counter(e.language for e in train) == {"de": 250, "en": 86}
+    assert all(len(e.text.split()) <= 13 for e in train + blind_short_de())
 
 
 def test_metrics_auc_and_mixed_counts_as_neutral() -> None:
@@ -135,3 +159,29 @@ def test_answers_are_segmented_as_served() -> None:
     assert len(groups[0]) == 2 and len(groups[1]) == 1 and groups[1].start == 2
     scores = training.answer_scores(np.array([0.8, -0.6, 0.5]), groups)
     assert scores == pytest.approx([0.1, 0.5])
+
+
+def test_evaluation_scores_answers_by_the_served_rule_or_the_plain_mean() -> None:
+    from dataclasses import dataclass
+
+    from nlp_service.analysis.sentiment import Sentiment
+
+    table = {"Paket kam zu spät.": -0.6, "Ruf mich an.": 0.08, "Alles super.": 0.9, "Danke.": 0.05}
+
+    @dataclass
+    class Fixed:
+        id: str = "fixed"
+        neutral_margin: float = 0.3
+
+        def segments(self, texts: Sequence[str]) -> list[Sentiment]:
+            return [Sentiment("x", table[t]) for t in texts]
+
+    ex = [Example("Paket kam zu spät. Ruf mich an.", "negative", "de", "x"),
+          Example("Alles super. Danke.", "positive", "de", "x")]  # fmt: skip
+    # Served rule (floor 0.1): -0.6 -> negative, 0.9 -> positive: both right.
+    served = training.evaluate_scorer(Fixed(), {"s": ex})["s/de"]
+    assert served["accuracy"] == 1.0 and served["pos_neg_accuracy"] == 1.0
+    # Plain mean: (-0.6 + 0.08) / 2 = -0.26 inside the band 0.3 -> neutral (wrong); (0.9 + 0.05)
+    # / 2 = 0.475 -> positive. The signs stay right.
+    plain = training.evaluate_scorer(Fixed(), {"s": ex}, floor=0.0)["s/de"]
+    assert plain["accuracy"] == 0.5 and plain["pos_neg_accuracy"] == 1.0
