@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from nlp_service.errors import InvalidInput
 from nlp_service.validation import CleanStr
@@ -51,13 +60,19 @@ class MergeIn(_Edit):
     theme_ids: list[ThemeId] = Field(min_length=2, max_length=50)
     into: ThemeId
 
-    @model_validator(mode="after")
-    def _into(self) -> MergeIn:
-        if len(set(self.theme_ids)) != len(self.theme_ids):
-            raise ValueError("theme_ids must not repeat an id")
-        if self.into not in self.theme_ids:
-            raise ValueError("into must be one of theme_ids")
-        return self
+    @field_validator("theme_ids")
+    @classmethod
+    def _unique(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("must not repeat an id")
+        return value
+
+    @field_validator("into")
+    @classmethod
+    def _into(cls, value: int, info: ValidationInfo) -> int:
+        if "theme_ids" in info.data and value not in info.data["theme_ids"]:
+            raise ValueError("must be one of theme_ids")
+        return value
 
 
 class SplitIn(_Edit):
@@ -77,11 +92,12 @@ class MoveIn(_Edit):
     from_theme: ThemeId
     to_theme: ThemeId
 
-    @model_validator(mode="after")
-    def _differ(self) -> MoveIn:
-        if self.from_theme == self.to_theme:
-            raise ValueError("to_theme must differ from from_theme")
-        return self
+    @field_validator("to_theme")
+    @classmethod
+    def _differ(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("from_theme") == value:
+            raise ValueError("must differ from from_theme")
+        return value
 
 
 class RetireIn(_Edit):
@@ -108,7 +124,27 @@ EditIn = Annotated[
     RenameIn | MergeIn | SplitIn | MoveIn | RetireIn | AddIn | AcceptIn,
     Field(discriminator="kind"),
 ]
-_EDIT = TypeAdapter(EditIn)
+_EDIT: TypeAdapter[EditIn] = TypeAdapter(EditIn)
+
+
+def edit_schema() -> dict[str, Any]:
+    """The JSON schema of one edit with its definitions inlined (for the OpenAPI request body:
+    the route validates the body itself, so errors name the edit's field, not the union tag)."""
+    schema = _EDIT.json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    out: dict[str, Any] = inline(schema)
+    return out
 
 
 def parse_edit(data: Any, prefix: str = "") -> EditIn:
@@ -121,8 +157,10 @@ def parse_edit(data: Any, prefix: str = "") -> EditIn:
         if len(loc) > 1 and loc[0] in ("rename", "merge", "split", "move", "retire", "add",
                                         "accept"):  # fmt: skip
             loc = loc[1:]  # the union's tag
-        where = prefix + ".".join(loc) if loc else (prefix.rstrip(".") or "kind")
+        where = prefix + ".".join(loc) if loc else prefix + "kind"
         message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
+            where = prefix + "kind"
         raise InvalidInput(f"{where}: {message}", field=where) from None
 
 

@@ -473,6 +473,9 @@ def replay(
     history: dict[int, str] = {}
     outcomes: list[ReplayOutcome] = []
     for edit in edits:
+        if edit.kind == "move":  # decided against the final model below (merges followed)
+            outcomes.append(ReplayOutcome(edit.id, edit.kind, "honoured", None, False))
+            continue
         model, out = apply_edit(model, edit, history=history, replaying=True, similarity=similarity)
         record_history(history, edit, out)
         outcomes.append(ReplayOutcome(edit.id, edit.kind, out.outcome, out.reason, out.changed))

@@ -6,7 +6,7 @@ service on a worker thread and shape the output."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
@@ -16,12 +16,12 @@ from nlp_service.errors import InvalidInput, TooLarge
 from nlp_service.schemas import ErrorOut
 from nlp_service.schemas_codebook import (
     CodebookOut,
-    EditIn,
     EditResultOut,
     EditsOut,
     ImportOut,
     SplitProposalIn,
     SplitProposalOut,
+    edit_schema,
 )
 
 router = APIRouter(prefix="/v1/codebook", tags=["codebook"])
@@ -72,10 +72,17 @@ async def get_codebook(
     response_model=EditResultOut,
     status_code=201,
     responses={**AUTH_ERRORS, **INPUT_ERRORS, **NOT_FOUND, **CONFLICT},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": edit_schema()}},
+        }
+    },
 )
-async def post_edit(state: State, principal: Researcher, edit: Annotated[EditIn, Body()]) -> (
-    EditResultOut
-):  # fmt: skip
+async def post_edit(
+    state: State, principal: Researcher, body: Annotated[dict[str, Any], Body()]
+) -> EditResultOut:
+    edit = state.codebook.parse(body)
     applied = await state.blocking(
         state.codebook.apply, principal.tenant_id, principal.actor, [edit]
     )
