@@ -233,9 +233,15 @@ def _accept(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) ->
 
 
 def _retire(
-    model: TopicModel, p: dict[str, Any], history: Mapping[int, str], similarity: float
+    model: TopicModel,
+    p: dict[str, Any],
+    history: Mapping[int, str],
+    similarity: float,
+    replaying: bool,
 ) -> Res:
     theme_id = _int(p, "theme_id")
+    if not replaying and theme_id not in model.by_id:
+        return model, _conflict(p, _gone(model, theme_id, history))
     dim = model.centroids.shape[1]
     targets = [theme_id] if theme_id in model.by_id else []
     if not targets and "centroid" in p:
@@ -254,7 +260,11 @@ def _retire(
 
 
 def _merge(
-    model: TopicModel, p: dict[str, Any], history: Mapping[int, str], similarity: float
+    model: TopicModel,
+    p: dict[str, Any],
+    history: Mapping[int, str],
+    similarity: float,
+    replaying: bool,
 ) -> Res:
     ids = p.get("theme_ids")
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or len(ids) < 2:
@@ -271,8 +281,7 @@ def _merge(
     stored = {int(k): _vector(v, dim, "absorbed") for k, v in (p.get("absorbed") or {}).items()}
     present = [i for i in absorbed if i in model.by_id]
     missing = [i for i in absorbed if i not in model.by_id]
-    if missing and not stored and len(missing) == len(absorbed):
-        # First application with every other theme gone already: nothing to merge.
+    if missing and not replaying:
         return model, _conflict(p, _gone(model, missing[0], history), "theme_ids")
     found: list[int] = []
     for i in missing:
@@ -438,9 +447,9 @@ def apply_edit(
     if edit.kind == "accept":
         return _accept(model, p, h)
     if edit.kind == "retire":
-        return _retire(model, p, h, similarity)
+        return _retire(model, p, h, similarity, replaying)
     if edit.kind == "merge":
-        return _merge(model, p, h, similarity)
+        return _merge(model, p, h, similarity, replaying)
     if edit.kind == "split":
         return _split(model, p, h)
     if edit.kind == "add":

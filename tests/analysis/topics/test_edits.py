@@ -92,6 +92,8 @@ def test_retire_add_accept_and_move() -> None:
     assert 2 not in out.by_id and out.retired[-1].id == 2 and res.before["id"] == 2
     _, res2 = apply_edit(out, Edit("retire", res.params), replaying=True)
     assert res2.outcome == "honoured" and res2.reason == "already gone"
+    _, first = apply_edit(out, Edit("retire", {"theme_id": 2}))  # not a replay: nothing to retire
+    assert first.outcome == "conflict" and "retired in version v1" in (first.reason or "")
 
     vec = [0, 0, 0.6, 0.8]
     params = {"labels": {"de": "Verpackung"}, "phrases": ["a", "b", "c"], "centroid": vec}
