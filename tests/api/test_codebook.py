@@ -162,7 +162,7 @@ def test_a_move_to_a_retired_theme_is_reported_as_a_conflict_by_the_refit(
     result = refit(client, h)
     conflicts = result["edits"]["conflicts"]
     assert [c["edit_id"] for c in conflicts] == [moved["id"]]
-    assert f"theme {target}" in conflicts[0]["reason"]
+    assert conflicts[0]["reason"] == f"theme {target} was retired by edit {moved['id'] + 1}"
     listed = client.get("/v1/codebook/edits", headers=h).json()["edits"]
     by_id = {e["id"]: e for e in listed}
     assert by_id[moved["id"]]["status"] == "conflict"
