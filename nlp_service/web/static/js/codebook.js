@@ -284,7 +284,7 @@ function renderProposal() {
     el("div", { class: "inline-fields" },
       LANGS.map((lang) => el("div", { class: "field" },
         el("label", { for: `cb-part-${i}-${lang}` }, t(lang === "de" ? "codebook.labelDe" : "codebook.labelEn")),
-        el("input", { id: `cb-part-${i}-${lang}`, type: "text", maxlength: "200", value: part.label ?? "", dataset: { field: `labels.${i}.${lang}` } })))),
+        el("input", { id: `cb-part-${i}-${lang}`, type: "text", maxlength: "100", value: part.labels?.[lang] ?? part.label ?? "", dataset: { field: `labels.${i}.${lang}` } })))),
     el("p", { class: "error field-error", hidden: true, dataset: { errorFor: `labels.${i}` } }),
   )));
 }
@@ -295,7 +295,9 @@ async function split(event) {
   clearErrors(form);
   const proposal = state.proposal;
   if (!proposal) return;
-  const labels = proposal.parts.map((_, i) => Object.fromEntries(LANGS.map((lang) => [lang, $(`#cb-part-${i}-${lang}`).value.trim()])));
+  // Empty names are left out: the API wants a name in de and/or en per part.
+  const labels = proposal.parts.map((_, i) => Object.fromEntries(
+    LANGS.map((lang) => [lang, $(`#cb-part-${i}-${lang}`).value.trim()]).filter(([, value]) => value)));
   const body = { kind: "split", theme_id: state.themeId, proposal_id: proposal.proposal_id, labels };
   const result = await submitEdit(form, body, $("#cb-split-accept"));
   if (!result) return;

@@ -1,0 +1,180 @@
+"""The Codebook screen in headless Chromium against the live server and the real codebook API:
+rename a theme in German, merge two themes (after a confirmation), add a theme from example
+phrases (the API's field error sits under the phrases), move an answer, and read the edit
+history with the key's name as the actor.
+
+The edits run on a tenant of their own (same server, same database), so the themes the other
+browser tests read stay the starter codebook's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction
+from tests.web import seed
+from tests.web.conftest import LiveServer, Page
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+KEY_NAME = "lena.research"
+TOUCHPOINTS = ("delivery", "hotline")
+# Starter codebook (models/codebooks/cx-starter) themes the seeded answers fall into.
+DELIVERY_TIME, HOTLINE_REACH, SUPPORT_SKILL = 1, 4, 5
+ADDED_DE = "Gutscheine <i>und</i> Rabatte"
+PHRASES = [
+    "Der Gutscheincode wurde an der Kasse nicht angenommen.",
+    "Mein Rabatt fehlte auf der Rechnung.",
+    "The discount code did not work at checkout.",
+]
+
+
+@pytest.fixture(scope="module")
+def codebook_key(live_server: LiveServer) -> str:
+    """A research key (named KEY_NAME) of a new tenant with the delivery and hotline answers."""
+    engine = make_engine(live_server.db_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        _, key = create_tenant(
+            session, f"ui-codebook-{uuid.uuid4().hex[:6]}", "ingest,research", key_name=KEY_NAME
+        )
+    engine.dispose()
+    items = [p for p in seed.answer_payloads() if p["touchpoint"] in TOUCHPOINTS]
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=live_server.url, headers=headers, timeout=120) as http:
+        got = http.post("/v1/answers/batch", json={"items": items})
+        got.raise_for_status()
+        assert got.json()["failed"] == 0
+    return key
+
+
+def _api(server: LiveServer, key: str, path: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"}
+    return httpx.get(f"{server.url}{path}", headers=headers, timeout=60)
+
+
+def _row(page, theme_id: int):  # type: ignore[no-untyped-def]
+    return page.locator(f"#cb-table tr[data-theme-id='{theme_id}']")
+
+
+def _open_codebook(tab: Page, key: str) -> None:
+    tab.open()
+    tab.sign_in(key)
+    tab.page.click("#nav-codebook")
+    tab.page.wait_for_selector("#view-codebook:not([hidden]) #cb-table tr[data-theme-id]")
+
+
+def test_rename_merge_add_and_the_edit_history(
+    chromium, live_server: LiveServer, codebook_key: str, artifacts: Path
+) -> None:
+    tab = Page(chromium, live_server, {"width": 1280, "height": 900}, "de-DE")
+    page = tab.page
+    _open_codebook(tab, codebook_key)
+    assert page.url.endswith("#/codebook")
+    assert page.text_content("#nav-codebook") == "Codebook"
+    # The starter codebook: German labels in the German interface, English beside them.
+    expect(_row(page, DELIVERY_TIME).locator("button.theme-open")).to_have_text("Lieferzeit")
+    expect(_row(page, DELIVERY_TIME).locator("td.other-label")).to_have_text("Delivery time")
+    assert "Start-Codebook" in page.text_content("#cb-version")
+
+    # Rename in German: the theme table shows the new label, the English one stays.
+    _row(page, DELIVERY_TIME).locator("button.theme-open").click()
+    page.wait_for_selector("#cb-theme:not([hidden])")
+    assert page.input_value("#cb-rename-de") == "Lieferzeit"
+    page.fill("#cb-rename-de", "Lieferdauer")
+    page.press("#cb-rename-de", "Enter")
+    expect(_row(page, DELIVERY_TIME).locator("button.theme-open")).to_have_text("Lieferdauer")
+    expect(_row(page, DELIVERY_TIME).locator("td.other-label")).to_have_text("Delivery time")
+    expect(page.locator("#cb-theme-title")).to_have_text("Thema: Lieferdauer")
+    labels = _api(live_server, codebook_key, "/v1/codebook?lang=de").json()["themes"]
+    renamed = next(t for t in labels if t["id"] == DELIVERY_TIME)
+    assert renamed["labels"] == {"de": "Lieferdauer", "en": "Delivery time"}
+    page.click("#cb-theme-close")
+
+    # Merge: two themes ticked, a confirmation first; cancelling changes nothing.
+    _row(page, HOTLINE_REACH).locator("input.pick").check()
+    _row(page, SUPPORT_SKILL).locator("input.pick").check()
+    expect(page.locator("#cb-selected")).to_contain_text("2")
+    page.select_option("#cb-merge-into", str(HOTLINE_REACH))
+    page.click("#cb-merge")
+    expect(page.locator("#cb-confirm")).to_have_attribute("open", "")
+    assert "Kompetenz Support" in page.text_content("#cb-confirm-text")
+    page.click("#cb-confirm-cancel")
+    expect(_row(page, SUPPORT_SKILL)).to_have_count(1)
+    page.click("#cb-merge")
+    page.click("#cb-confirm-ok")
+    expect(_row(page, SUPPORT_SKILL)).to_have_count(0)
+    expect(_row(page, HOTLINE_REACH)).to_have_count(1)
+
+    # Add a theme: two phrases are refused, the API's message sits under the phrases.
+    page.click("#cb-add-open")
+    page.fill("#cb-add-de", ADDED_DE)
+    page.fill("#cb-add-en", "Vouchers and discounts")
+    page.fill("#cb-add-phrases", "\n".join(PHRASES[:2]))
+    page.click("#cb-add-save")
+    error = page.locator("#cb-add-form [data-error-for='phrases']")
+    expect(error).to_be_visible()
+    assert "phrases" in error.text_content()
+    assert page.get_attribute("#cb-add-phrases", "aria-invalid") == "true"
+    page.fill("#cb-add-phrases", "\n".join(PHRASES))
+    page.click("#cb-add-save")
+    added = page.locator("#cb-table tbody tr", has_text="Gutscheine")
+    expect(added).to_have_count(1)
+    # Markup in a label is text: the <i> shows as typed, no element is made.
+    assert added.locator("button.theme-open").text_content() == ADDED_DE
+    assert page.locator("#cb-table i").count() == 0
+    assert page.is_hidden("#cb-add")
+
+    # The history, newest first, with the key's name as the actor.
+    rows = page.locator("#cb-history tbody tr[data-edit-id]")
+    expect(rows).to_have_count(3)
+    kinds = rows.evaluate_all("rs => rs.map(r => r.dataset.kind)")
+    assert kinds == ["add", "merge", "rename"]
+    assert set(rows.locator("td.actor").all_text_contents()) == {KEY_NAME}
+    assert rows.nth(2).locator("td.kind").text_content() == "Umbenennung"
+    change = rows.nth(2).locator("td.change").text_content()
+    assert "Lieferzeit" in change and "Lieferdauer" in change
+    assert page.locator("#cb-history tr.conflict").count() == 0
+    tab.shot(artifacts, "codebook-1280-de.png")
+    tab.close()
+
+
+def test_a_conflict_after_a_refit_is_marked_in_the_history(
+    tab: Page, live_server: LiveServer, codebook_key: str
+) -> None:
+    """The replay outcome comes from a refit; the list is served as the API would after one."""
+    page = tab.page
+    edits = {
+        "edits": [
+            {
+                "id": 9, "kind": "merge", "actor": KEY_NAME, "created_at": "2026-11-20T09:30:00Z",
+                "note": "<b>zusammen</b>", "params": {"theme_ids": [4, 5], "into": 4},
+                "before": {}, "after": {}, "status": "applied", "version": "v2",
+                "last_replay": {"version": "v3", "outcome": "conflict",
+                                "reason": "theme 5 is not in the refitted model"},
+            },
+            {
+                "id": 8, "kind": "rename", "actor": KEY_NAME, "created_at": "2026-11-19T09:30:00Z",
+                "note": None, "params": {"theme_id": 1, "labels": {"de": "X"}},
+                "before": {}, "after": {}, "status": "applied", "version": "v1",
+                "last_replay": {"version": "v3", "outcome": "honoured", "reason": None},
+            },
+        ],
+        "next_cursor": None,
+    }  # fmt: skip
+    page.route("**/v1/codebook/edits?*", lambda route: route.fulfill(json=edits))
+    _open_codebook(tab, codebook_key)
+    rows = page.locator("#cb-history tbody tr[data-edit-id]")
+    expect(rows).to_have_count(2)
+    conflict = page.locator("#cb-history tr.conflict")
+    expect(conflict).to_have_count(1)
+    assert conflict.get_attribute("data-edit-id") == "9"
+    assert "theme 5 is not in the refitted model" in conflict.locator("td.replay").text_content()
+    assert "conflict" in conflict.locator("td.replay .badge").text_content()
+    assert "honoured" in rows.nth(1).locator("td.replay").text_content()
+    assert conflict.locator("td.change .note").text_content() == "<b>zusammen</b>"
+    assert page.locator("#cb-history b").count() == 0
