@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from nlp_service.commands.codebook import app as codebook_app
 from nlp_service.commands.connectors import register as register_connectors
 from nlp_service.commands.demo import app as demo_app
 from nlp_service.commands.insights import app as insights_app
@@ -19,6 +20,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(topics_app, name="topics")
 app.add_typer(insights_app, name="insights")
+app.add_typer(codebook_app, name="codebook")
 app.add_typer(demo_app, name="demo")
 register_service(app)
 register_connectors(app)

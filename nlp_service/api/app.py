@@ -23,6 +23,7 @@ from nlp_service.api.observability import Metrics, RequestMiddleware, configure_
 from nlp_service.api.ratelimit import KeyRateLimiter
 from nlp_service.api.routes import (
     answers,
+    codebook,
     connectors,
     exports,
     health,
@@ -37,6 +38,7 @@ from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
 from nlp_service.services import refits as refit_jobs
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.codebook import CodebookService
 from nlp_service.services.connectors import ConnectorIngest, ConnectorService
 from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
@@ -99,6 +101,13 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
         limiter,
         connectors=ConnectorService(sessions, mapped, settings.webhook_tolerance_seconds),
         imports=ImportRunner(sessions, mapped, settings.job_lease_seconds),
+        # Phrases of an added theme are embedded on the model thread, never beside it.
+        codebook=CodebookService(
+            sessions,
+            topics,
+            pipeline.embedder.id,
+            lambda texts: batcher.run_blocking(lambda: pipeline.embedder.encode(texts)),
+        ),
     )
 
 
@@ -151,7 +160,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     max_body = settings.max_body_bytes
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=max_body)
-    routers = (answers, threads, moderation, jobs, insights, connectors, imports, exports, session)
+    routers = (
+        answers, threads, moderation, jobs, insights, codebook, connectors, imports, exports,
+        session,
+    )  # fmt: skip
     for module in (*routers, health):
         app.include_router(module.router)
     web.install(app)

@@ -17,6 +17,7 @@ from nlp_service.api.observability import Metrics
 from nlp_service.api.ratelimit import KeyRateLimiter
 from nlp_service.config import Settings
 from nlp_service.services.batching import MicroBatcher
+from nlp_service.services.codebook import CodebookService
 from nlp_service.services.connectors import ConnectorService
 from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService
@@ -47,6 +48,7 @@ class ServiceState:
     rate_limiter: KeyRateLimiter
     connectors: ConnectorService
     imports: ImportRunner
+    codebook: CodebookService
     key_cache: KeyCache = field(default_factory=KeyCache)
     ready: bool = False
 

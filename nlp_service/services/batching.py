@@ -22,6 +22,7 @@ from nlp_service.errors import Overloaded
 
 T = TypeVar("T")
 R = TypeVar("R")
+X = TypeVar("X")
 
 
 @dataclass
@@ -84,6 +85,13 @@ class MicroBatcher(Generic[T, R]):
             raise Overloaded("the service is shutting down", code="shutting_down")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._timed, items)
+
+    def run_blocking(self, fn: Callable[[], X]) -> X:
+        """Run another model call (e.g. encoding a theme's phrases) on the model thread, from a
+        worker thread (never from the event loop): the models are never run two at once."""
+        if self._closing:
+            raise Overloaded("the service is shutting down", code="shutting_down")
+        return self._executor.submit(fn).result()
 
     def _timed(self, items: list[T]) -> Sequence[R]:
         start = time.perf_counter()

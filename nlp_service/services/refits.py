@@ -2,24 +2,27 @@
 
 `Refits.enqueue` validates the parameters and queues a job; a worker (the in-process one, or an
 `nlp-service worker` process) runs `Refits.run`: it reads the tenant's stored segment vectors (no
-re-embedding), fits with the previous version as the predecessor (stable theme ids), stores the
-new version in the database, then in one transaction activates it and reassigns every stored
-segment and the answers' themes. Run again after a crash, it simply fits again: nothing is
-activated before that last transaction.
+re-embedding), fits with the previous version as the predecessor (stable theme ids), then in one
+transaction replays the tenant's codebook edits on the fit (services/codebook.py), stores and
+activates the new version and reassigns every stored segment and the answers' themes. Run again
+after a crash, it simply fits again: nothing is stored or activated before that last transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput
+from nlp_service.services.codebook import apply_pins, record_replay, replay_on
 from nlp_service.services.jobs import JobContext
 from nlp_service.services.topics import TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
+from nlp_service.store.codebook import CodebookRepository
 from nlp_service.store.models import Job
 from nlp_service.store.topic_models import TopicModelRepository
 
@@ -81,7 +84,10 @@ class Refits:
             raise InvalidInput("the tenant has no stored answers to fit themes on", field="texts")
         # The first refit starts from the starter codebook: its themes keep their IDs and labels
         # (and are never dropped); clusters it does not cover become new emergent themes.
-        previous = self.topics.own(tenant_id) or self.topics.default()
+        with self.sessions() as session:
+            started_from = TopicModelRepository(session, tenant_id).active_version()
+        own = self.topics.own(tenant_id, started_from) if started_from else None
+        previous = own or self.topics.default()
         fit = fit_topics(
             data.texts,
             data.embeddings,
@@ -94,13 +100,23 @@ class Refits:
             progress=lambda s: job.progress(0.8 * s),
             name=tenant_model_name(tenant_id),
         )
-        model = fit.model
-        version = self.topics.save(tenant_id, model)
-        # One transaction: the new version becomes active for every process together with the
-        # stored answers' new themes; readers see the old or the new state, never a mix.
-        # Progress is written through the same session (SQLite allows one writer at a time).
+        # One transaction, holding the tenant's codebook lock: the researcher's edits are
+        # replayed on the fit, the result stored and activated for every process together with
+        # the stored answers' new themes and their pinned moves; readers see the old or the new
+        # state, never a mix. Progress goes through the same session (SQLite: one writer).
         with transaction(self.sessions) as session:
-            TopicModelRepository(session, tenant_id).activate(version)
+            CodebookRepository(session, tenant_id).lock()
+            repo = TopicModelRepository(session, tenant_id)
+            if repo.active_version() != started_from:
+                raise Conflict(
+                    "the codebook changed while the refit ran (an edit or another refit); "
+                    "start the refit again",
+                    field="job",
+                )
+            model, outcomes, edits = replay_on(session, tenant_id, fit.model)
+            version = model.version
+            repo.add(version, model.embedder_id, model.to_files())
+            repo.activate(version)
             jobs = JobRepository(session, tenant_id)
             reassigned = SegmentRepository(session, tenant_id).reassign(
                 model.assign,
@@ -108,6 +124,14 @@ class Refits:
                 self.embedder_id,
                 lambda s: jobs.set_progress(job.job_id, 0.8 + 0.2 * s),
             )
+            moves = apply_pins(session, tenant_id, model, edits, version, self.embedder_id)
+            outcomes = [
+                replace(o, outcome="conflict", reason=moves[o.edit_id], changed=False)
+                if o.edit_id in moves and o.outcome == "honoured"
+                else o
+                for o in outcomes
+            ]
+            summary = record_replay(session, tenant_id, version, outcomes)
         self.topics.remember(tenant_id, version, model)
         return {
             "version": version,
@@ -118,4 +142,5 @@ class Refits:
             "unassigned_answers": fit.metrics.unassigned_answers,
             "unassigned_segments": fit.metrics.unassigned,
             "reassigned": reassigned,
+            "edits": summary.to_dict(),
         }

@@ -258,3 +258,42 @@ class EntryRevision(Base):
     reason: Mapped[str] = mapped_column(String(200))  # e.g. "formbricks:responseUpdated"
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Codebook editing (migration 0005): edit events and split proposals. ---
+
+
+class CodebookEdit(Base):
+    """One researcher's edit of a tenant's codebook (rename, merge, split, move, retire, add,
+    accept): who, when, what before and after, the version it produced, and what the last
+    refit's replay made of it. Replayed in id order on top of every refit."""
+
+    __tablename__ = "codebook_edits"
+    __table_args__ = (Index("ix_codebook_edits_tenant", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(100))  # the API key's name (else its prefix)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[str] = mapped_column(String(100))  # the topic model version it produced
+    status: Mapped[str] = mapped_column(String(12), default="applied")  # applied | conflict
+    last_replay: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SplitProposal(Base):
+    """A sub-clustering of one theme offered to a researcher; a split edit accepts it."""
+
+    __tablename__ = "codebook_proposals"
+    __table_args__ = (Index("ix_codebook_proposals_tenant", "tenant_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    parts: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -112,9 +112,103 @@ class SegmentRepository:
         self._refresh_themes(version, embedder_id)
         return done
 
-    def _refresh_themes(self, version: str, embedder_id: str) -> None:
+    def theme_members(self, theme_id: int, embedder_id: str) -> SegmentData:
+        """The stored segments currently assigned to one theme (visible answers only)."""
+        query = (
+            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at, Entry.seq)
+            .join(Entry, Entry.seq == Segment.entry_seq)
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.tenant_id == self.tenant_id,
+                Segment.topic_id == theme_id,
+                Entry.is_hidden.is_(False),
+                Entry.embedder_id == embedder_id,
+            )
+            .order_by(Segment.id)
+        )
+        texts, vectors, languages, stamps, entries = [], [], [], [], []
+        for text, blob, language, submitted, seq in self.session.execute(query):
+            texts.append(text)
+            vectors.append(np.frombuffer(blob, dtype=np.float32))
+            languages.append(language)
+            stamps.append(as_utc(submitted))
+            entries.append(int(seq))
+        matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+        return SegmentData(texts, matrix, languages, stamps, entries)
+
+    def theme_answer_counts(self, embedder_id: str) -> dict[int, int]:
+        """Visible answers per theme id (an answer counts once however many segments carry it)."""
+        query = (
+            select(Segment.topic_id, func.count(func.distinct(Segment.entry_seq)))
+            .join(Entry, Entry.seq == Segment.entry_seq)
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.tenant_id == self.tenant_id,
+                Entry.is_hidden.is_(False),
+                Entry.embedder_id == embedder_id,
+                Segment.topic_id >= 0,
+            )
+            .group_by(Segment.topic_id)
+        )
+        return {int(t): int(n) for t, n in self.session.execute(query) if t is not None}
+
+    def known_answers(self, answer_ids: Sequence[str]) -> set[str]:
+        """The given answer ids that are this tenant's."""
+        return set(
+            self.session.scalars(
+                select(Entry.id).where(Entry.tenant_id == self.tenant_id, Entry.id.in_(answer_ids))
+            )
+        )
+
+    def pin(
+        self,
+        answer_ids: Sequence[str],
+        from_theme: int,
+        to_theme: int,
+        label: str,
+        centroid: np.ndarray,
+        embedder_id: str,
+    ) -> set[int]:
+        """A researcher's move: the answers' segments carrying `from_theme` carry `to_theme`
+        (confidence 1.0); an answer with neither gets `to_theme` on its segment nearest to
+        `centroid`. Returns the entry seqs touched (refresh them with `refresh_entries`)."""
+        rows = self.session.execute(
+            select(Segment.id, Segment.entry_seq, Segment.topic_id, Segment.embedding)
+            .join(Entry, Entry.seq == Segment.entry_seq)
+            .where(
+                Segment.tenant_id == self.tenant_id,
+                Entry.tenant_id == self.tenant_id,
+                Entry.id.in_(list(answer_ids)),
+                Entry.embedder_id == embedder_id,
+            )
+            .order_by(Segment.entry_seq, Segment.idx)
+        ).all()
+        by_entry: dict[int, list[Any]] = {}
+        for row in rows:
+            by_entry.setdefault(int(row.entry_seq), []).append(row)
+        updates = []
+        for segs in by_entry.values():
+            chosen = [r.id for r in segs if r.topic_id == from_theme]
+            if not chosen and not any(r.topic_id == to_theme for r in segs):
+                vectors = np.stack([np.frombuffer(r.embedding, dtype=np.float32) for r in segs])
+                chosen = [segs[int(np.argmax(vectors @ centroid))].id]
+            updates += [
+                {"id": i, "topic_id": to_theme, "topic_label": label, "topic_confidence": 1.0}
+                for i in chosen
+            ]
+        if updates:
+            self.session.execute(update(Segment), updates)
+        return set(by_entry)
+
+    def refresh_entries(self, seqs: set[int], version: str, embedder_id: str) -> None:
+        """Rebuild the theme lists of some entries (after pinned moves)."""
+        if seqs:
+            self._refresh_themes(version, embedder_id, seqs)
+
+    def _refresh_themes(self, version: str, embedder_id: str, only: set[int] | None = None) -> None:
         """Rebuild the theme lists of the entries whose segments were reassigned (those embedded
-        by `embedder_id`) and stamp them with `version`; other entries keep theirs."""
+        by `embedder_id`, or only the entries `only`) and stamp them with `version`; other
+        entries keep theirs."""
         best: dict[int, dict[int, dict[str, Any]]] = {}
         query = (
             select(
@@ -127,6 +221,8 @@ class SegmentRepository:
                 Segment.topic_id.is_not(None),
             )
         )
+        if only is not None:
+            query = query.where(Segment.entry_seq.in_(only))
         for seq, topic_id, label, confidence in self.session.execute(query):
             themes = best.setdefault(seq, {})
             if (
@@ -135,9 +231,13 @@ class SegmentRepository:
                 and (topic_id not in themes or confidence > themes[topic_id]["confidence"])
             ):
                 themes[topic_id] = {"id": topic_id, "label": label, "confidence": confidence}
-        seqs = self.session.scalars(
-            select(Entry.seq).where(
-                Entry.tenant_id == self.tenant_id, Entry.embedder_id == embedder_id
+        seqs = (
+            sorted(only)
+            if only is not None
+            else self.session.scalars(
+                select(Entry.seq).where(
+                    Entry.tenant_id == self.tenant_id, Entry.embedder_id == embedder_id
+                )
             )
         )
         updates = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,15 @@ class TopicModel:
         raise InvalidInput(f"theme {theme_id} is not in version {self.version}", field="id")
 
     def centroid_of(self, theme_id: int) -> np.ndarray:
-        return self.centroids[int(np.flatnonzero(self._ids == theme_id)[0])]
+        return self.centroids[self.row_of(theme_id)]
+
+    def row_of(self, theme_id: int) -> int:
+        """The centroid row of a theme id (IndexError when the model has no such theme)."""
+        return int(np.flatnonzero(self._ids == theme_id)[0])
+
+    @property
+    def by_id(self) -> Mapping[int, Theme]:
+        return self._by_id
 
     @property
     def ids(self) -> np.ndarray:
