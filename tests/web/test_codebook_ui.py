@@ -25,7 +25,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 KEY_NAME = "lena.research"
 TOUCHPOINTS = ("delivery", "hotline")
 # Starter codebook (models/codebooks/cx-starter) themes the seeded answers fall into.
-DELIVERY_TIME, HOTLINE_REACH, SUPPORT_SKILL = 1, 4, 5
+DELIVERY_TIME, PARCEL_HANDOVER, HOTLINE_REACH, SUPPORT_SKILL = 1, 3, 4, 5
+# Edits reassign the tenant's stored answers and a split proposal clusters them: on a loaded
+# 2-core machine that takes seconds, more than expect()'s default 5 s.
+SLOW = 60_000
 ADDED_DE = "Gutscheine <i>und</i> Rabatte"
 PHRASES = [
     "Der Gutscheincode wurde an der Kasse nicht angenommen.",
@@ -87,7 +90,9 @@ def test_rename_merge_add_and_the_edit_history(
     assert page.input_value("#cb-rename-de") == "Lieferzeit"
     page.fill("#cb-rename-de", "Lieferdauer")
     page.press("#cb-rename-de", "Enter")
-    expect(_row(page, DELIVERY_TIME).locator("button.theme-open")).to_have_text("Lieferdauer")
+    expect(_row(page, DELIVERY_TIME).locator("button.theme-open")).to_have_text(
+        "Lieferdauer", timeout=SLOW
+    )
     expect(_row(page, DELIVERY_TIME).locator("td.other-label")).to_have_text("Delivery time")
     expect(page.locator("#cb-theme-title")).to_have_text("Thema: Lieferdauer")
     labels = _api(live_server, codebook_key, "/v1/codebook?lang=de").json()["themes"]
@@ -107,7 +112,7 @@ def test_rename_merge_add_and_the_edit_history(
     expect(_row(page, SUPPORT_SKILL)).to_have_count(1)
     page.click("#cb-merge")
     page.click("#cb-confirm-ok")
-    expect(_row(page, SUPPORT_SKILL)).to_have_count(0)
+    expect(_row(page, SUPPORT_SKILL)).to_have_count(0, timeout=SLOW)
     expect(_row(page, HOTLINE_REACH)).to_have_count(1)
 
     # Add a theme: two phrases are refused, the API's message sits under the phrases.
@@ -117,13 +122,13 @@ def test_rename_merge_add_and_the_edit_history(
     page.fill("#cb-add-phrases", "\n".join(PHRASES[:2]))
     page.click("#cb-add-save")
     error = page.locator("#cb-add-form [data-error-for='phrases']")
-    expect(error).to_be_visible()
+    expect(error).to_be_visible(timeout=SLOW)
     assert "phrases" in error.text_content()
     assert page.get_attribute("#cb-add-phrases", "aria-invalid") == "true"
     page.fill("#cb-add-phrases", "\n".join(PHRASES))
     page.click("#cb-add-save")
     added = page.locator("#cb-table tbody tr", has_text="Gutscheine")
-    expect(added).to_have_count(1)
+    expect(added).to_have_count(1, timeout=SLOW)
     # Markup in a label is text: the <i> shows as typed, no element is made.
     assert added.locator("button.theme-open").text_content() == ADDED_DE
     assert page.locator("#cb-table i").count() == 0
@@ -141,6 +146,57 @@ def test_rename_merge_add_and_the_edit_history(
     assert page.locator("#cb-history tr.conflict").count() == 0
     tab.shot(artifacts, "codebook-1280-de.png")
     tab.close()
+
+
+def test_split_a_theme_and_move_an_answer(
+    tab: Page, live_server: LiveServer, codebook_key: str
+) -> None:
+    page = tab.page
+    _open_codebook(tab, codebook_key)
+    before = {t["id"]: t for t in _api(live_server, codebook_key, "/v1/codebook").json()["themes"]}
+
+    # Split: a proposal of two parts, each with its size, keywords and examples; name, accept.
+    _row(page, HOTLINE_REACH).locator("button.theme-open").click()
+    page.wait_for_selector("#cb-theme:not([hidden])")
+    page.click("#cb-split-open")
+    page.select_option("#cb-split-parts", "2")
+    page.click("#cb-split-propose")
+    parts = page.locator("#cb-split-parts-list li.part")
+    expect(parts).to_have_count(2, timeout=SLOW)
+    sizes = [int(s) for s in parts.evaluate_all(
+        "ps => ps.map(p => p.querySelector('.part-head').textContent.match(/(\\d+) answers/)[1])"
+    )]  # fmt: skip
+    assert sum(sizes) == before[HOTLINE_REACH]["size"] and min(sizes) >= 3
+    assert parts.nth(0).locator(".chips li").count() >= 1
+    assert parts.nth(0).locator(".examples li").count() >= 1
+    page.fill("#cb-part-0-en", "Waiting on hold")
+    page.fill("#cb-part-1-en", "Call-backs")
+    page.fill("#cb-part-1-de", "Rückrufe")
+    page.click("#cb-split-accept")
+    expect(page.locator("#cb-table tbody tr", has_text="Call-backs")).to_have_count(1, timeout=SLOW)
+    expect(_row(page, HOTLINE_REACH).locator("button.theme-open")).to_have_text("Waiting on hold")
+    assert page.is_hidden("#cb-split")
+
+    # Move: tick one answer of a theme and move it to another; it leaves the list.
+    page.click("#cb-theme-close")
+    _row(page, DELIVERY_TIME).locator("button.theme-open").click()
+    answers = page.locator(f"#cb-answers[data-theme-id='{DELIVERY_TIME}'] li[data-answer-id]")
+    expect(answers.first).to_be_visible()
+    count = answers.count()
+    moved = answers.first.get_attribute("data-answer-id")
+    answers.first.locator("input[type=checkbox]").check()
+    expect(page.locator("#cb-picked")).to_contain_text("1")
+    page.select_option("#cb-move-to", str(PARCEL_HANDOVER))
+    page.click("#cb-move")
+    expect(page.locator(f"#cb-answers li[data-answer-id='{moved}']")).to_have_count(0, timeout=SLOW)
+    expect(answers).to_have_count(count - 1)
+    after = {t["id"]: t for t in _api(live_server, codebook_key, "/v1/codebook").json()["themes"]}
+    assert after[DELIVERY_TIME]["size"] == before[DELIVERY_TIME]["size"] - 1
+    assert after[PARCEL_HANDOVER]["size"] == before[PARCEL_HANDOVER]["size"] + 1
+    kinds = page.locator("#cb-history tbody tr[data-edit-id]").evaluate_all(
+        "rs => rs.slice(0, 2).map(r => r.dataset.kind)"
+    )
+    assert kinds == ["move", "split"]
 
 
 def test_a_conflict_after_a_refit_is_marked_in_the_history(

@@ -31,6 +31,9 @@ const state = {
   nextHistory: null,
 };
 let notify = () => {};
+// Each loader numbers its requests and keeps only the newest answer: a slow response of an
+// earlier load (say, the history read before the last edit) never overwrites a newer one.
+const latest = { codebook: 0, answers: 0, history: 0 };
 
 function failed(error) {
   if (error instanceof ApiError && error.status === 401) {
@@ -50,12 +53,15 @@ function labelOf(theme) {
 // ----- loading -----------------------------------------------------------------------------
 
 export async function loadCodebook() {
+  const seq = ++latest.codebook;
   try {
     const data = await getJson(BASE, { lang: currentLanguage() });
+    if (seq !== latest.codebook) return;
     state.version = data.version;
     state.themes = data.themes;
     state.edits = data.edits;
   } catch (error) {
+    if (seq !== latest.codebook) return;
     state.themes = [];
     failed(error);
   }
@@ -173,6 +179,9 @@ export async function openTheme(id) {
   state.themeId = id;
   state.proposal = null;
   state.picked = new Set();
+  state.answers = []; // the previous theme's answers must not show under this one
+  state.nextAnswers = null;
+  delete $("#cb-answers").dataset.themeId;
   $("#cb-split").hidden = true;
   for (const form of document.querySelectorAll("#cb-theme form")) clearErrors(form);
   renderPanel(true);
@@ -255,6 +264,9 @@ async function propose() {
   clearErrors(form);
   const button = $("#cb-split-propose");
   button.disabled = true;
+  $("#cb-split-busy").hidden = false;
+  state.proposal = null;
+  renderProposal();
   try {
     state.proposal = await postJson(`${BASE}/themes/${encodeURIComponent(state.themeId)}/split-proposals`,
       { parts: Number($("#cb-split-parts").value) });
@@ -264,6 +276,7 @@ async function propose() {
     else failed(error);
   } finally {
     button.disabled = false;
+    $("#cb-split-busy").hidden = true;
   }
   renderProposal();
   $("#cb-split-parts-list input")?.focus();
@@ -311,6 +324,7 @@ async function split(event) {
 
 async function loadAnswers(more = false) {
   const id = state.themeId;
+  const seq = ++latest.answers;
   if (!more) {
     state.answers = [];
     state.nextAnswers = null;
@@ -318,13 +332,16 @@ async function loadAnswers(more = false) {
   }
   try {
     const detail = await insights.theme(String(id), {}, null, more ? state.nextAnswers : undefined);
-    if (id !== state.themeId) return;
+    if (seq !== latest.answers || id !== state.themeId) return;
     state.answers = [...state.answers, ...detail.quotes];
     state.nextAnswers = detail.nextQuotes;
+    $("#cb-answers").dataset.themeId = String(id); // loaded: the list is this theme's
   } catch (error) {
+    if (seq !== latest.answers) return;
     // A theme without answers yet (new, or not in the analysed data) has no insights detail.
     if (!(error instanceof ApiError && error.status === 404)) failed(error);
     state.nextAnswers = null;
+    $("#cb-answers").dataset.themeId = String(id);
   }
   renderAnswers();
 }
@@ -421,7 +438,7 @@ async function importFile(event) {
   try {
     const text = await file.text();
     const result = await postText(`${BASE}/import?format=${format}`, text, format === "csv" ? "text/csv" : "application/json");
-    notify(t("codebook.imported", { n: fmtNumber(result.edits?.length ?? 0) }), "ok");
+    notify(result.version === null ? t("codebook.importNothing") : t("codebook.imported", { n: fmtNumber(result.edits.length) }), "ok");
     form.reset();
     await loadCodebook();
   } catch (error) {
@@ -435,11 +452,14 @@ async function importFile(event) {
 // ----- edit history ------------------------------------------------------------------------
 
 async function loadHistory(more = false) {
+  const seq = ++latest.history;
   try {
     const data = await getJson(`${BASE}/edits`, { limit: HISTORY_PAGE, cursor: more ? state.nextHistory : undefined });
+    if (seq !== latest.history) return;
     state.history = more ? [...state.history, ...data.edits] : data.edits;
     state.nextHistory = data.next_cursor;
   } catch (error) {
+    if (seq !== latest.history) return;
     if (!more) state.history = [];
     failed(error);
   }
@@ -456,6 +476,41 @@ export function describe(value) {
   }
   const text = String(value);
   return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
+/** A theme snapshot of an edit's before/after ({id, label, labels, ...}) as "de / en (#id)". */
+function themeName(snap) {
+  if (snap === null || snap === undefined) return "–";
+  if (typeof snap !== "object") return String(snap);
+  const names = [...new Set(LANGS.map((lang) => snap.labels?.[lang]).filter(Boolean))];
+  const text = names.length ? names.join(" / ") : snap.label ?? describe(snap);
+  return Number.isInteger(snap.id) ? `${text} (#${snap.id})` : text;
+}
+
+/** What an edit changed, as [before, after] text, by kind (the API's before/after shapes). */
+export function change(edit) {
+  const before = edit.before ?? {};
+  const after = edit.after ?? {};
+  const status = (s) => (s ? t(`codebook.status.${s === "new" ? "new" : "active"}`) : "–");
+  switch (edit.kind) {
+    case "rename":
+    case "add":
+      return [edit.kind === "add" ? "–" : themeName(before), themeName(after)];
+    case "accept":
+      return [`${themeName(before)}: ${status(before.status)}`, status(after.status)];
+    case "merge":
+      return [(before.themes ?? []).map(themeName).join(", ") || "–", themeName(after.theme)];
+    case "split":
+      return [themeName(before), (after.themes ?? []).map(themeName).join(", ") || "–"];
+    case "retire":
+      return [themeName(before), "–"];
+    case "move": {
+      const n = (after.answer_ids ?? edit.params?.answer_ids ?? []).length;
+      return [`${t("codebook.size", { n: fmtNumber(n) })}: ${themeName(before.from_theme)}`, themeName(after.to_theme)];
+    }
+    default:
+      return [describe(before), describe(after)];
+  }
 }
 
 const isConflict = (edit) => edit.status === "conflict" || edit.last_replay?.outcome === "conflict";
@@ -479,8 +534,8 @@ function renderHistory() {
         el("td", { class: "actor" }, edit.actor),
         el("td", { class: "kind" }, KINDS.includes(edit.kind) ? t(`codebook.kind.${edit.kind}`) : edit.kind),
         el("td", { class: "change" },
-          el("div", {}, el("span", { class: "label" }, `${t("codebook.before")}: `), describe(edit.before)),
-          el("div", {}, el("span", { class: "label" }, `${t("codebook.after")}: `), describe(edit.after)),
+          change(edit).map((text, i) => el("div", {},
+            el("span", { class: "label" }, `${t(i ? "codebook.after" : "codebook.before")}: `), text)),
           edit.note ? el("div", { class: "note" }, edit.note) : null),
         el("td", { class: "edit-status" },
           el("span", { class: `badge ${edit.status === "conflict" ? "esc" : "ok"}` }, t(`codebook.editStatus.${edit.status === "conflict" ? "conflict" : "applied"}`))),
