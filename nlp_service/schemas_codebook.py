@@ -28,8 +28,9 @@ ThemeId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Note = Annotated[CleanStr, Field(max_length=2000)]
 
 
+# Strict: JSON `false` is not theme 0, "3" is not 3 (the OpenAPI schema says integer).
 class Labels(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     de: Label | None = None
     en: Label | None = None
 
@@ -44,7 +45,7 @@ class Labels(BaseModel):
 
 
 class _Edit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     note: Note | None = None
 
 
@@ -165,7 +166,7 @@ def parse_edit(data: Any, prefix: str = "") -> EditIn:
 
 
 class SplitProposalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     parts: int = Field(2, ge=2, le=6)
 
 

@@ -107,19 +107,6 @@ def stored_edits(rows: Sequence[CodebookEdit]) -> list[Edit]:
     return [Edit(row.kind, dict(row.params), row.id) for row in rows]  # type: ignore[arg-type]
 
 
-def removal_history(edits: Sequence[Edit]) -> dict[int, str]:
-    """Theme id -> which stored edit retired or merged it away (for conflict reasons)."""
-    out: dict[int, str] = {}
-    for edit in edits:
-        if edit.kind == "retire":
-            out[int(edit.params["theme_id"])] = f"was retired by edit {edit.id}"
-        elif edit.kind == "merge":
-            for i in edit.params["theme_ids"]:
-                if i != edit.params["into"]:
-                    out[int(i)] = f"was merged into {edit.params['into']} by edit {edit.id}"
-    return out
-
-
 def apply_pins(
     session: Session,
     tenant_id: str,
@@ -333,7 +320,7 @@ class CodebookService:
     ) -> Applied:
         """Apply edits in order as one new version (all or nothing); 409 when one cannot apply
         (its theme is not in the active version), naming the edit's field."""
-        from nlp_service.analysis.topics.edits import Edit, apply_edit
+        from nlp_service.analysis.topics.edits import Edit, apply_edit, removals
 
         if not edits:
             return Applied([], None, 0)
@@ -354,7 +341,7 @@ class CodebookService:
             base, _ = self._base(session, tenant_id)
             model = base.with_identity(tenant_model_name(tenant_id), version)
             model.info = {**model.info, "edited_from": base.version}
-            history = removal_history(stored_edits(book.all()))
+            history = removals(stored_edits(book.all()))
             results = []
             for (edit, params), prefix in zip(prepared, prefixes, strict=True):
                 model, outcome = apply_edit(model, Edit(edit.kind, params), history=history)
@@ -362,8 +349,7 @@ class CodebookService:
                     raise Conflict(outcome.reason or "the edit cannot apply",
                                    field=prefix + (outcome.field or "theme_id"))  # fmt: skip
                 results.append((edit, outcome))
-                row_edit = Edit(edit.kind, outcome.params)
-                history.update(removal_history([row_edit]))
+                history.update(removals([Edit(edit.kind, outcome.params)]))
             TopicModelRepository(session, tenant_id).add(
                 version, model.embedder_id, model.to_files()
             )

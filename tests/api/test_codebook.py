@@ -162,7 +162,7 @@ def test_a_move_to_a_retired_theme_is_reported_as_a_conflict_by_the_refit(
     result = refit(client, h)
     conflicts = result["edits"]["conflicts"]
     assert [c["edit_id"] for c in conflicts] == [moved["id"]]
-    assert f"theme {target}" in conflicts[0]["reason"]
+    assert conflicts[0]["reason"] == f"theme {target} was retired by edit {moved['id'] + 1}"
     listed = client.get("/v1/codebook/edits", headers=h).json()["edits"]
     by_id = {e["id"]: e for e in listed}
     assert by_id[moved["id"]]["status"] == "conflict"
@@ -258,3 +258,23 @@ def test_tenants_never_see_or_edit_each_others_codebook(client: TestClient, tena
     reader = tenant(roles="ingest").headers
     assert client.get("/v1/codebook", headers=reader).status_code == 403
     assert client.get("/v1/codebook").status_code == 401
+
+
+def test_edits_wait_for_a_queued_refit(client: TestClient, tenant, db_url: str) -> None:
+    """While a refit is queued or running the codebook is not edited (409, field job): the
+    refit replays the edits it finds when it activates, and its fit started from the old one."""
+    from nlp_service.services.refits import KIND
+    from nlp_service.store import JobRepository, make_engine, make_sessionmaker, transaction
+
+    key = tenant()
+    engine = make_engine(db_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        job = JobRepository(session, key.id).create(KIND, {"params": {}})
+        session.flush()
+        JobRepository(session, key.id).set_running(job.id)  # the in-process worker skips it
+    engine.dispose()
+    r = client.post("/v1/codebook/edits", json={"kind": "retire", "theme_id": 1},
+                    headers=key.headers)  # fmt: skip
+    assert r.status_code == 409 and r.json()["error"]["field"] == "job"
+    assert job.id in r.json()["error"]["message"]
+    assert 1 in themes(client, key.headers)

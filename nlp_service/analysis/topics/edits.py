@@ -459,18 +459,19 @@ def apply_edit(
     raise InvalidInput(f"unknown edit kind {edit.kind!r}", field="kind")
 
 
-def record_history(history: dict[int, str], edit: Edit, outcome: Outcome) -> None:
-    """Remember which edit removed which theme (for later conflict reasons)."""
-    if outcome.outcome != "honoured":
-        return
-    label = f"edit {edit.id}" if edit.id is not None else "an earlier edit"
-    if edit.kind == "retire":
-        history[int(edit.params["theme_id"])] = f"was retired by {label}"
-    elif edit.kind == "merge":
-        into = int(edit.params["into"])
-        for i in edit.params["theme_ids"]:
-            if i != into:
-                history[int(i)] = f"was merged into {into} by {label}"
+def removals(edits: Sequence[Edit]) -> dict[int, str]:
+    """Theme id -> which edit retired or merged it away (the last one), for conflict reasons."""
+    out: dict[int, str] = {}
+    for edit in edits:
+        label = f"edit {edit.id}" if edit.id is not None else "another edit"
+        if edit.kind == "retire":
+            out[int(edit.params["theme_id"])] = f"was retired by {label}"
+        elif edit.kind == "merge":
+            into = int(edit.params["into"])
+            for i in edit.params["theme_ids"]:
+                if i != into:
+                    out[int(i)] = f"was merged into {into} by {label}"
+    return out
 
 
 def replay(
@@ -479,14 +480,15 @@ def replay(
     """Every edit, in order, on top of a refitted model: honoured (applied, or already true in
     the refit) or a conflict with its reason. Moves are checked against the final model (a move
     to a theme a later edit merged away follows the merge; see `pins`)."""
-    history: dict[int, str] = {}
+    # Which edit removes which theme, later ones included: an edit on a theme that a later edit
+    # retired or merged away says so in its conflict.
+    history = removals(edits)
     outcomes: list[ReplayOutcome] = []
     for edit in edits:
         if edit.kind == "move":  # decided against the final model below (merges followed)
             outcomes.append(ReplayOutcome(edit.id, edit.kind, "honoured", None, False))
             continue
         model, out = apply_edit(model, edit, history=history, replaying=True, similarity=similarity)
-        record_history(history, edit, out)
         outcomes.append(ReplayOutcome(edit.id, edit.kind, out.outcome, out.reason, out.changed))
     _, move_conflicts = pins(edits, model)
     outcomes = [
@@ -521,6 +523,7 @@ def pins(edits: Sequence[Edit], model: TopicModel) -> tuple[list[Pin], dict[int 
     same answer wins), with targets followed through merges; moves whose target the model no
     longer has are returned as conflicts (edit id -> reason), not pinned."""
     via = redirects(edits)
+    removed = removals(edits)
     out: list[Pin] = []
     conflicts: dict[int | None, str] = {}
     for edit in edits:
@@ -529,7 +532,7 @@ def pins(edits: Sequence[Edit], model: TopicModel) -> tuple[list[Pin], dict[int 
         target = int(edit.params["to_theme"])
         resolved = via.get(target, target)
         if resolved not in model.by_id:
-            conflicts[edit.id] = _gone(model, target, {})
+            conflicts[edit.id] = _gone(model, resolved, removed)
             continue
         source = int(edit.params["from_theme"])
         answers = tuple(str(a) for a in edit.params["answer_ids"])

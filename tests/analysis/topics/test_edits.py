@@ -155,7 +155,8 @@ def test_an_edit_on_a_theme_a_later_edit_retired_is_a_conflict_on_replay() -> No
         edits[i] = replace(e, params=res.params)
     refit = replace(m, version="v2")  # the refit did not bring theme 3 back
     _, outcomes = replay(refit, edits)
-    assert outcomes[0].outcome == "conflict" and "theme 3" in (outcomes[0].reason or "")
+    assert outcomes[0].outcome == "conflict"
+    assert outcomes[0].reason == "theme 3 was retired by edit 2"
     assert outcomes[1].outcome == "honoured"
 
 
