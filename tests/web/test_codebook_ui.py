@@ -9,6 +9,7 @@ browser tests read stay the starter codebook's.
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 KEY_NAME = "lena.research"
 TOUCHPOINTS = ("delivery", "hotline")
 # Starter codebook (models/codebooks/cx-starter) themes the seeded answers fall into.
-DELIVERY_TIME, PARCEL_HANDOVER, HOTLINE_REACH, SUPPORT_SKILL = 1, 3, 4, 5
+DELIVERY_TIME, PARCEL_HANDOVER, HOTLINE_REACH, SUPPORT_SKILL, PACKAGING = 1, 3, 4, 5, 26
 # Edits reassign the tenant's stored answers and a split proposal clusters them: on a loaded
 # 2-core machine that takes seconds, more than expect()'s default 5 s.
 SLOW = 60_000
@@ -240,6 +241,52 @@ def test_a_german_rename_shows_in_the_german_research_theme_table(
     themes = _research_themes(tab, codebook_key, "delivery")
     tab.close()
     assert themes[str(DELIVERY_TIME)] == "Lieferdauer"
+
+
+def test_export_and_import_a_codebook_file(
+    tab: Page, live_server: LiveServer, codebook_key: str
+) -> None:
+    page = tab.page
+    _open_codebook(tab, codebook_key)
+    # Export: the active codebook as JSON, fetched with the key in the header.
+    with page.expect_download() as download:
+        page.click("#cb-export-json")
+    path = download.value.path()
+    assert path is not None and download.value.suggested_filename.endswith(".json")
+    exported = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = {row["id"]: row for row in exported["themes"]}
+    assert rows[DELIVERY_TIME]["label_de"] == "Lieferdauer"
+    with page.expect_download() as download:
+        page.click("#cb-export-csv")
+    csv_path = download.value.path()
+    assert csv_path is not None
+    assert Path(csv_path).read_text(encoding="utf-8").startswith("id,label_de,label_en")
+
+    # A file without the label columns is refused; the message sits under the file input.
+    page.set_input_files(
+        "#cb-import-file",
+        files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": b"id,name\n26,x\n"}],
+    )
+    page.click("#cb-import")
+    error = page.locator("#cb-import-form [data-error-for='file']")
+    expect(error).to_be_visible(timeout=SLOW)
+    assert "label_de" in error.text_content()
+
+    # Import: a row with a known id renames that theme, in both languages.
+    csv = "id,label_de,label_en\n26,Verpackung und Polster,Packaging and padding\n"
+    page.set_input_files(
+        "#cb-import-file",
+        files=[{"name": "codebook.csv", "mimeType": "text/csv", "buffer": csv.encode()}],
+    )
+    page.click("#cb-import")
+    expect(_row(page, PACKAGING).locator("button.theme-open")).to_have_text(
+        "Packaging and padding", timeout=SLOW
+    )
+    expect(_row(page, PACKAGING).locator("td.other-label")).to_have_text("Verpackung und Polster")
+    assert page.is_hidden("#cb-import-form [data-error-for='file']")
+    newest = page.locator("#cb-history tbody tr[data-edit-id]").first
+    assert newest.get_attribute("data-kind") == "rename"
+    assert "Verpackung und Polster" in newest.locator("td.change").text_content()
 
 
 def test_a_conflict_after_a_refit_is_marked_in_the_history(
