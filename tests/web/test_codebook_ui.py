@@ -226,6 +226,11 @@ def test_merge_and_split_reach_the_research_theme_table(
     assert str(SUPPORT_SKILL) not in themes  # merged into HOTLINE_REACH
     assert themes[str(HOTLINE_REACH)] == "Waiting on hold"
     assert themes[str(new_part)] == "Call-backs"
+    # A theme's detail opens it in the Codebook screen for editing.
+    tab.page.click(f"#theme-table button[data-theme-id='{new_part}']")
+    tab.page.click("#theme-detail:not([hidden]) #theme-to-codebook")
+    expect(tab.page.locator("#cb-theme-title")).to_have_text("Theme: Call-backs")
+    assert tab.page.url.endswith("#/codebook")
     tab.close()
 
 

@@ -22,6 +22,7 @@ const state = {
   themes: [],
   edits: 0,
   selected: new Set(), // theme ids ticked for a merge
+  pending: null, // a theme to open once the codebook has loaded (from the Research screen)
   themeId: null, // the theme open in the panel
   answers: [], // answers of the open theme (insights quotes)
   nextAnswers: null,
@@ -73,7 +74,9 @@ export async function loadCodebook() {
     if (ids.has(state.themeId)) renderPanel();
     else closeTheme();
   }
-  await loadHistory();
+  const pending = state.pending;
+  state.pending = null;
+  await Promise.all([loadHistory(), pending !== null && ids.has(pending) ? openTheme(pending) : null]);
 }
 
 function renderHeader() {
@@ -634,6 +637,11 @@ function confirmAction(message, okLabel, opener) {
 
 export function initCodebook(notifier) {
   notify = notifier;
+  // The Research screen's theme detail: open that theme here (the route loads the codebook).
+  $("#theme-to-codebook").addEventListener("click", (event) => {
+    state.pending = Number(event.currentTarget.dataset.themeId);
+    location.hash = "#/codebook";
+  });
   $("#cb-refresh").addEventListener("click", () => loadCodebook());
   $("#cb-add-open").addEventListener("click", openAdd);
   $("#cb-add-cancel").addEventListener("click", () => {
@@ -678,7 +686,7 @@ export function initCodebook(notifier) {
 
 export function resetCodebook() {
   Object.assign(state, {
-    version: null, themes: [], edits: 0, selected: new Set(), themeId: null, answers: [], nextAnswers: null,
+    version: null, themes: [], edits: 0, selected: new Set(), pending: null, themeId: null, answers: [], nextAnswers: null,
     picked: new Set(), proposal: null, history: [], nextHistory: null,
   });
   $("#cb-theme").hidden = true;
