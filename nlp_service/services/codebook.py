@@ -198,9 +198,16 @@ class CodebookService:
             )
         return default, None
 
+    def _active(self, tenant_id: str) -> tuple[TopicModel, str | None]:
+        """The model that assigns the tenant's answers, from the provider's cache (reads)."""
+        model = self.topics.get(tenant_id)
+        if model is None:
+            raise Conflict("the tenant has no codebook for this embedder", field="version")
+        return model, (None if model is self.topics.default() else model.version)
+
     def show(self, tenant_id: str, lang: str | None = None) -> CodebookOut:
+        model, version = self._active(tenant_id)
         with self.sessions() as session:
-            model, version = self._base(session, tenant_id)
             counts = SegmentRepository(session, tenant_id).theme_answer_counts(self.embedder_id)
             n = CodebookRepository(session, tenant_id).count()
         themes = [
@@ -225,16 +232,15 @@ class CodebookService:
             return [edit_out(r) for r in CodebookRepository(session, tenant_id).all()]
 
     def export(self, tenant_id: str, fmt: FileFormat) -> str:
-        with self.sessions() as session:
-            model, version = self._base(session, tenant_id)
+        model, version = self._active(tenant_id)
         return export_text(export_rows(model), fmt, version)
 
     # --- split proposals ------------------------------------------------------------------
     def propose_split(self, tenant_id: str, theme_id: int, parts: int) -> SplitProposalOut:
         from nlp_service.analysis.topics.edits import split_parts
 
+        model, version = self._active(tenant_id)
         with self.sessions() as session:
-            model, version = self._base(session, tenant_id)
             if theme_id not in model.by_id:
                 raise Conflict(f"theme {theme_id} is not in the active version", field="theme_id")
             data = SegmentRepository(session, tenant_id).theme_members(theme_id, self.embedder_id)
