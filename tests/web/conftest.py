@@ -49,6 +49,7 @@ class LiveServer:
     thread_id: str
     post_ids: list[str]
     script_answer_id: str
+    db_url: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -115,7 +116,7 @@ def live_server(
     base = f"http://127.0.0.1:{port}"
     try:
         tid, post_ids, script_id = _seed(base, key)
-        yield LiveServer(base, key, moderator_key, tid, post_ids, script_id)
+        yield LiveServer(base, key, moderator_key, tid, post_ids, script_id, db_url)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

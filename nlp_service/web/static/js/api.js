@@ -35,14 +35,15 @@ export function withQuery(path, params = {}) {
   return text ? `${path}?${text}` : path;
 }
 
-async function request(path, { method = "GET", body, key = session.key, accept } = {}) {
+async function request(path, { method = "GET", body, raw, contentType, key = session.key, accept } = {}) {
   const headers = { Accept: accept || "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (raw !== undefined) headers["Content-Type"] = contentType;
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     credentials: "omit",
     cache: "no-store",
   });
@@ -71,6 +72,12 @@ export async function postJson(path, body) {
   return response.json();
 }
 
+/** POST a file's content as it is (an import); `contentType` names its format. */
+export async function postText(path, text, contentType) {
+  const response = await request(path, { method: "POST", raw: text, contentType });
+  return response.json();
+}
+
 export async function putJson(path, body) {
   const response = await request(path, { method: "PUT", body });
   return response.json();
@@ -82,7 +89,12 @@ export async function deleteResource(path) {
 
 /** Download `path?format=csv` with the key in the header, then save it through a blob URL. */
 export async function downloadCsv(path, params, filename) {
-  const response = await request(withQuery(path, { ...params, format: "csv" }), { accept: "text/csv" });
+  await download(path, { ...params, format: "csv" }, filename, "text/csv");
+}
+
+/** Download `path?params` (any format) with the key in the header and save it as `filename`. */
+export async function download(path, params, filename, accept) {
+  const response = await request(withQuery(path, params), { accept });
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");

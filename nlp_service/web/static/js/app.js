@@ -1,7 +1,8 @@
 // The shell: language, sign-in / sign-out, and the screens picked by the key's roles.
-// Routes live in the hash (#/research, #/moderation, #/connectors); the key never does.
+// Routes live in the hash (#/research, #/codebook, #/moderation, #/connectors); the key never does.
 
 import { ApiError, getJson, session } from "./api.js";
+import { initCodebook, loadCodebook, resetCodebook } from "./codebook.js";
 import { initConnectors, loadMappings, resetConnectors } from "./connectors.js";
 import { $ } from "./dom.js";
 import { currentLanguage, initLanguage, setLanguage, t } from "./i18n.js";
@@ -23,7 +24,7 @@ function notify(message, kind = "info") {
 }
 
 // Screen -> the role that opens it (admin opens all), in the order of the tabs.
-const VIEW_ROLE = { research: "research", moderation: "moderate", connectors: "ingest" };
+const VIEW_ROLE = { research: "research", codebook: "research", moderation: "moderate", connectors: "ingest" };
 const can = (role) => Boolean(me && (me.roles.includes("admin") || me.roles.includes(role)));
 
 function show(view) {
@@ -47,6 +48,7 @@ async function route() {
   if (location.hash !== `#/${view}` && view !== "forbidden") history.replaceState(null, "", `#/${view}`);
   show(view);
   if (view === "research") await refreshResearch();
+  if (view === "codebook") await loadCodebook();
   if (view === "moderation") await loadQueue();
   if (view === "connectors") await loadMappings();
 }
@@ -55,6 +57,7 @@ function renderSession() {
   const signedIn = Boolean(me);
   $("#nav").hidden = !signedIn;
   $("#nav-research").hidden = !can("research");
+  $("#nav-codebook").hidden = !can("research");
   $("#nav-moderation").hidden = !can("moderate");
   $("#nav-connectors").hidden = !can("ingest");
   $("#sign-out").hidden = !signedIn;
@@ -72,6 +75,7 @@ function signOut(message) {
   session.clear();
   me = null;
   resetResearch();
+  resetCodebook();
   resetModeration();
   resetConnectors();
   $("#api-key").value = "";
@@ -110,6 +114,7 @@ function wire() {
   window.addEventListener("hashchange", route);
   window.addEventListener("nlp:unauthorized", () => signOut(t("signin.expired")));
   initResearch(notify);
+  initCodebook(notify);
   initModeration(notify);
   initConnectors(notify);
 }

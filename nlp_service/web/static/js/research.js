@@ -264,6 +264,9 @@ export async function openTheme(id, scope = state.touchpoint) {
   const th = detail.theme;
   const kpi = kpiName(detail.kpiType ?? state.kpiType);
   panel.hidden = false;
+  // Themes (not parent groups, "p3") open in the Codebook screen (codebook.js) for editing.
+  $("#theme-to-codebook").dataset.themeId = String(th.id);
+  $("#theme-to-codebook").hidden = !/^\d+$/.test(String(th.id));
   $("#theme-detail-title").textContent = scope
     ? t("theme.titleIn", { label: th.label, touchpoint: scope })
     : t("theme.title", { label: th.label });
