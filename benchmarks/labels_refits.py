@@ -48,7 +48,7 @@ STORE = ROOT / "data" / "benchmarks" / "labels_refits"
 GENERIC = frozenset(
     {"bewertung", "service", "gefühl", "erfahrung", "experience", "problem", "sache", "thema",
      "eindruck", "feedback", "review", "kunde", "customer", "company", "firma", "unternehmen",
-     "airline", "flight", "thing", "issue", "insgesamt", "leid", "person", "people"}
+     "airline", "flight", "thing", "issue", "insgesamt", "leid", "people", "stern", "star"}
 )  # fmt: skip
 
 
@@ -127,9 +127,27 @@ def label_all(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _noun(word: str, last: bool) -> bool:
+    """A German noun (capitalised, tagged NN) or an English one (tagged as a noun after "the",
+    not a German function word or inflected verb: "obwohl", "braucht"); an English modifier
+    before the last word may be an adjective or participle ("delayed flight")."""
+    from nlp_service.analysis.topics.phrases import tag
+    from nlp_service.analysis.topics.text import stop_words
+
+    de = tag(word, "de")
+    if word[:1].isupper() and de and de[0].pos == "NOUN":
+        return True
+    low = word.lower()
+    en = tag(f"the {low}", "en")[-1].pos
+    german_verb = bool(de) and de[0].pos != "NOUN" and de[0].lemma.lower() != low
+    if low in stop_words() or german_verb:
+        return False
+    return en in (("NOUN",) if last else ("NOUN", "ADJ", "PART"))
+
+
 def classify(label: str, keywords: list[str], lang: str) -> list[str]:
     """Failure classes of one label (empty = a good label); see the module docstring."""
-    from nlp_service.analysis.topics.phrases import is_polar, tag
+    from nlp_service.analysis.topics.phrases import is_polar
 
     if not label or label.startswith("theme "):
         return ["none"]
@@ -139,8 +157,7 @@ def classify(label: str, keywords: list[str], lang: str) -> list[str]:
     words = label.replace(",", " ").split()
     if any(is_polar(w, "de") or is_polar(w, "en") for w in words):
         out.append("polar")
-    tagged = tag(label.replace(",", " "), "de" if lang == "de" else "en")
-    if any(t.pos != "NOUN" for t in tagged if not (lang == "en" and t.pos in ("ADJ", "PART"))):
+    if any(not _noun(w, i == len(words) - 1) for i, w in enumerate(words)):
         out.append("verb")
     if len(words) == 1 and label.lower() in GENERIC:
         out.append("generic")
