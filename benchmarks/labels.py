@@ -126,8 +126,11 @@ def _codebook_section() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refit", action="store_true")
-    parser.add_argument("--refit-cache", action="store_true",
-                        help="read segment vectors from the refit benchmark's cache")
+    parser.add_argument(
+        "--refit-cache",
+        action="store_true",
+        help="read segment vectors from the refit benchmark's cache",
+    )
     args = parser.parse_args()
     print(f"# load average at start: {os.getloadavg()} (2 cores shared with other jobs)")
     texts, languages, vectors, embedder_id = _segments(args.refit_cache)

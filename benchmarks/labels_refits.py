@@ -2,7 +2,8 @@
 of the labeller.
 
     HF_HUB_OFFLINE=1 python benchmarks/labels_refits.py --save before   (on the old labeller)
-    HF_HUB_OFFLINE=1 python benchmarks/labels_refits.py --before before  > benchmarks/results/labels_refits.txt
+    HF_HUB_OFFLINE=1 python benchmarks/labels_refits.py --before before \
+        > benchmarks/results/labels_refits.txt
 
 Each first refit of `benchmarks/refits.py` (starter codebook as `previous`, service params; 200
 answers x 5 samples, 1,000 x 3, 10,000 x 1 by default) is run once; the inputs of its
@@ -76,7 +77,8 @@ def capture(sizes: list[int], samples: dict[int, int]) -> list[dict[str, Any]]:
         for size, seed in missing:
             kept: dict[str, Any] = {}
 
-            def spy(texts, members, keywords, n_examples, languages=None, similarities=None):  # type: ignore[no-untyped-def]
+            def spy(texts, members, keywords, n_examples, languages=None, similarities=None,  # type: ignore[no-untyped-def]
+                    kept=kept):  # fmt: skip
                 kept.update(texts=list(texts), members=[np.asarray(m) for m in members],
                             keywords=[list(k) for k in keywords], n_examples=n_examples,
                             languages=list(languages) if languages is not None else None,
@@ -118,7 +120,8 @@ def label_all(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             group = [Member(texts[r], langs[r], float(sim[r])) for r in rows_i]
             n_lang = Counter(langs[r] for r in rows_i)
             rows.append({
-                "id": run["ids"][i], "size": len(rows_i), "label": d.label or f"theme {run['ids'][i]}",
+                "id": run["ids"][i], "size": len(rows_i),
+                "label": d.label or f"theme {run['ids'][i]}",
                 "labels": d.labels, "dominant": dominant_language(group) or "en",
                 "de": n_lang.get("de", 0), "en": n_lang.get("en", 0),
                 "keywords": list(d.keywords[:5]),
@@ -183,10 +186,11 @@ def summary(name: str, labelled: dict[str, list[dict[str, Any]]]) -> list[str]:
         mixed = [r for r in rows if min(r["de"], r["en"]) >= 5]
         both_mixed = sum(both_languages(r["labels"], r["de"], r["en"]) for r in mixed)
         lines.append(
-            f"  {name:<6} {size:>6} answers: {len(rows):>3} emergent themes, {bad:>3} with a failure "
-            f"({', '.join(f'{c} {n}' for c, n in sorted(classes.items())) or '-'}); de and en "
-            f"labels of their own: {both}/{len(rows)} ({both / max(1, len(rows)):.0%}), of themes "
-            f"with >= 5 segments in each language {both_mixed}/{len(mixed)}"
+            f"  {name:<6} {size:>6} answers: {len(rows):>3} emergent themes, {bad:>3} with a "
+            f"failure ({', '.join(f'{c} {n}' for c, n in sorted(classes.items())) or '-'}); "
+            f"de and en labels of their own: {both}/{len(rows)} "
+            f"({both / max(1, len(rows)):.0%}), of themes with >= 5 segments in each language "
+            f"{both_mixed}/{len(mixed)}"
         )
     return lines
 
@@ -208,8 +212,10 @@ def main() -> None:
         (STORE / f"{args.save}.json").write_text(json.dumps(now, ensure_ascii=False, indent=1))
     before = json.loads((STORE / f"{args.before}.json").read_text()) if args.before else None
 
-    print("size-seed  id  size   de/en seg  before -> after label (dominant language)   "
-          "after de | after en   [failure classes before -> after]")
+    print(
+        "size-seed  id  size   de/en seg  before -> after label (dominant language)   "
+        "after de | after en   [failure classes before -> after]"
+    )
     for key, rows in now.items():
         old = {r["id"]: r for r in (before or {}).get(key, [])}
         for r in rows:
@@ -218,9 +224,11 @@ def main() -> None:
             cls_old = (",".join(classify(o["label"], o["keywords"], o["dominant"])) or "ok"
                        if o else "")  # fmt: skip
             lab_old = f"{o['label']} -> " if o else ""
-            print(f"{key:>9} {r['id']:>3} {r['size']:>5} {r['de']:>5}/{r['en']:<5} "
-                  f"{lab_old}{r['label']} ({r['dominant']})   {r['labels'].get('de', '-')} | "
-                  f"{r['labels'].get('en', '-')}   [{cls_old + ' -> ' if o else ''}{cls_now}]")
+            print(
+                f"{key:>9} {r['id']:>3} {r['size']:>5} {r['de']:>5}/{r['en']:<5} "
+                f"{lab_old}{r['label']} ({r['dominant']})   {r['labels'].get('de', '-')} | "
+                f"{r['labels'].get('en', '-')}   [{cls_old + ' -> ' if o else ''}{cls_now}]"
+            )
     print()
     if before:
         print("\n".join(summary("before", before)))

@@ -18,7 +18,14 @@ phrase replaces the
 best one when it covers at least half of its segments ("delay" -> "flight delay"). A phrase of
 light nouns only ("time", "guy") never wins. When a larger theme already carries the label, the
 next best phrase that scores at least half as much is taken instead. A language with too few
-segments borrows the other language's label (untranslated).
+segments (< min_segments) names the theme itself when a distinctive phrase recurs in two of them,
+else borrows the other language's label (untranslated); the same word in both ("Hotline") wins.
+
+Fallbacks when no phrase is distinctive (measured on refits, benchmarks/labels_refits.py): a
+theme whose central segments mostly hold no noun but light ones is a theme of verdicts ("Very
+frustrating", "eher mittelmäßig", "#fail") and is labelled `VERDICT_LABELS`; otherwise its most
+frequent recurring phrase, else its most central noun. Generic and evaluative nouns ("Gefühl",
+"service", "experience") are light nouns: never a label alone.
 
 Only the `central` most central segments per theme and language are tagged, so the cost does not
 grow with the corpus (60 themes x 2 languages x 60 segments at most)."""
@@ -322,8 +329,9 @@ def theme_labels(
     (themes in order of importance, largest first: a larger theme keeps a contested label).
     `keywords` (each theme's c-TF-IDF terms, best first) raise phrases that agree with them.
 
-    A language with fewer than `min_segments` segments gets the other language's label; a theme
-    with no usable noun phrase in either gets an empty dict (the caller keeps its keyword label)."""
+    A language with fewer than `min_segments` segments gets the other language's label unless a
+    phrase recurs in them; a theme with no German or English segment gets an empty dict (the
+    caller keeps its keyword label)."""
     params = params or LabelParams()
     central = [
         {lang: _central_texts(members, lang, params.central) for lang in LANGUAGES}
