@@ -106,13 +106,11 @@ def _codebook_section() -> None:
 
     root = Path(__file__).resolve().parents[1]
     rows = [json.loads(line) for line in (root / "training/data/codebook_eval.jsonl").open()]
-    names: dict[int, tuple[str, str]] = {}
-    codebook = root.parent / "_shared" / "CODEBOOK_THEMES.md"
-    if codebook.exists():
-        for line in codebook.read_text("utf-8").splitlines():
-            cells = [c.strip() for c in line.split("|")]
-            if len(cells) >= 4 and cells[0].isdigit():
-                names[int(cells[0])] = (cells[2], cells[3])
+    from nlp_service.analysis.codebook_schema import load_codebook
+
+    # The shipped starter codebook names the themes the evaluation set's ids refer to.
+    starter = load_codebook(root / "models/codebooks/cx-starter/2026-11-26/codebook.json")
+    names = {t.id: (t.labels.get("de", "?"), t.labels.get("en", "?")) for t in starter.themes}
     ids = sorted({r["primary"] for r in rows if r["primary"] is not None})
     themes = [[Member(r["text"], r["language"], 1.0) for r in rows if r["primary"] == t]
               for t in ids]  # fmt: skip
