@@ -39,6 +39,8 @@ SETS = {
     "fresh": DATA_DIR / "flags_fresh.jsonl",
     "blind": DATA_DIR / "flags_blind.jsonl",
     "blind2": DATA_DIR / "flags_blind2.jsonl",
+    "train_v2": DATA_DIR / "flags_train_v2.jsonl",
+    "blind3": DATA_DIR / "flags_blind3.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
