@@ -579,3 +579,11 @@ def test_per_type_thresholds_round_trip(tmp_path: Path) -> None:
     heads.save(tmp_path, {"created": "2026-01-01"})
     loaded = ContextHeads.load(tmp_path)
     assert loaded.thresholds == (0.95, 0.8) and loaded.threshold_for(0) == 0.95
+
+
+def test_a_dropped_hotline_call_is_not_an_outage() -> None:
+    """Seen in the UI test data (tests/web/seed.py)."""
+    assert detect_flags("I was on hold for fifty minutes and then the line went dead.") == []
+    assert [f.type for f in detect_flags("The phone line is dead since Monday.")] == [
+        FlagType.URGENT
+    ]
