@@ -102,7 +102,9 @@ def evaluate_sentiment(
 @evaluate_app.command("flags")
 def evaluate_flags(
     dataset: str = typer.Option(
-        "eval", "--set", help="eval, blind, blind2 (held out), dev, fresh (developed on)."
+        "eval",
+        "--set",
+        help="eval, blind, blind2, blind3 (held out), dev, fresh, train_v2 (developed on).",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(

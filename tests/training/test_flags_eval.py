@@ -70,3 +70,43 @@ def test_targets_hold_on_the_held_out_set() -> None:
     assert results["false_alarm_rate"] <= training.TARGET_FALSE_ALARM
     for t in training.SCORED_TYPES:
         assert results["types"][t]["recall"] >= training.TARGET_RECALL, t
+
+
+def test_choose_thresholds_on_a_hand_worked_example() -> None:
+    """4 answers: 0 and 1 ordinary, 2 churn, 3 legal. The rules find nothing; budget 0 means no
+    ordinary answer may be flagged. Churn probabilities: ordinary 0.6 and 0.4, churn answer 0.8:
+    the churn threshold must exceed 0.6 (0.7 is the lowest such in the grid); legal: ordinary
+    0.95, legal answer 0.9, so no legal threshold <= 0.95 is allowed (recall 0 either way) and
+    the highest threshold is kept."""
+    import numpy as np
+
+    gold = [set(), set(), {"churn"}, {"legal"}]
+    rules: list[set[str]] = [set(), set(), set(), set()]
+    prob = {
+        "legal": np.array([0.95, 0.0, 0.0, 0.9]),
+        "churn": np.array([0.6, 0.4, 0.8, 0.0]),
+        "urgent": np.zeros(4),
+    }
+    taus, scores = training.choose_thresholds(gold, rules, prob, budget=0.0, grid=(0.5, 0.7, 0.99))
+    assert taus == {"legal": 0.99, "churn": 0.7, "urgent": 0.99}
+    assert scores["false_alarms"] == 0
+    assert scores["types"]["churn"]["recall"] == 1.0 and scores["types"]["legal"]["recall"] == 0.0
+
+
+def test_fold_scaler_gives_the_same_decision_function() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(3.0, 2.0, size=(60, 4))
+    y = (X[:, 0] + rng.normal(0, 1, 60) > 3).astype(int)
+    model = training._scaled_head(1.0).fit(X, y)
+    coef, intercept = training._fold_scaler(model)
+    assert np.allclose(X @ coef + intercept, model.decision_function(X))
+
+
+def test_round_3_sets_are_registered() -> None:
+    for name in ("train_v2", "blind3"):
+        examples = training.load_set(name)
+        assert len(examples) >= 150
+        assert sum(not e.flags for e in examples) >= 100
+    assert "blind3" not in training.HEADS_TRAIN_SETS and "blind2" not in training.HEADS_TRAIN_SETS
