@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -95,29 +96,81 @@ class OlsHc3:
         return est, est - Z95 * se, est + Z95 * se, p
 
 
-def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
+Block = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, (r, w) column indices, (r, w) values
+
+BLOCK_CELLS = 1_000_000  # rows x width^2 per block: bounded memory however wide a row is
+
+
+def _blocks(x: sparse.csr_matrix) -> list[Block]:
+    """The design's rows grouped by their number of non-zeros w (the intercept and a handful
+    of theme indicators), each group as dense (r, w) column indices and values, so sums over a
+    row's pairs of non-zeros are a few vectorised gathers with no padding."""
+    x = x.tocsr()
+    per_row = np.diff(x.indptr)
+    out: list[Block] = []
+    for width in np.unique(per_row).tolist():
+        rows = np.flatnonzero(per_row == width)
+        step = max(1, BLOCK_CELLS // max(width * width, 1))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            at = x.indptr[part][:, None] + np.arange(width)
+            out.append((part, x.indices[at].astype(np.int64), x.data[at].astype(float)))
+    return out
+
+
+def _gram(blocks: list[Block], k: int, weights: np.ndarray | None) -> np.ndarray:
+    """X' diag(weights) X (k x k): one weighted bincount per block over its rows' pairs."""
+    out = np.zeros(k * k)
+    for rows, c, v in blocks:
+        cells = (c[:, :, None] * k + c[:, None, :]).reshape(-1)
+        prods = v[:, :, None] * v[:, None, :]
+        if weights is not None:
+            prods = prods * weights[rows, None, None]
+        out += np.bincount(cells, weights=prods.reshape(-1), minlength=k * k)
+    return out.reshape(k, k)
+
+
+_BLAS: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context with BLAS on one thread: the k x k algebra here is small, and a threaded BLAS
+    on a busy machine spends hundreds of milliseconds synchronising. The controller (which
+    inspects the loaded libraries, tens of milliseconds) is made once."""
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def ols_hc3(y: np.ndarray, x: sparse.csr_matrix) -> OlsHc3:
     """OLS with HC3 errors on a sparse design (what statsmodels' `OLS(y, X).fit(cov_type="HC3")`
     computes - the tests check it against statsmodels - without its dense n x k pseudo-inverse,
     which takes seconds on 100,000 answers): b = pinv(X'X) X'y, leverage h_i = x_i' pinv(X'X) x_i,
-    cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Intervals are normal, as
-    statsmodels' robust covariances use by default."""
-    from threadpoolctl import threadpool_limits
-
-    xtx = np.asarray((x.T @ x).todense(), dtype=float)
-    # A k x k problem (k ~ 2 x themes): one BLAS thread; a threaded BLAS on a busy machine
-    # spends hundreds of milliseconds synchronising on matrices this small.
-    with threadpool_limits(limits=1, user_api="blas"):
+    cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Every row has a few non-zeros,
+    so X'X, the leverages and the sandwich's meat are sums over each row's pairs of non-zeros
+    (gathers and bincounts, linear in the answers). Intervals are normal, as statsmodels'
+    robust covariances use by default."""
+    n, k = x.shape
+    blocks = _blocks(x)
+    xtx = _gram(blocks, k, None)
+    with _one_blas_thread():
         a = np.linalg.pinv(xtx, hermitian=True)
-    b = a @ np.asarray(x.T @ y).ravel()
-    e = y - x @ b
-    h = np.empty(len(y))
-    for start in range(0, len(y), chunk):
-        part = x[start : start + chunk]
-        h[start : start + chunk] = np.asarray(part.multiply(part @ a).sum(axis=1)).ravel()
+    xty = np.zeros(k)
+    for rows, c, v in blocks:
+        xty += np.bincount(c.reshape(-1), weights=(v * y[rows, None]).reshape(-1), minlength=k)
+    b = a @ xty
+    e, h = np.empty(n), np.empty(n)
+    for rows, c, v in blocks:
+        e[rows] = y[rows] - (v * b[c]).sum(axis=1)
+        # h_i = sum over the row's pairs (j, l) of v_j v_l A[j, l]
+        h[rows] = (v[:, :, None] * v[:, None, :] * a[c[:, :, None], c[:, None, :]]).sum(axis=(1, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         w = e**2 / (1 - h) ** 2
-    meat = np.asarray((x.T @ x.multiply(w[:, None])).todense(), dtype=float)
-    with threadpool_limits(limits=1, user_api="blas"):
+    meat = _gram(blocks, k, w)
+    with _one_blas_thread():
         cov = a @ meat @ a
     sst = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((e**2).sum()) / sst if sst > 0 else None

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -49,6 +50,9 @@ class Tenant(Base):
     # Off by default: only the redacted text is stored.
     keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped by every transaction that changes what the insights read from the tenant's answers
+    # (store/versions.py); the entries it changed carry the new value in `data_version`.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ApiKey(Base):
@@ -87,6 +91,7 @@ class Entry(Base):
         UniqueConstraint("tenant_id", "kind", "external_id", name="uq_entries_tenant_external"),
         Index("ix_entries_tenant_kind_seq", "tenant_id", "kind", "seq"),
         Index("ix_entries_moderation", "tenant_id", "moderation_status", "max_severity"),
+        Index("ix_entries_tenant_data_version", "tenant_id", "data_version"),
     )
 
     # Monotonic internal key: cursor pagination and segment foreign keys.
@@ -138,6 +143,10 @@ class Entry(Base):
     embedder_id: Mapped[str] = mapped_column(String(200))
     sentiment_model_id: Mapped[str] = mapped_column(String(200))
     topic_model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The tenant's data version of the last change to this entry or its segments (insert,
+    # moderation, replaced analysis, reassigned themes): the insights reload only entries newer
+    # than what they hold (store/versions.py).
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     segments: Mapped[list[Segment]] = relationship(
         order_by="Segment.idx", lazy="selectin", cascade="all, delete-orphan"
