@@ -1131,9 +1131,8 @@ def _touchpoints(
     mask = _kpi_mask(ans, kpi_type)
     overall_value = kpi_value(kpi_type, ans.kpi_score[mask]) if kpi_type else None
     total_kpi = int(mask.sum())
-    names = list(dict.fromkeys(ans.touchpoint.tolist()))
-    code = {name: i for i, name in enumerate(names)}
-    group = np.fromiter((code[t] for t in ans.touchpoint), dtype=np.int64, count=len(ans))
+    present, group = np.unique(ans.touchpoint, return_inverse=True)
+    names = [ans.text(int(c)) for c in present]
     # Per (touchpoint, theme): answers, positive and negative ones, in one pass over the pairs.
     theme_ids, theme_of = np.unique(links.theme, return_inverse=True)
     k = max(len(theme_ids), 1)
@@ -1336,7 +1335,8 @@ def detractor_drivers(
     language = query.label_language(lang)
     data = tenant_data(session, tenant_id)
     ans = select_columns(data, query).answers
-    names = sorted({t for t in ans.touchpoint.tolist() if t is not None})
+    present = (ans.text(int(c)) for c in np.unique(ans.touchpoint))
+    names = sorted(t for t in present if t is not None)
     if query.touchpoint is not None:
         names = [query.touchpoint]
     out: list[DetractorDriver] = []

@@ -10,8 +10,12 @@ just the changes. Filters are applied to the copy by `AnswerColumns.mask`, the i
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVarTuple
 
 import numpy as np
@@ -42,6 +46,23 @@ def _unindexed(column: InstrumentedAttribute[str]) -> ColumnElement[str]:
     return column.concat("")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while hundreds of thousands of row tuples (which hold no
+    cycles) are made and converted: otherwise it walks every live object several times."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _column(rows: list[tuple[Any, ...]], i: int, dtype: Any) -> np.ndarray:
+    return np.fromiter(map(itemgetter(i), rows), dtype=dtype, count=len(rows))
+
+
 def _sign(label: Any) -> ColumnElement[int]:
     return case((label == "negative", -1), (label == "positive", 1), else_=0)
 
@@ -63,31 +84,38 @@ def to_us(value: datetime) -> int:
 KPI_CODES = {"nps": 1, "csat": 2, "ces": 3}  # 0: no KPI
 
 
+ARRAYS = (
+    "seq",
+    "touchpoint",
+    "kpi_code",
+    "kpi_score",
+    "sentiment",
+    "time",
+    "hidden",
+    "language",
+    "survey_id",
+    "question_id",
+)
+TEXTS = ("touchpoint", "language", "survey_id", "question_id")
+
+
 @dataclass
 class AnswerColumns:
+    """One row per answer. Text columns are int32 codes into `vocab` (values of all four, None
+    included): no Python objects in arrays kept for long (a garbage collection would walk
+    every one of them) and filters compare integers."""
+
     seq: np.ndarray  # int64, ascending
-    touchpoint: np.ndarray  # object: str or None
+    touchpoint: np.ndarray  # int32 code into vocab
     kpi_code: np.ndarray  # int8, KPI_CODES (0 without a KPI)
     kpi_score: np.ndarray  # float, nan without a KPI
     sentiment: np.ndarray  # int8: -1 negative, 0 neutral, 1 positive
     time: np.ndarray  # int64 UTC epoch microseconds of submitted_at
     hidden: np.ndarray  # bool
-    language: np.ndarray  # object: str or None
-    survey_id: np.ndarray  # object
-    question_id: np.ndarray  # object
-
-    FIELDS = (
-        "seq",
-        "touchpoint",
-        "kpi_code",
-        "kpi_score",
-        "sentiment",
-        "time",
-        "hidden",
-        "language",
-        "survey_id",
-        "question_id",
-    )
+    language: np.ndarray  # int32 code into vocab
+    survey_id: np.ndarray  # int32 code into vocab
+    question_id: np.ndarray  # int32 code into vocab
+    vocab: tuple[str | None, ...] = ()
 
     @property
     def day(self) -> np.ndarray:
@@ -99,15 +127,42 @@ class AnswerColumns:
 
     @property
     def nbytes(self) -> int:
-        # Object columns: 8 bytes a pointer; their strings are mostly shared.
-        return sum(getattr(self, name).nbytes for name in self.FIELDS)
+        return sum(getattr(self, name).nbytes for name in ARRAYS)
+
+    def text(self, code: int) -> str | None:
+        return self.vocab[code]
+
+    @classmethod
+    def of(cls, arrays: dict[str, np.ndarray], vocab: tuple[str | None, ...]) -> AnswerColumns:
+        return cls(
+            seq=arrays["seq"],
+            touchpoint=arrays["touchpoint"],
+            kpi_code=arrays["kpi_code"],
+            kpi_score=arrays["kpi_score"],
+            sentiment=arrays["sentiment"],
+            time=arrays["time"],
+            hidden=arrays["hidden"],
+            language=arrays["language"],
+            survey_id=arrays["survey_id"],
+            question_id=arrays["question_id"],
+            vocab=vocab,
+        )
 
     def take(self, idx: np.ndarray) -> AnswerColumns:
-        return AnswerColumns(*(getattr(self, name)[idx] for name in self.FIELDS))
+        return AnswerColumns.of({name: getattr(self, name)[idx] for name in ARRAYS}, self.vocab)
 
     @classmethod
     def concat(cls, parts: list[AnswerColumns]) -> AnswerColumns:
-        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in cls.FIELDS))
+        """The parts' rows one after the other, their codes moved to one vocabulary."""
+        vocab = tuple(dict.fromkeys(v for p in parts for v in p.vocab))
+        index = {v: i for i, v in enumerate(vocab)}
+        columns: dict[str, list[np.ndarray]] = {name: [] for name in ARRAYS}
+        for p in parts:
+            remap = np.array([index[v] for v in p.vocab] or [0], dtype=np.int32)
+            for name in ARRAYS:
+                values = getattr(p, name)
+                columns[name].append(remap[values] if name in TEXTS else values)
+        return cls.of({name: np.concatenate(columns[name]) for name in ARRAYS}, vocab)
 
     def mask(self, f: EntryFilter) -> np.ndarray:
         """The visible answers matching `f`: `entries.apply_filters` on these columns (the
@@ -115,6 +170,7 @@ class AnswerColumns:
         if f.theme is not None or f.sentiment is not None or f.kpi_group is not None:
             raise ValueError("the insights filter answers by theme, sentiment or group themselves")
         keep = ~self.hidden
+        codes = {v: i for i, v in enumerate(self.vocab)}
         for value, column in (
             (f.touchpoint, self.touchpoint),
             (f.language, self.language),
@@ -122,7 +178,7 @@ class AnswerColumns:
             (f.question_id, self.question_id),
         ):
             if value is not None:
-                keep &= column == value
+                keep &= column == codes.get(value, -1)
         if f.kpi_type is not None:
             keep &= self.kpi_code == KPI_CODES[f.kpi_type]
         if f.since is not None:
@@ -198,7 +254,8 @@ class InsightsRepository:
         cost on 250,000 rows."""
         result = self.session.connection().execute(query)
         try:
-            return list(result.cursor.fetchall())
+            with _collector_paused():
+                return list(result.cursor.fetchall())
         finally:
             result.close()
 
@@ -240,28 +297,30 @@ class InsightsRepository:
         if version is not None:
             query = query.where(Entry.data_version > version)
         rows = self._raw_rows(query.order_by(Entry.seq))
-        n = len(rows)
-        columns = list(zip(*rows, strict=True)) if n else [()] * 10
+        index: dict[str | None, int] = {}
 
-        def objects(i: int) -> np.ndarray:
-            out = np.empty(n, dtype=object)
-            out[:] = columns[i]
-            return out
+        def codes(i: int) -> np.ndarray:
+            values = list(map(itemgetter(i), rows))
+            for value in dict.fromkeys(values):
+                index.setdefault(value, len(index))
+            return np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(rows))
 
-        score = np.fromiter(columns[3], dtype=float, count=n)
-        score[score < 0] = np.nan
-        return AnswerColumns(
-            seq=np.fromiter(columns[0], dtype=np.int64, count=n),
-            touchpoint=objects(1),
-            kpi_code=np.fromiter(columns[2], dtype=np.int8, count=n),
-            kpi_score=score,
-            sentiment=np.fromiter(columns[4], dtype=np.int8, count=n),
-            time=np.fromiter(columns[5], dtype=np.int64, count=n),
-            hidden=np.fromiter(columns[6], dtype=bool, count=n),
-            language=objects(7),
-            survey_id=objects(8),
-            question_id=objects(9),
-        )
+        with _collector_paused():
+            score = _column(rows, 3, float)
+            score[score < 0] = np.nan
+            return AnswerColumns(
+                seq=_column(rows, 0, np.int64),
+                touchpoint=codes(1),
+                kpi_code=_column(rows, 2, np.int8),
+                kpi_score=score,
+                sentiment=_column(rows, 4, np.int8),
+                time=_column(rows, 5, np.int64),
+                hidden=_column(rows, 6, bool),
+                language=codes(7),
+                survey_id=codes(8),
+                question_id=codes(9),
+                vocab=tuple(index),
+            )
 
     def links(self, seqs: np.ndarray | None = None) -> ThemeLinks:
         """(answer, theme) pairs with the theme's sentiment in that answer and its most central
@@ -283,15 +342,14 @@ class InsightsRepository:
             rows = []
             for i in range(0, len(wanted), IN_CHUNK):
                 rows += self._raw_rows(query.where(Segment.entry_seq.in_(wanted[i : i + IN_CHUNK])))
-        n = len(rows)
-        columns = list(zip(*rows, strict=True)) if n else [()] * 5
-        return collapse(
-            np.fromiter(columns[0], dtype=np.int64, count=n),
-            np.fromiter(columns[1], dtype=np.int64, count=n),
-            np.fromiter(columns[2], dtype=np.int8, count=n),
-            np.fromiter(columns[3], dtype=np.int64, count=n),
-            np.fromiter(columns[4], dtype=float, count=n),
-        )
+        with _collector_paused():
+            return collapse(
+                _column(rows, 0, np.int64),
+                _column(rows, 1, np.int64),
+                _column(rows, 2, np.int8),
+                _column(rows, 3, np.int64),
+                _column(rows, 4, float),
+            )
 
     def quotes(
         self, f: EntryFilter, theme_ids: list[int], limit: int, offset: int = 0

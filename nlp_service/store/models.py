@@ -159,7 +159,16 @@ class Segment(Base):
 
     __tablename__ = "segments"
     __table_args__ = (
-        Index("ix_segments_tenant_topic", "tenant_id", "topic_id"),
+        # Covers the insights' read of every (answer, theme) sentence (store/insights.py): the
+        # columns it needs come from the index, not from rows that also hold text and vectors.
+        Index(
+            "ix_segments_tenant_topic",
+            "tenant_id",
+            "topic_id",
+            "entry_seq",
+            "sentiment_label",
+            "topic_confidence",
+        ),
         Index("ix_segments_entry", "entry_seq", "idx"),
     )
 
