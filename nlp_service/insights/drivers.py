@@ -118,16 +118,17 @@ def _blocks(x: sparse.csr_matrix) -> list[Block]:
     return out
 
 
-def _gram(blocks: list[Block], k: int, weights: np.ndarray | None) -> np.ndarray:
-    """X' diag(weights) X (k x k): one weighted bincount per block over its rows' pairs."""
-    out = np.zeros(k * k)
+def _leverage(blocks: list[Block], a: np.ndarray, n: int) -> np.ndarray:
+    """h_i = x_i' A x_i for every row: per block, the row's pairs j <= l of non-zeros gathered
+    from A (symmetric, so off-diagonal pairs count twice), weighted by their values."""
+    h = np.empty(n)
     for rows, c, v in blocks:
-        cells = (c[:, :, None] * k + c[:, None, :]).reshape(-1)
-        prods = v[:, :, None] * v[:, None, :]
-        if weights is not None:
-            prods = prods * weights[rows, None, None]
-        out += np.bincount(cells, weights=prods.reshape(-1), minlength=k * k)
-    return out.reshape(k, k)
+        j, k = np.triu_indices(c.shape[1])
+        pairs = a[c[:, j], c[:, k]]
+        if not (v == 1).all():
+            pairs = pairs * v[:, j] * v[:, k]
+        h[rows] = pairs @ np.where(j == k, 1.0, 2.0)
+    return h
 
 
 _BLAS: Any = None
@@ -150,26 +151,23 @@ def ols_hc3(y: np.ndarray, x: sparse.csr_matrix) -> OlsHc3:
     computes - the tests check it against statsmodels - without its dense n x k pseudo-inverse,
     which takes seconds on 100,000 answers): b = pinv(X'X) X'y, leverage h_i = x_i' pinv(X'X) x_i,
     cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Every row has a few non-zeros,
-    so X'X, the leverages and the sandwich's meat are sums over each row's pairs of non-zeros
-    (gathers and bincounts, linear in the answers). Intervals are normal, as statsmodels'
-    robust covariances use by default."""
-    n, k = x.shape
-    blocks = _blocks(x)
-    xtx = _gram(blocks, k, None)
+    so each leverage is a sum over the row's pairs of non-zeros gathered from A (no n x k dense
+    product), linear in the answers. Intervals are normal, as statsmodels' robust covariances
+    use by default."""
+    x = x.tocsr()
+    n = x.shape[0]
+    xtx = np.asarray((x.T @ x).todense(), dtype=float)
     with _one_blas_thread():
         a = np.linalg.pinv(xtx, hermitian=True)
-    xty = np.zeros(k)
-    for rows, c, v in blocks:
-        xty += np.bincount(c.reshape(-1), weights=(v * y[rows, None]).reshape(-1), minlength=k)
-    b = a @ xty
-    e, h = np.empty(n), np.empty(n)
-    for rows, c, v in blocks:
-        e[rows] = y[rows] - (v * b[c]).sum(axis=1)
-        # h_i = sum over the row's pairs (j, l) of v_j v_l A[j, l]
-        h[rows] = (v[:, :, None] * v[:, None, :] * a[c[:, :, None], c[:, None, :]]).sum(axis=(1, 2))
+    b = a @ np.asarray(x.T @ y).ravel()
+    e = y - x @ b
+    h = _leverage(_blocks(x), a, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = e**2 / (1 - h) ** 2
-    meat = _gram(blocks, k, w)
+    # X' diag(w) X: the design with each row scaled by its weight.
+    scaled = x.copy()
+    scaled.data = scaled.data * np.repeat(w, np.diff(x.indptr))
+    meat = np.asarray((x.T @ scaled).todense(), dtype=float)
     with _one_blas_thread():
         cov = a @ meat @ a
     sst = float(((y - y.mean()) ** 2).sum())
