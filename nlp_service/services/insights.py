@@ -431,14 +431,25 @@ class TenantData:
         return cls(version, answers, links, pos)
 
     def merge(self, version: int, answers: AnswerColumns, links: ThemeLinks) -> TenantData:
-        """These data with the changed `answers` (and all their pairs) replacing their rows."""
-        stale = np.isin(self.answers.seq, answers.seq)
-        merged = AnswerColumns.concat([self.answers.take(~stale), answers])
-        merged = merged.take(np.argsort(merged.seq, kind="stable"))
-        kept = self.links.take(~np.isin(self.links.seq, answers.seq))
-        pairs = ThemeLinks.concat([kept, links])
-        # Back in (answer, theme) order: a stable sort of nearly sorted seqs is close to linear.
-        pairs = pairs.take(np.argsort(pairs.seq, kind="stable"))
+        """These data with the changed `answers` (and all their pairs) replacing their rows;
+        `answers` and `links` ordered by seq. New answers (usually at the end) are inserted in
+        seq order, known ones overwritten in place; no full sort."""
+        held = self.answers
+        at = np.searchsorted(held.seq, answers.seq)
+        known = at < len(held)
+        known[known] = held.seq[at[known]] == answers.seq[known]
+        merged = held.replaced(at[known], answers.take(np.flatnonzero(known)))
+        fresh = answers.take(np.flatnonzero(~known))
+        if len(fresh):
+            merged = merged.inserted(np.searchsorted(merged.seq, fresh.seq), fresh)
+        # Pairs: drop every pair of the changed answers, insert their current ones in place.
+        lo = np.searchsorted(self.links.seq, answers.seq, side="left")
+        hi = np.searchsorted(self.links.seq, answers.seq, side="right")
+        keep = np.ones(len(self.links), dtype=bool)
+        for start, end in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+            keep[start:end] = False
+        kept = self.links.take(keep) if not keep.all() else self.links
+        pairs = kept.inserted(np.searchsorted(kept.seq, links.seq, side="right"), links)
         return TenantData.of(version, merged, pairs)
 
 

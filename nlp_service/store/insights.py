@@ -151,6 +151,32 @@ class AnswerColumns:
     def take(self, idx: np.ndarray) -> AnswerColumns:
         return AnswerColumns.of({name: getattr(self, name)[idx] for name in ARRAYS}, self.vocab)
 
+    def _codes_of(self, other: AnswerColumns) -> tuple[tuple[str | None, ...], np.ndarray]:
+        """A vocabulary holding both, and `other`'s codes -> codes in it."""
+        vocab = tuple(dict.fromkeys((*self.vocab, *other.vocab)))
+        index = {v: i for i, v in enumerate(vocab)}
+        return vocab, np.array([index[v] for v in other.vocab] or [0], dtype=np.int32)
+
+    def replaced(self, rows: np.ndarray, other: AnswerColumns) -> AnswerColumns:
+        """A copy with rows `rows` replaced by `other`'s rows (same order)."""
+        vocab, remap = self._codes_of(other)
+        arrays = {}
+        for name in ARRAYS:
+            values = getattr(self, name).copy()
+            new = getattr(other, name)
+            values[rows] = remap[new] if name in TEXTS else new
+            arrays[name] = values
+        return AnswerColumns.of(arrays, vocab)
+
+    def inserted(self, at: np.ndarray, other: AnswerColumns) -> AnswerColumns:
+        """`other`'s rows inserted before positions `at` (np.insert)."""
+        vocab, remap = self._codes_of(other)
+        arrays = {}
+        for name in ARRAYS:
+            new = getattr(other, name)
+            arrays[name] = np.insert(getattr(self, name), at, remap[new] if name in TEXTS else new)
+        return AnswerColumns.of(arrays, vocab)
+
     @classmethod
     def concat(cls, parts: list[AnswerColumns]) -> AnswerColumns:
         """The parts' rows one after the other, their codes moved to one vocabulary."""
@@ -213,6 +239,20 @@ class ThemeLinks:
             self.sign[idx],
             None if self.segment is None else self.segment[idx],
             None if self.confidence is None else self.confidence[idx],
+        )
+
+    def inserted(self, at: np.ndarray, other: ThemeLinks) -> ThemeLinks:
+        """`other`'s rows inserted before positions `at` (np.insert)."""
+
+        def put(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray | None:
+            return None if mine is None or theirs is None else np.insert(mine, at, theirs)
+
+        return ThemeLinks(
+            np.insert(self.seq, at, other.seq),
+            np.insert(self.theme, at, other.theme),
+            np.insert(self.sign, at, other.sign),
+            put(self.segment, other.segment),
+            put(self.confidence, other.confidence),
         )
 
     @classmethod
