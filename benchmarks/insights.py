@@ -8,9 +8,10 @@ a hygiene theme and a theme that rises in the last week, dates over a year), the
 endpoint through the real app (in-process httpx TestClient, auth and serialisation included):
   start: every cache cleared before each call (a process's first request, or the first after a
          refit moved every answer's themes: reads all answers and their theme sentences)
-  new:   before each call one answer arrives through POST /v1/answers or a moderation decision
-         hides / approves one (not timed): the first request after new data, which merges the
-         changed answers into the tenant's copy and recomputes the view
+  new:   before each call (not timed) one answer is stored, as an ingest process stores it, or
+         a moderation decision hides / approves one through the API: the first request after
+         new data, which merges the changed answers into the tenant's copy and recomputes the
+         view
   views: the tenant's copy current, the view's cache cleared (another view or filter)
   warm:  repeated calls (the view's cache, keyed on the data version, hits)
 Prints p50 / p95 per endpoint and database, with the load average (the machine may be shared),
@@ -176,21 +177,61 @@ def p(values: list[float], q: float) -> float:
 MODES = ("start", "new", "views", "warm")
 
 
-def new_data(client: Any, headers: dict[str, str], ids: list[str], i: int) -> None:
-    """One change the insights must see: an answer through the API, or a moderation decision."""
+def new_data(
+    client: Any, headers: dict[str, str], sessions: Any, tenant_id: str, ids: list[str], i: int
+) -> None:
+    """One change the insights must see, alternately: an answer stored (as an ingest process
+    stores it: an ORM insert of the answer and its sentences, stamped with a new data version)
+    or a moderation decision through the API. Answers are not posted to this process's API:
+    its models' threads would still be busy on the 2 cores when the timed request starts."""
     if i % 2 == 0:
-        r = client.post(
-            "/v1/answers",
-            json={
-                "text": f"Die Wartezeit an der Hotline war zu lang ({i}).",
-                "language": "de",
-                "touchpoint": TOUCHPOINTS[i % len(TOUCHPOINTS)],
-                "submitted_at": (END - timedelta(hours=i + 1)).isoformat(),
-                "kpi": {"type": "nps", "score": i % 11},
-            },
-            headers=headers,
+        submitted = END - timedelta(hours=i + 1)
+        entry = Entry(
+            id=f"ans_n{i:019d}",
+            tenant_id=tenant_id,
+            kind="answer",
+            content_hash=f"n{i}",
+            survey_id="s1",
+            question_id="q1",
+            touchpoint=TOUCHPOINTS[i % len(TOUCHPOINTS)],
+            submitted_at=submitted,
+            created_at=submitted,
+            meta={},
+            text=f"new answer {i}",
+            text_is_raw=False,
+            pii_types=[],
+            kpi_type="nps",
+            kpi_score=float(i % 11),
+            kpi_group="detractor",
+            language="de",
+            language_confidence=0.9,
+            sentiment_label="negative",
+            sentiment_score=0.0,
+            themes=[],
+            flags=[],
+            moderation_status="none",
+            is_hidden=False,
+            embedder_id="bench",
+            sentiment_model_id="bench",
         )
-        assert r.status_code == 201, r.text
+        entry.segments = [
+            Segment(
+                tenant_id=tenant_id,
+                idx=j,
+                start=0,
+                end=1,
+                text=f"sentence {j} of new answer {i}",
+                sentiment_label="negative",
+                sentiment_score=0.0,
+                topic_id=theme,
+                topic_label=f"theme {theme}",
+                topic_confidence=0.8,
+                embedding=b"",
+            )
+            for j, theme in enumerate((HYGIENE, RISING))
+        ]
+        with transaction(sessions) as session:
+            session.add(entry)
     else:
         action = "hide" if i % 4 == 1 else "approve"
         r = client.post(
@@ -206,12 +247,13 @@ def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str
 
     from nlp_service.api import create_app
     from nlp_service.config import Settings
-    from nlp_service.services.insights import CACHE, DATA
+    from nlp_service.services.insights import clear_caches
 
     t0 = time.perf_counter()
     tenant_id, key = seed(url, n)
     out(f"  stored {n:,} answers in {time.perf_counter() - t0:.0f} s")
-    engine = create_engine(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
     with engine.connect() as conn:
         ids = [
             r[0]
@@ -220,7 +262,6 @@ def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str
                 {"t": tenant_id},
             )
         ]
-    engine.dispose()
     headers = {"Authorization": f"Bearer {key}"}
     changes = 0
     with tempfile.TemporaryDirectory() as data_dir:
@@ -235,13 +276,12 @@ def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str
                 for mode in MODES:
                     for _ in range(samples if mode != "start" else max(3, samples // 2)):
                         if mode == "start":
-                            DATA.clear()
-                            CACHE.clear()
+                            clear_caches()
                         elif mode == "new":
-                            new_data(client, headers, ids, changes)
+                            new_data(client, headers, sessions, tenant_id, ids, changes)
                             changes += 1
                         elif mode == "views":
-                            CACHE.clear()
+                            clear_caches(data=False)
                         start = time.perf_counter()
                         r = client.get(path, params=params, headers=headers)
                         timings[mode].append((time.perf_counter() - start) * 1000)
@@ -251,6 +291,7 @@ def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str
                     + "".join(f"  {m} {p(t, 50):5.0f} /{p(t, 95):5.0f}" for m, t in timings.items())
                 )
             out(f"  load average {os.getloadavg()[0]:.1f} after the last endpoint")
+    engine.dispose()
 
 
 def main() -> None:

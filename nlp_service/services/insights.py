@@ -315,8 +315,10 @@ class TableCache:
             self._items.clear()
 
 
-# Computed views, per-filter selections and theme tables, keyed on the tenant's data version.
+# Computed views (small), keyed on the tenant's data version, catalog, filters and options.
 CACHE = TableCache(maxsize=64)
+# Per-filter selections and theme tables (arrays as large as the selection: few of them).
+TABLES = TableCache(maxsize=8)
 # Each tenant's answers and (answer, theme) pairs, kept up to date by data version.
 DATA = TableCache(maxsize=16)
 _LOADING: dict[str, threading.Lock] = {}
@@ -328,6 +330,19 @@ _LOADING_LOCK = threading.Lock()
 
 def _cached(cache: TableCache | None, key: tuple[Any, ...], make: Callable[[], T]) -> T:
     return make() if cache is None else cache.get_or_make(key, make)
+
+
+def _tables(cache: TableCache | None) -> TableCache | None:
+    """Where a view's selections and tables go: nowhere when the view is not cached."""
+    return None if cache is None else TABLES
+
+
+def clear_caches(data: bool = True) -> None:
+    """Forget computed views and tables (and, with `data`, the tenants' answers in memory)."""
+    CACHE.clear()
+    TABLES.clear()
+    if data:
+        DATA.clear()
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -555,7 +570,7 @@ def _columns(
     tenant_id: str, data: TenantData, query: InsightsQuery, cache: TableCache | None
 ) -> Columns:
     key = ("columns", tenant_id, data.version, query)
-    return _cached(cache, key, lambda: select_columns(data, query))
+    return _cached(_tables(cache), key, lambda: select_columns(data, query))
 
 
 # --- the per-theme table ------------------------------------------------------------------
@@ -705,7 +720,8 @@ def _theme_table(
             )
         return table
 
-    return _cached(cache, ("table", tenant_id, data.version, catalog, query, min_driver), make)
+    key = ("table", tenant_id, data.version, catalog, query, min_driver)
+    return _cached(_tables(cache), key, make)
 
 
 def _driver_model(table: ThemeTable) -> DriverModel | None:
@@ -995,8 +1011,8 @@ def _theme_detail(
     # One read for the top quotes and the page: the page is the ranking from `offset` on.
     ranked = repo.quotes(f, ids, max(DEFAULT_QUOTES, offset + quote_limit + 1), 0)
     top, page = ranked[:DEFAULT_QUOTES], ranked[offset : offset + quote_limit + 1]
-    stat = _labelled(stat, catalog, language).model_copy(
-        update={"quotes": [_quote(q) for q in top]}
+    stat = stat.model_copy(
+        update={"label": info.label_in(language), "quotes": [_quote(q) for q in top]}
     )
     distribution: list[KpiBucket] = []
     if table.kpi_type is not None and row is not None:
