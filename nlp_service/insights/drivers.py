@@ -156,19 +156,19 @@ def ols_hc3(y: np.ndarray, x: sparse.csr_matrix) -> OlsHc3:
     use by default."""
     x = x.tocsr()
     n = x.shape[0]
-    xtx = np.asarray((x.T @ x).todense(), dtype=float)
+    xt = x.T.tocsr()
     with _one_blas_thread():
+        xtx = np.asarray((xt @ x).todense(), dtype=float)
         a = np.linalg.pinv(xtx, hermitian=True)
-    b = a @ np.asarray(x.T @ y).ravel()
-    e = y - x @ b
-    h = _leverage(_blocks(x), a, n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = e**2 / (1 - h) ** 2
-    # X' diag(w) X: the design with each row scaled by its weight.
-    scaled = x.copy()
-    scaled.data = scaled.data * np.repeat(w, np.diff(x.indptr))
-    meat = np.asarray((x.T @ scaled).todense(), dtype=float)
-    with _one_blas_thread():
+        b = a @ (xt @ y)
+        e = y - x @ b
+        h = _leverage(_blocks(x), a, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = e**2 / (1 - h) ** 2
+        # X' diag(w) X: the design with each row scaled by its weight.
+        scaled = x.copy()
+        scaled.data = scaled.data * np.repeat(w, np.diff(x.indptr))
+        meat = np.asarray((xt @ scaled).todense(), dtype=float)
         cov = a @ meat @ a
     sst = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((e**2).sum()) / sst if sst > 0 else None

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import itertools
 import json
 import re
 import threading
@@ -509,8 +508,22 @@ class ThemeRow:
     id: int
     rows: np.ndarray  # indices into the answers
     signs: np.ndarray  # the theme's sentiment in each of those answers
-    segments: np.ndarray | None = None  # each answer's sentence closest to the theme centre
-    confidence: np.ndarray | None = None  # and its cosine to the centre
+    pairs: np.ndarray | None = None  # the rows' indices in `links` (for their sentences)
+    links: ThemeLinks | None = None
+
+    @property
+    def segments(self) -> np.ndarray | None:
+        """Each answer's sentence closest to the theme centre (read when quotes are picked)."""
+        if self.links is None or self.links.segment is None or self.pairs is None:
+            return None
+        return self.links.segment[self.pairs]
+
+    @property
+    def confidence(self) -> np.ndarray | None:
+        """And its cosine to the centre."""
+        if self.links is None or self.links.confidence is None or self.pairs is None:
+            return None
+        return self.links.confidence[self.pairs]
 
 
 @dataclass
@@ -526,27 +539,28 @@ class Columns:
 
 
 def _group(links: ThemeLinks, pos: np.ndarray) -> dict[int, ThemeRow]:
-    """Pairs per theme (slices of one stable sort by theme, so answers stay in seq order)."""
+    """Pairs per theme (slices of one stable sort by theme, so answers stay in seq order); only
+    the answers' rows and signs are gathered, sentences when a view asks for them."""
     if len(links) == 0:
         return {}
-    small = links.theme.min() >= 0 and links.theme.max() < 2**15
-    # A 16-bit key takes numpy's radix sort: linear in the pairs.
-    key = links.theme.astype(np.int16) if small else links.theme
-    order = np.argsort(key, kind="stable")
-    theme, sign, at = links.theme[order], links.sign[order], pos[order]
-    seg = None if links.segment is None else links.segment[order]
-    conf = None if links.confidence is None else links.confidence[order]
-    bounds = [0, *(np.flatnonzero(np.diff(theme)) + 1).tolist(), len(theme)]
+    if links.theme.min() >= 0 and links.theme.max() < 2**15:
+        # A 16-bit key takes numpy's radix sort, and counting gives the bounds: linear.
+        key = links.theme.astype(np.int16)
+        order = np.argsort(key, kind="stable")
+        counts = np.bincount(key)
+        ids = np.flatnonzero(counts)
+        ends = np.cumsum(counts[ids])
+    else:
+        order = np.argsort(links.theme, kind="stable")
+        theme = links.theme[order]
+        cut = np.flatnonzero(np.diff(theme)) + 1
+        ids, ends = theme[np.r_[0, cut]], np.r_[cut, len(theme)]
+    sign, at = links.sign[order], pos[order]
     out: dict[int, ThemeRow] = {}
-    for start, end in itertools.pairwise(bounds):
-        theme_id = int(theme[start])
-        out[theme_id] = ThemeRow(
-            theme_id,
-            at[start:end],
-            sign[start:end],
-            None if seg is None else seg[start:end],
-            None if conf is None else conf[start:end],
-        )
+    start = 0
+    for theme_id, end in zip(ids.tolist(), ends.tolist(), strict=True):
+        out[theme_id] = ThemeRow(theme_id, at[start:end], sign[start:end], order[start:end], links)
+        start = end
     return out
 
 
@@ -603,19 +617,15 @@ def _fit_drivers(
     where = np.full(len(ans), -1)
     where[kpi_rows] = np.arange(len(kpi_rows))
     ids = sorted(rows)
-    parts: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {True: ([], []), False: ([], [])}
-    for j, theme_id in enumerate(ids):
-        r = rows[theme_id]
-        at = where[r.rows]
-        for negative in (True, False):
-            keep = (at >= 0) & ((r.signs < 0) if negative else (r.signs >= 0))
-            parts[negative][0].append(at[keep])
-            parts[negative][1].append(np.full(int(keep.sum()), j))
+    # All themes' answers at once: column j = ids[j], split by the theme's sign in the answer.
+    at = where[np.concatenate([rows[t].rows for t in ids])]
+    signs = np.concatenate([rows[t].signs for t in ids])
+    column = np.repeat(np.arange(len(ids)), [len(rows[t].rows) for t in ids])
     shape = (len(kpi_rows), len(ids))
 
     def indicator(negative: bool) -> sparse.csc_matrix:
-        r, c = (np.concatenate(p) for p in parts[negative])
-        return sparse.csc_matrix((np.ones(len(r)), (r, c)), shape=shape)
+        keep = (at >= 0) & ((signs < 0) if negative else (signs >= 0))
+        return sparse.csc_matrix((np.ones(int(keep.sum())), (at[keep], column[keep])), shape=shape)
 
     return drv.fit_drivers(
         ans.kpi_score[kpi_rows], ids, indicator(True), indicator(False), min_count
@@ -827,15 +837,17 @@ def _themes(
         best: dict[int, list[int]] = {}
         for stat in ordered:
             row = table.rows.get(stat.id)
-            if row is None or row.segments is None or row.confidence is None:
+            segments = None if row is None else row.segments
+            confidence = None if row is None else row.confidence
+            if segments is None or confidence is None:
                 continue
-            if len(row.confidence) > quotes:
-                top = np.argpartition(-row.confidence, quotes - 1)[:quotes]
+            if len(confidence) > quotes:
+                top = np.argpartition(-confidence, quotes - 1)[:quotes]
                 # Highest confidence first, ties by the lower segment id (a stable order).
-                top = top[np.lexsort((row.segments[top], -row.confidence[top]))]
+                top = top[np.lexsort((segments[top], -confidence[top]))]
             else:
-                top = np.lexsort((row.segments, -row.confidence))
-            best[stat.id] = row.segments[top].tolist()
+                top = np.lexsort((segments, -confidence))
+            best[stat.id] = segments[top].tolist()
         texts = InsightsRepository(session, tenant_id).quotes_by_segment(
             [sid for ids in best.values() for sid in ids]
         )
