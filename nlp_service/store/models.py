@@ -50,9 +50,20 @@ class Tenant(Base):
     # Off by default: only the redacted text is stored.
     keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Bumped by every transaction that changes what the insights read from the tenant's answers
-    # (store/versions.py); the entries it changed carry the new value in `data_version`.
-    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class DataVersion(Base):
+    """A tenant's data version: bumped by every transaction that changes what the insights read
+    from its answers (store/versions.py); the entries it changed carry the new value in
+    `entries.data_version`. A row of its own, not a tenants column: writers lock it last, and
+    nothing else (codebook edits lock the tenant row first) may hold it while waiting."""
+
+    __tablename__ = "data_versions"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ApiKey(Base):

@@ -1,8 +1,8 @@
 """Data versions: which of a tenant's answers changed since a reader last looked.
 
 Every transaction that changes what the insights read (an answer or post stored, moderated,
-replaced by its platform's update, its sentences' themes reassigned) bumps
-`tenants.data_version` and stamps the entries it changed with the new value. A reader holding a
+replaced by its platform's update, its sentences' themes reassigned) bumps the tenant's row in
+`data_versions` and stamps the entries it changed with the new value. A reader holding a
 copy of the tenant's answers at version V re-reads only `entries.data_version > V`
 (`InsightsRepository.answers_since`), an index range on `(tenant_id, data_version)`.
 
@@ -11,11 +11,13 @@ copy of the tenant's answers at version V re-reads only `entries.data_version > 
 - Bulk statements bypass the unit of work: their writers call `stamp` (`SegmentRepository.
   reassign` does; anything else that rewrites entries or segments in bulk must too).
 
-Ordering: the bump is an UPDATE of the tenant's row, whose write lock (PostgreSQL) is held until
-commit, so versions become visible in the order they were given: a reader that sees version V
-sees every change up to V. It runs after the changed entries are written, so writers lock
-entries first and the tenant row last (no lock cycles between a moderation decision and a
-reassignment that writes every entry). SQLite has one writer at a time anyway.
+Ordering: the bump is an upsert of the tenant's `data_versions` row, whose write lock
+(PostgreSQL) is held until commit, so versions become visible in the order they were given: a
+reader that sees version V sees every change up to V. It runs after the changed entries are
+written, so writers lock entries first and the version row last, and nothing waits for another
+lock while holding it (no cycles between a moderation decision and a reassignment that writes
+every entry; a codebook edit locks the tenant row, which is another row). SQLite has one writer
+at a time anyway. Bulk deletes of entries must call `stamp(session, tenant_id)` (all entries).
 """
 
 from __future__ import annotations
@@ -24,33 +26,44 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import Table, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
-from nlp_service.store.models import Entry, Segment, Tenant
+from nlp_service.store.models import DataVersion, Entry, Segment, Tenant
 
 CHUNK = 500  # seqs per UPDATE ... IN (...): under every driver's bind-parameter limit
 
 
 def current(session: Session, tenant_id: str) -> int:
     """The tenant's data version (0 before its first change; a primary-key lookup)."""
-    value = session.scalar(select(Tenant.data_version).where(Tenant.id == tenant_id))
+    value = session.scalar(select(DataVersion.version).where(DataVersion.tenant_id == tenant_id))
     return int(value or 0)
+
+
+def _bump(session: Session, tenant_id: str) -> int:
+    conn = session.connection()
+    table = cast(Table, DataVersion.__table__)
+    dialect = conn.dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(tenant_id=tenant_id, version=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.tenant_id], set_={"version": table.c.version + 1}
+        )
+        .returning(table.c.version)
+    )
+    return int(conn.execute(statement).scalar_one())
 
 
 def stamp(session: Session, tenant_id: str, seqs: Iterable[int] | None = None) -> int:
     """Bump the tenant's version and stamp the entries `seqs` (every entry of the tenant when
     None) with it; returns the new version. Call after writing the entries (see Ordering)."""
     conn = session.connection()
-    tenants = cast(Table, Tenant.__table__)
-    conn.execute(
-        update(tenants)
-        .where(tenants.c.id == tenant_id)
-        .values(data_version=tenants.c.data_version + 1)
-    )
-    value = conn.execute(select(tenants.c.data_version).where(tenants.c.id == tenant_id)).scalar()
-    if value is None:  # the tenant itself is being deleted
+    exists = conn.execute(select(Tenant.id).where(Tenant.id == tenant_id)).first()
+    if exists is None:  # the tenant itself is being deleted
         return 0
-    version = int(value)
+    version = _bump(session, tenant_id)
     entries = cast(Table, Entry.__table__)
     scoped = update(entries).where(entries.c.tenant_id == tenant_id)
     if seqs is None:

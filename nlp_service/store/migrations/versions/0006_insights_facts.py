@@ -5,8 +5,8 @@ Revises: 0004
 Create Date: 2026-11-26 07:00:00
 
 The insights keep a tenant's answers and (answer, theme) pairs in memory and reload only what
-changed: every transaction that inserts, moderates, replaces or reassigns answers bumps
-`tenants.data_version` and stamps the entries it changed with the new value
+changed: every transaction that inserts, moderates, replaces or reassigns answers bumps the tenant's
+row in `data_versions` and stamps the entries it changed with the new value
 (`store/versions.py`). A reader whose copy is at version V reads `entries.data_version > V`
 through `ix_entries_tenant_data_version`. Their first read of a tenant takes every (answer,
 theme) sentence: `ix_segments_tenant_topic` now also holds the columns it needs (entry, sentiment,
@@ -36,9 +36,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "tenants",
-        sa.Column("data_version", sa.BigInteger(), nullable=False, server_default="0"),
+    op.create_table(
+        "data_versions",
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("tenant_id"),
     )
     op.add_column(
         "entries",
@@ -58,4 +61,4 @@ def downgrade() -> None:
     op.create_index("ix_segments_tenant_topic", "segments", ["tenant_id", "topic_id"])
     op.drop_index("ix_entries_tenant_data_version", table_name="entries")
     op.execute("ALTER TABLE entries DROP COLUMN data_version")
-    op.execute("ALTER TABLE tenants DROP COLUMN data_version")
+    op.drop_table("data_versions")
