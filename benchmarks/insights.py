@@ -6,12 +6,16 @@ Stores N synthetic answers for one tenant directly (bulk inserts: no models invo
 touchpoints, 80% NPS / 20% CSAT, 1-4 sentences each, themes 0-59 of the bundled demo model with
 a hygiene theme and a theme that rises in the last week, dates over a year), then calls each
 endpoint through the real app (in-process httpx TestClient, auth and serialisation included):
-  cold:  every cache cleared before each call (the first request after answers arrive or are
-         moderated: reads the answers and their theme pairs, then computes the view)
-  views: the shared read cached, the view's own cache cleared (any other view, filter-
-         identical, after the first: statistics, regression and quotes only)
-  warm:  repeated calls (the view's cache, keyed on the data fingerprint, hits)
-Prints p50 / p95 per endpoint and database and writes benchmarks/results/insights.txt.
+  start: every cache cleared before each call (a process's first request, or the first after a
+         refit moved every answer's themes: reads all answers and their theme sentences)
+  new:   before each call (not timed) one answer is stored, as an ingest process stores it, or
+         a moderation decision hides / approves one through the API: the first request after
+         new data, which merges the changed answers into the tenant's copy and recomputes the
+         view
+  views: the tenant's copy current, the view's cache cleared (another view or filter)
+  warm:  repeated calls (the view's cache, keyed on the data version, hits)
+Prints p50 / p95 per endpoint and database, with the load average (the machine may be shared),
+and writes benchmarks/results/insights.txt.
 PostgreSQL: a fresh database on NLP_SERVICE_TEST_POSTGRES_URL's server, dropped afterwards.
 """
 
@@ -27,6 +31,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +48,7 @@ from nlp_service.store import (  # noqa: E402
     make_sessionmaker,
     transaction,
     upgrade,
+    versions,
 )
 from nlp_service.store.models import Entry, Segment  # noqa: E402
 
@@ -62,7 +68,9 @@ def seed(url: str, n: int, seed_value: int = 7) -> tuple[str, str]:
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as session:
-        tenant, key = create_tenant(session, f"bench-{uuid.uuid4().hex[:8]}", "research")
+        tenant, key = create_tenant(
+            session, f"bench-{uuid.uuid4().hex[:8]}", "ingest,research,moderate"
+        )
         tenant_id = tenant.id
     tp = rng.integers(0, len(TOUCHPOINTS), n)
     is_nps = rng.random(n) < 0.8
@@ -141,10 +149,13 @@ def seed(url: str, n: int, seed_value: int = 7) -> tuple[str, str]:
         with transaction(sessions) as session:
             session.execute(insert(Entry), entries)
             session.execute(insert(Segment), segments)
+    with transaction(sessions) as session:
+        versions.stamp(session, tenant_id)  # bulk inserts skip the unit of work's stamping
     if url.startswith("postgresql"):
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE entries"))
-            conn.execute(text("ANALYZE segments"))
+        # As autovacuum leaves a table that has been written: statistics and visibility map.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE entries"))
+            conn.execute(text("VACUUM ANALYZE segments"))
     engine.dispose()
     return tenant_id, key
 
@@ -163,42 +174,124 @@ def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
+MODES = ("start", "new", "views", "warm")
+
+
+def new_data(
+    client: Any, headers: dict[str, str], sessions: Any, tenant_id: str, ids: list[str], i: int
+) -> None:
+    """One change the insights must see, alternately: an answer stored (as an ingest process
+    stores it: an ORM insert of the answer and its sentences, stamped with a new data version)
+    or a moderation decision through the API. Answers are not posted to this process's API:
+    its models' threads would still be busy on the 2 cores when the timed request starts."""
+    if i % 2 == 0:
+        submitted = END - timedelta(hours=i + 1)
+        entry = Entry(
+            id=f"ans_n{i:019d}",
+            tenant_id=tenant_id,
+            kind="answer",
+            content_hash=f"n{i}",
+            survey_id="s1",
+            question_id="q1",
+            touchpoint=TOUCHPOINTS[i % len(TOUCHPOINTS)],
+            submitted_at=submitted,
+            created_at=submitted,
+            meta={},
+            text=f"new answer {i}",
+            text_is_raw=False,
+            pii_types=[],
+            kpi_type="nps",
+            kpi_score=float(i % 11),
+            kpi_group="detractor",
+            language="de",
+            language_confidence=0.9,
+            sentiment_label="negative",
+            sentiment_score=0.0,
+            themes=[],
+            flags=[],
+            moderation_status="none",
+            is_hidden=False,
+            embedder_id="bench",
+            sentiment_model_id="bench",
+        )
+        entry.segments = [
+            Segment(
+                tenant_id=tenant_id,
+                idx=j,
+                start=0,
+                end=1,
+                text=f"sentence {j} of new answer {i}",
+                sentiment_label="negative",
+                sentiment_score=0.0,
+                topic_id=theme,
+                topic_label=f"theme {theme}",
+                topic_confidence=0.8,
+                embedding=b"",
+            )
+            for j, theme in enumerate((HYGIENE, RISING))
+        ]
+        with transaction(sessions) as session:
+            session.add(entry)
+    else:
+        action = "hide" if i % 4 == 1 else "approve"
+        r = client.post(
+            f"/v1/moderation/items/{ids[i % len(ids)]}/decision",
+            json={"action": action, "note": "benchmark"},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+
+
 def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str], None]) -> None:
     from fastapi.testclient import TestClient
 
     from nlp_service.api import create_app
     from nlp_service.config import Settings
-    from nlp_service.services.insights import CACHE, COLUMNS
+    from nlp_service.services.insights import clear_caches
 
     t0 = time.perf_counter()
-    _, key = seed(url, n)
+    tenant_id, key = seed(url, n)
     out(f"  stored {n:,} answers in {time.perf_counter() - t0:.0f} s")
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with engine.connect() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT id FROM entries WHERE tenant_id = :t ORDER BY seq LIMIT 200"),
+                {"t": tenant_id},
+            )
+        ]
     headers = {"Authorization": f"Bearer {key}"}
+    changes = 0
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), database_url=url, log_json=True)
         with TestClient(create_app(settings, pipeline)) as client:  # type: ignore[arg-type]
+            out(f"  load average {os.getloadavg()[0]:.1f} before the first endpoint")
             for path, params in ENDPOINTS:
                 label = path + (
                     "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
                 )
-                timings: dict[str, list[float]] = {"cold": [], "views": [], "warm": []}
-                for mode in ("cold", "views", "warm"):
-                    for _ in range(samples if mode != "cold" else max(3, samples // 2)):
-                        if mode == "cold":
-                            COLUMNS.clear()
-                        if mode != "warm":
-                            CACHE.clear()
+                timings: dict[str, list[float]] = {mode: [] for mode in MODES}
+                for mode in MODES:
+                    for _ in range(samples if mode != "start" else max(3, samples // 2)):
+                        if mode == "start":
+                            clear_caches()
+                        elif mode == "new":
+                            new_data(client, headers, sessions, tenant_id, ids, changes)
+                            changes += 1
+                        elif mode == "views":
+                            clear_caches(data=False)
                         start = time.perf_counter()
                         r = client.get(path, params=params, headers=headers)
                         timings[mode].append((time.perf_counter() - start) * 1000)
                         assert r.status_code == 200, r.text
                 out(
-                    f"  {label:50s}"
-                    + "".join(
-                        f"  {m} p50 {p(t, 50):6.0f} p95 {p(t, 95):6.0f} ms"
-                        for m, t in timings.items()
-                    )
+                    f"  {label:46s}"
+                    + "".join(f"  {m} {p(t, 50):5.0f} /{p(t, 95):5.0f}" for m, t in timings.items())
                 )
+            out(f"  load average {os.getloadavg()[0]:.1f} after the last endpoint")
+    engine.dispose()
 
 
 def main() -> None:
@@ -223,8 +316,10 @@ def main() -> None:
         f"{platform.python_version()}; {args.n:,} answers, {args.samples} samples per mode"
     )
     out(
-        "# cold: all caches cleared; views: shared read cached, view recomputed; warm: cache "
-        f"hits; target p95 < 300 ms; load average at start {os.getloadavg()[0]:.1f}"
+        "# p50 / p95 ms per mode; start: all caches cleared (process start, refit); new: first "
+        "request after an answer or a decision arrived; views: view recomputed; warm: cache "
+        f"hits; target p95 < 300 ms; load average (1, 5, 15 min) at start "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cpus"
     )
     for db in args.db.split(","):
         out(f"{db}:")

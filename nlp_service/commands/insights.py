@@ -8,6 +8,8 @@
   insights drivers --tenant NAME [--top 3]                    top detractor drivers per touchpoint
 
 Filters: --touchpoint, --survey-id, --question-id, --language, --from, --to, --kpi-type.
+Labels: --lang de|en shows theme labels in that language (default: --language, else each
+theme's default label).
 Output: a table (default), --format json (the API's JSON) or --format csv (the API's CSV).
 Each command calls the same service function as the API, on a database session.
 """
@@ -50,6 +52,9 @@ SINCE = typer.Option(None, "--from", help="Inclusive, ISO date or time.")
 UNTIL = typer.Option(None, "--to", help="Exclusive, ISO date or time.")
 KPI = typer.Option(None, "--kpi-type", help="nps, csat or ces (default: the most common).")
 FORMAT = typer.Option("table", "--format", "-f", help="table, json or csv.")
+LANG = typer.Option(
+    None, "--lang", help="Theme labels in de or en (default: --language, else the default label)."
+)
 
 
 @contextmanager
@@ -178,13 +183,14 @@ def touchpoints(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """Answers, KPI, net sentiment, top themes and priority per touchpoint."""
     from nlp_service.services import insights as service
 
     with _errors():
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
-        out = _run(tenant, lambda s, t, c: service.touchpoints(s, t, c, q))
+        out = _run(tenant, lambda s, t, c: service.touchpoints(s, t, c, q, lang=lang))
     _emit(
         out,
         out.touchpoints,
@@ -233,6 +239,7 @@ def themes(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """Themes with volume, sentiment, KPI, removal impact and key-driver coefficient."""
     from nlp_service.errors import InvalidInput
@@ -245,7 +252,7 @@ def themes(
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.themes(s, t, c, q, order, 3, min_driver),
+            lambda s, t, c: service.themes(s, t, c, q, order, 3, min_driver, lang=lang),
         )
     _emit(out, out.themes, fmt, f"themes ({out.kpi_type or 'no KPI'})", THEME_COLUMNS)
 
@@ -263,6 +270,7 @@ def theme(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """One theme: its statistics and children (table), trend and quotes (json)."""
     from nlp_service.services import insights as service
@@ -272,7 +280,7 @@ def theme(
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, period),
+            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, period, lang=lang),
         )
     _emit(out, [out.theme, *out.children], fmt, f"theme {theme_id}", THEME_COLUMNS)
     if fmt == "table":
@@ -301,6 +309,7 @@ def trends(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """Volume, share, net sentiment and KPI per period."""
     from nlp_service.services import insights as service
@@ -310,7 +319,7 @@ def trends(
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.trends(s, t, c, q, theme_ref, period),
+            lambda s, t, c: service.trends(s, t, c, q, theme_ref, period, lang=lang),
         )
     _emit(
         out,
@@ -344,6 +353,7 @@ def emerging(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """Themes whose share rose significantly, and themes new in the last refit."""
     from nlp_service.services import insights as service
@@ -352,7 +362,9 @@ def emerging(
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
         out = _run(
             tenant,
-            lambda s, t, c: service.emerging(s, t, c, q, window, baseline, alpha, min_count),
+            lambda s, t, c: service.emerging(
+                s, t, c, q, window, baseline, alpha, min_count, lang=lang
+            ),
         )
     _emit(
         out,
@@ -385,6 +397,7 @@ def drivers(
     until: str | None = UNTIL,
     kpi_type: str | None = KPI,
     fmt: str = FORMAT,
+    lang: str | None = LANG,
 ) -> None:
     """The top detractor drivers per touchpoint: themes with the most negative removal impact,
     with the theme's KPI interval and its driver coefficient and interval."""
@@ -392,7 +405,10 @@ def drivers(
 
     with _errors():
         q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
-        found = _run(tenant, lambda s, t, c: service.detractor_drivers(s, t, c, q, top, min_driver))
+        found = _run(
+            tenant,
+            lambda s, t, c: service.detractor_drivers(s, t, c, q, top, min_driver, lang=lang),
+        )
     if fmt == "json":
         typer.echo(
             json.dumps(

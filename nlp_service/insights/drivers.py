@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -95,29 +96,79 @@ class OlsHc3:
         return est, est - Z95 * se, est + Z95 * se, p
 
 
-def ols_hc3(y: np.ndarray, x: sparse.csr_matrix, chunk: int = 20_000) -> OlsHc3:
+Block = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, (r, w) column indices, (r, w) values
+
+BLOCK_CELLS = 1_000_000  # rows x width^2 per block: bounded memory however wide a row is
+
+
+def _blocks(x: sparse.csr_matrix) -> list[Block]:
+    """The design's rows grouped by their number of non-zeros w (the intercept and a handful
+    of theme indicators), each group as dense (r, w) column indices and values, so sums over a
+    row's pairs of non-zeros are a few vectorised gathers with no padding."""
+    x = x.tocsr()
+    per_row = np.diff(x.indptr)
+    out: list[Block] = []
+    for width in np.unique(per_row).tolist():
+        rows = np.flatnonzero(per_row == width)
+        step = max(1, BLOCK_CELLS // max(width * width, 1))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            at = x.indptr[part][:, None] + np.arange(width)
+            out.append((part, x.indices[at].astype(np.int64), x.data[at].astype(float)))
+    return out
+
+
+def _leverage(blocks: list[Block], a: np.ndarray, n: int) -> np.ndarray:
+    """h_i = x_i' A x_i for every row: per block, the row's pairs j <= l of non-zeros gathered
+    from A (symmetric, so off-diagonal pairs count twice), weighted by their values."""
+    h = np.empty(n)
+    for rows, c, v in blocks:
+        j, k = np.triu_indices(c.shape[1])
+        pairs = a[c[:, j], c[:, k]]
+        if not (v == 1).all():
+            pairs = pairs * v[:, j] * v[:, k]
+        h[rows] = pairs @ np.where(j == k, 1.0, 2.0)
+    return h
+
+
+_BLAS: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context with BLAS on one thread: the k x k algebra here is small, and a threaded BLAS
+    on a busy machine spends hundreds of milliseconds synchronising. The controller (which
+    inspects the loaded libraries, tens of milliseconds) is made once."""
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def ols_hc3(y: np.ndarray, x: sparse.csr_matrix) -> OlsHc3:
     """OLS with HC3 errors on a sparse design (what statsmodels' `OLS(y, X).fit(cov_type="HC3")`
     computes - the tests check it against statsmodels - without its dense n x k pseudo-inverse,
     which takes seconds on 100,000 answers): b = pinv(X'X) X'y, leverage h_i = x_i' pinv(X'X) x_i,
-    cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Intervals are normal, as
-    statsmodels' robust covariances use by default."""
-    from threadpoolctl import threadpool_limits
-
-    xtx = np.asarray((x.T @ x).todense(), dtype=float)
-    # A k x k problem (k ~ 2 x themes): one BLAS thread; a threaded BLAS on a busy machine
-    # spends hundreds of milliseconds synchronising on matrices this small.
-    with threadpool_limits(limits=1, user_api="blas"):
+    cov = A X' diag(e_i^2 / (1 - h_i)^2) X A with A = pinv(X'X). Every row has a few non-zeros,
+    so each leverage is a sum over the row's pairs of non-zeros gathered from A (no n x k dense
+    product), linear in the answers. Intervals are normal, as statsmodels' robust covariances
+    use by default."""
+    x = x.tocsr()
+    n = x.shape[0]
+    xt = x.T.tocsr()
+    with _one_blas_thread():
+        xtx = np.asarray((xt @ x).todense(), dtype=float)
         a = np.linalg.pinv(xtx, hermitian=True)
-    b = a @ np.asarray(x.T @ y).ravel()
-    e = y - x @ b
-    h = np.empty(len(y))
-    for start in range(0, len(y), chunk):
-        part = x[start : start + chunk]
-        h[start : start + chunk] = np.asarray(part.multiply(part @ a).sum(axis=1)).ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = e**2 / (1 - h) ** 2
-    meat = np.asarray((x.T @ x.multiply(w[:, None])).todense(), dtype=float)
-    with threadpool_limits(limits=1, user_api="blas"):
+        b = a @ (xt @ y)
+        e = y - x @ b
+        h = _leverage(_blocks(x), a, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = e**2 / (1 - h) ** 2
+        # X' diag(w) X: the design with each row scaled by its weight.
+        scaled = x.copy()
+        scaled.data = scaled.data * np.repeat(w, np.diff(x.indptr))
+        meat = np.asarray((xt @ scaled).todense(), dtype=float)
         cov = a @ meat @ a
     sst = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float((e**2).sum()) / sst if sst > 0 else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp_service.insights.scores import kpi_value
+from nlp_service.insights.scores import KpiTotals, kpi_value
 
 
 def removal_impact(kpi_type: str, scores: np.ndarray, has_theme: np.ndarray) -> float | None:
@@ -28,6 +28,14 @@ def removal_impact(kpi_type: str, scores: np.ndarray, has_theme: np.ndarray) -> 
     if overall is None or rest is None:
         return None
     return overall - rest
+
+
+def removal_impact_from_totals(kpi_type: str, overall: KpiTotals, theme: KpiTotals) -> float | None:
+    """`removal_impact` from the totals of all answers with the KPI and of the theme's."""
+    everything, rest = overall.value(kpi_type), (overall - theme).value(kpi_type)
+    if everything is None or rest is None:
+        return None
+    return everything - rest
 
 
 def nps_impact(

@@ -60,6 +60,41 @@ def nps_from_counts(promoters: int, passives: int, detractors: int) -> NpsSummar
     return NpsSummary(n, 100 * (p - d), p, passives / n, d, interval)
 
 
+@dataclass(frozen=True)
+class KpiTotals:
+    """What a set of scores' headline KPI needs: how many, promoters (>= 9), detractors (<= 6)
+    and the sum. Totals subtract, so the KPI of "all answers but a theme's" costs no pass over
+    all answers (removal impact per theme)."""
+
+    n: int
+    promoters: int
+    detractors: int
+    total: float
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> KpiTotals:
+        s = np.asarray(scores, dtype=float)
+        s = s[~np.isnan(s)]
+        return cls(len(s), int((s >= 9).sum()), int((s <= 6).sum()), float(s.sum()))
+
+    def __sub__(self, other: KpiTotals) -> KpiTotals:
+        return KpiTotals(
+            self.n - other.n,
+            self.promoters - other.promoters,
+            self.detractors - other.detractors,
+            self.total - other.total,
+        )
+
+    def value(self, kpi_type: str) -> float | None:
+        """`kpi_value` of the scores: NPS points (the mean of +100 / 0 / -100, computed as
+        100 * (promoters - detractors) / n) or the mean."""
+        if self.n <= 0:
+            return None
+        if kpi_type == "nps":
+            return float(100 * (self.promoters - self.detractors)) / self.n
+        return self.total / self.n
+
+
 def nps(scores: np.ndarray) -> NpsSummary | None:
     s = np.asarray(scores, dtype=float)
     s = s[~np.isnan(s)]

@@ -153,7 +153,9 @@ class IngestStore:
         for i, (item, _) in enumerate(rows):
             groups[(item.principal.tenant_id, item.principal.keep_raw)].append(i)
         with transaction(self.sessions) as session:
-            for (tenant_id, keep_raw), indexes in groups.items():
+            # Tenants in a fixed order: each insert takes its tenant's data-version row lock
+            # (store/versions.py), and concurrent batches must take them in the same order.
+            for (tenant_id, keep_raw), indexes in sorted(groups.items()):
                 repo = EntryRepository(session, tenant_id)
                 try:
                     entries = repo.add_many(

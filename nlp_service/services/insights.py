@@ -10,11 +10,19 @@ argument so it does not matter where topic models live.
 Which KPI: the `kpi_type` filter, else the type most answers in the selection carry. Answers of
 other types count for volume and sentiment only.
 
-Cost (what is pre-aggregated): `load_columns` reads a filter's visible answers (a few scalar
-columns) and their (answer, theme) pairs once per (tenant, filters, data fingerprint) and every
-view computes from them in numpy; each view's result is cached on the same key plus the catalog
-version. The fingerprint (answer count, highest seq, last moderation decision) changes when
-answers arrive or are moderated, the catalog version when a refit is activated.
+Labels: `lang` (de | en) picks each theme's label in that language (codebook themes carry both),
+defaulting to the `language` filter, else the theme's default label.
+
+Cost (what is kept, what is recomputed): `tenant_data` keeps all of a tenant's answers (a few
+scalar columns, hidden ones marked) and their (answer, theme) pairs in memory, tagged with the
+tenant's data version (store/versions.py: bumped by every insert, moderation decision, replaced
+answer or reassignment). A request reads the version (one primary-key lookup); when it moved, only
+the answers stamped with a newer version are read and merged in, so the first request after new
+answers or a decision reads a handful of rows, not 100,000. Filters are applied in numpy
+(`AnswerColumns.mask`), each view's statistics are vectorised over the pairs (per-theme work is
+proportional to the theme's answers, the KPI without a theme comes from subtracted totals) and
+cached per (tenant, data version, catalog, filters). A process's first request, and the first
+after a refit that moved every answer's themes, read everything.
 """
 
 from __future__ import annotations
@@ -38,10 +46,11 @@ from sqlalchemy.orm import Session
 from nlp_service.errors import InvalidInput, NotFound
 from nlp_service.insights import drivers as drv
 from nlp_service.insights.emerging import benjamini_hochberg, two_proportion_increase
-from nlp_service.insights.impact import nps_impact, priority, removal_impact
+from nlp_service.insights.impact import nps_impact, priority, removal_impact_from_totals
 from nlp_service.insights.scores import (
     CSAT_TOP2_FROM,
     Interval,
+    KpiTotals,
     MeanSummary,
     NpsSummary,
     SentimentSummary,
@@ -88,9 +97,11 @@ from nlp_service.store.insights import (
     InsightsRepository,
     QuoteRow,
     ThemeLinks,
+    to_us,
 )
 
 KPI_TYPES = ("nps", "csat", "ces")
+LABEL_LANGUAGES = ("de", "en")
 Sort = Literal["impact", "volume", "sentiment"]
 DEFAULT_QUOTES = 5
 DEFAULT_MIN_DRIVER = 10
@@ -154,6 +165,17 @@ class InsightsQuery:
             }
         )
 
+    def label_language(self, lang: str | None) -> str | None:
+        """The language theme labels are shown in: `lang` (de | en) when given, else the
+        `language` filter, else None (each theme's default label)."""
+        if lang is None:
+            return self.language
+        if lang not in LABEL_LANGUAGES:
+            raise InvalidInput(
+                f"lang must be one of {', '.join(LABEL_LANGUAGES)}, got {lang!r}", field="lang"
+            )
+        return lang
+
 
 @dataclass(frozen=True)
 class ThemeInfo:
@@ -161,6 +183,11 @@ class ThemeInfo:
     label: str
     keywords: tuple[str, ...] = ()
     parent: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label), e.g. codebook themes' de / en
+
+    def label_in(self, language: str | None) -> str:
+        """The label in `language` when the theme has one, else the default label."""
+        return dict(self.labels).get(language or "", self.label)
 
 
 @dataclass(frozen=True)
@@ -168,6 +195,9 @@ class ParentInfo:
     id: int
     label: str
     children: tuple[int, ...]
+
+    def label_in(self, language: str | None) -> str:
+        return self.label  # parent themes have one label
 
 
 class TopicModelLike(Protocol):
@@ -190,7 +220,14 @@ class ThemeCatalog:
         if model is None:
             return cls()
         themes = tuple(
-            ThemeInfo(int(t.id), str(t.label), tuple(t.keywords), t.parent) for t in model.themes()
+            ThemeInfo(
+                int(t.id),
+                str(t.label),
+                tuple(t.keywords),
+                t.parent,
+                tuple(sorted((str(k), str(v)) for k, v in getattr(t, "labels", {}).items())),
+            )
+            for t in model.themes()
         )
         parents = tuple(
             ParentInfo(int(p.id), str(p.label), tuple(int(c) for c in p.children))
@@ -200,18 +237,26 @@ class ThemeCatalog:
         new = frozenset(mapping.ids("new")) if mapping is not None else frozenset()
         return cls(str(model.version), themes, parents, new)
 
+    @functools.cached_property
+    def _by_id(self) -> dict[int, ThemeInfo]:
+        return {t.id: t for t in self.themes}
+
     def info(self, theme_id: int) -> ThemeInfo:
-        for t in self.themes:
-            if t.id == theme_id:
-                return t
-        # A theme of an earlier version still on stored sentences.
-        return ThemeInfo(theme_id, f"theme {theme_id}")
+        # A theme missing from the catalog: one of an earlier version still on stored sentences.
+        return self._by_id.get(theme_id) or ThemeInfo(theme_id, f"theme {theme_id}")
+
+    def label(self, theme_id: int, language: str | None) -> str:
+        return self.info(theme_id).label_in(language)
+
+    def has(self, theme_id: int) -> bool:
+        return theme_id in self._by_id
 
     def parent(self, parent_id: int | None) -> ParentInfo | None:
         return next((p for p in self.parents if p.id == parent_id), None)
 
     def resolve(self, ref: str, field_name: str) -> tuple[ThemeInfo | ParentInfo, list[int]]:
-        """A theme id ("12"), a parent theme ("p3") or a label -> (description, theme ids)."""
+        """A theme id ("12"), a parent theme ("p3") or a label in any of its languages ->
+        (description, theme ids)."""
         text = ref.strip()
         if re.fullmatch(r"[pP]\d+", text):
             parent = self.parent(int(text[1:]))
@@ -219,34 +264,49 @@ class ThemeCatalog:
                 raise NotFound(f"parent theme {text!r} not found", field=field_name)
             return parent, list(parent.children)
         if re.fullmatch(r"-?\d+", text):
-            theme = next((t for t in self.themes if t.id == int(text)), None)
+            theme = self._by_id.get(int(text))
         else:
-            theme = next((t for t in self.themes if t.label.lower() == text.lower()), None)
+            wanted = text.lower()
+            theme = next((t for t in self.themes if t.label.lower() == wanted), None) or next(
+                (t for t in self.themes if any(v.lower() == wanted for _, v in t.labels)), None
+            )
         if theme is None:
             raise NotFound(f"theme {text!r} is not in the tenant's themes", field=field_name)
         return theme, [theme.id]
 
 
-# --- a small cache for the heavy per-theme table ------------------------------------------
+# --- small caches -------------------------------------------------------------------------
 T = TypeVar("T")
 
 
 class TableCache:
+    """A thread-safe LRU of computed values (at most `maxsize`)."""
+
     def __init__(self, maxsize: int = 32) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_make(self, key: Any, make: Callable[[], T]) -> T:
+    def get(self, key: Any) -> Any | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
         with self._lock:
             self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
+
+    def get_or_make(self, key: Any, make: Callable[[], T]) -> T:
+        found = self.get(key)
+        if found is not None:
+            return found
+        value = make()
+        self.put(key, value)
         return value
 
     def clear(self) -> None:
@@ -254,23 +314,34 @@ class TableCache:
             self._items.clear()
 
 
+# Computed views (small), keyed on the tenant's data version, catalog, filters and options.
 CACHE = TableCache(maxsize=64)
+# Per-filter selections and theme tables (arrays as large as the selection: few of them).
+TABLES = TableCache(maxsize=8)
+# Each tenant's answers and (answer, theme) pairs, kept up to date by data version.
+DATA = TableCache(maxsize=16)
+_LOADING: dict[str, threading.Lock] = {}
+# Changed answers merged into the held copy (their pairs read by answer); above this (and a
+# tenth of the answers), everything is read again, which is cheaper than that many lookups.
+MAX_DELTA = 5_000
+_LOADING_LOCK = threading.Lock()
 
 
-def _cached(
-    session: Session,
-    tenant_id: str,
-    catalog: ThemeCatalog,
-    key: tuple[Any, ...],
-    make: Callable[[], T],
-    cache: TableCache | None,
-) -> T:
-    """`make()` once per (tenant, catalog version, data fingerprint, key): a view is computed
-    on the first request after answers arrive, are moderated or a refit is activated."""
-    if cache is None:
-        return make()
-    stamp = InsightsRepository(session, tenant_id).fingerprint()
-    return cache.get_or_make((tenant_id, catalog.version, stamp, *key), make)
+def _cached(cache: TableCache | None, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    return make() if cache is None else cache.get_or_make(key, make)
+
+
+def _tables(cache: TableCache | None) -> TableCache | None:
+    """Where a view's selections and tables go: nowhere when the view is not cached."""
+    return None if cache is None else TABLES
+
+
+def clear_caches(data: bool = True) -> None:
+    """Forget computed views and tables (and, with `data`, the tenants' answers in memory)."""
+    CACHE.clear()
+    TABLES.clear()
+    if data:
+        DATA.clear()
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -346,26 +417,177 @@ def _kpi_of(kpi_type: str | None, scores: np.ndarray) -> tuple[float | None, Int
     return (m.mean, m.interval) if m else (None, None)
 
 
-def _positions(ans: AnswerColumns, links: ThemeLinks) -> tuple[np.ndarray, np.ndarray]:
-    """Row index in `ans` of every link (and a mask of links whose answer is in `ans`)."""
-    order = np.argsort(ans.seq)
-    sorted_seq = ans.seq[order]
-    pos = np.searchsorted(sorted_seq, links.seq)
-    pos = np.minimum(pos, max(len(sorted_seq) - 1, 0))
-    ok = (sorted_seq[pos] == links.seq) if len(sorted_seq) else np.zeros(len(links.seq), bool)
-    return order[pos], ok
+def _positions(seq: np.ndarray, links_seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row index in the ascending `seq` of every link (and a mask of links whose answer is
+    there)."""
+    if len(seq) == 0:
+        return np.zeros(len(links_seq), dtype=np.int64), np.zeros(len(links_seq), dtype=bool)
+    pos = np.minimum(np.searchsorted(seq, links_seq), len(seq) - 1)
+    return pos, seq[pos] == links_seq
 
 
-# --- the per-theme table ------------------------------------------------------------------
+# --- the tenant's answers in memory -------------------------------------------------------
+@dataclass
+class TenantData:
+    """All of a tenant's answers (hidden ones marked) ordered by seq, their (answer, theme)
+    pairs and each pair's row in `answers`, as of data version `version`."""
+
+    version: int
+    answers: AnswerColumns
+    links: ThemeLinks
+    pos: np.ndarray
+
+    @classmethod
+    def of(cls, version: int, answers: AnswerColumns, links: ThemeLinks) -> TenantData:
+        pos, ok = _positions(answers.seq, links.seq)
+        if not ok.all():  # pairs of posts (the full read takes every sentence of the tenant)
+            links, pos = links.take(ok), pos[ok]
+        return cls(version, answers, links, pos)
+
+    def merge(self, version: int, answers: AnswerColumns, links: ThemeLinks) -> TenantData:
+        """These data with the changed `answers` (and all their pairs) replacing their rows;
+        `answers` and `links` ordered by seq. New answers (usually at the end) are inserted in
+        seq order, known ones overwritten in place; no full sort."""
+        held = self.answers
+        at = np.searchsorted(held.seq, answers.seq)
+        known = at < len(held)
+        known[known] = held.seq[at[known]] == answers.seq[known]
+        merged = held.replaced(at[known], answers.take(np.flatnonzero(known)))
+        fresh = answers.take(np.flatnonzero(~known))
+        if len(fresh):
+            merged = merged.inserted(np.searchsorted(merged.seq, fresh.seq), fresh)
+        # Pairs: drop every pair of the changed answers, insert their current ones in place.
+        lo = np.searchsorted(self.links.seq, answers.seq, side="left")
+        hi = np.searchsorted(self.links.seq, answers.seq, side="right")
+        keep = np.ones(len(self.links), dtype=bool)
+        for start, end in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+            keep[start:end] = False
+        kept = self.links.take(keep) if not keep.all() else self.links
+        pairs = kept.inserted(np.searchsorted(kept.seq, links.seq, side="right"), links)
+        return TenantData.of(version, merged, pairs)
+
+
+def _tenant_lock(tenant_id: str) -> threading.Lock:
+    with _LOADING_LOCK:
+        return _LOADING.setdefault(tenant_id, threading.Lock())
+
+
+def tenant_data(session: Session, tenant_id: str, cache: TableCache | None = DATA) -> TenantData:
+    """The tenant's answers and pairs at its current data version: from memory when nothing
+    changed (one primary-key read), else the held copy with the changed answers merged in
+    (reads only those), else everything (first use in this process)."""
+    repo = InsightsRepository(session, tenant_id)
+    version = repo.data_version()
+    if cache is None:
+        return TenantData.of(version, repo.answers_since(None), repo.links(None))
+    held: TenantData | None = cache.get(tenant_id)
+    if held is not None and held.version == version:
+        return held
+    with _tenant_lock(tenant_id):  # one refresh per tenant at a time; the others reuse it
+        held = cache.get(tenant_id)
+        if held is not None and held.version >= version:
+            return held
+        data = None
+        if held is not None:
+            # The version is read before the changes, so a change committed in between is
+            # read now and again next time: merging is idempotent.
+            changed = repo.answers_since(held.version)
+            if len(changed) <= max(MAX_DELTA, len(held.answers) // 10):
+                data = held.merge(version, changed, repo.links(changed.seq))
+                if len(data.answers) != repo.answer_count():  # an answer was deleted
+                    data = None
+        if data is None:  # first use, or most answers changed (a refit): read everything
+            data = TenantData.of(version, repo.answers_since(None), repo.links(None))
+        cache.put(tenant_id, data)
+        return data
+
+
+# --- one filter's selection, grouped per theme --------------------------------------------
 @dataclass
 class ThemeRow:
     id: int
     rows: np.ndarray  # indices into the answers
     signs: np.ndarray  # the theme's sentiment in each of those answers
-    segments: np.ndarray | None = None  # each answer's sentence closest to the theme centre
-    confidence: np.ndarray | None = None  # and its cosine to the centre
+    pairs: np.ndarray | None = None  # the rows' indices in `links` (for their sentences)
+    links: ThemeLinks | None = None
+
+    @property
+    def segments(self) -> np.ndarray | None:
+        """Each answer's sentence closest to the theme centre (read when quotes are picked)."""
+        if self.links is None or self.links.segment is None or self.pairs is None:
+            return None
+        return self.links.segment[self.pairs]
+
+    @property
+    def confidence(self) -> np.ndarray | None:
+        """And its cosine to the centre."""
+        if self.links is None or self.links.confidence is None or self.pairs is None:
+            return None
+        return self.links.confidence[self.pairs]
 
 
+@dataclass
+class Columns:
+    """Everything the views read for one (tenant, filters): the visible answers matching the
+    filters, their (answer, theme) pairs, each pair's row in `answers`, and the pairs grouped
+    per theme."""
+
+    answers: AnswerColumns
+    links: ThemeLinks
+    pos: np.ndarray
+    rows: dict[int, ThemeRow]
+
+
+def _group(links: ThemeLinks, pos: np.ndarray) -> dict[int, ThemeRow]:
+    """Pairs per theme (slices of one stable sort by theme, so answers stay in seq order); only
+    the answers' rows and signs are gathered, sentences when a view asks for them."""
+    if len(links) == 0:
+        return {}
+    if links.theme.min() >= 0 and links.theme.max() < 2**15:
+        # A 16-bit key takes numpy's radix sort, and counting gives the bounds: linear.
+        key = links.theme.astype(np.int16)
+        order = np.argsort(key, kind="stable")
+        counts = np.bincount(key)
+        ids = np.flatnonzero(counts)
+        ends = np.cumsum(counts[ids])
+    else:
+        order = np.argsort(links.theme, kind="stable")
+        theme = links.theme[order]
+        cut = np.flatnonzero(np.diff(theme)) + 1
+        ids, ends = theme[np.r_[0, cut]], np.r_[cut, len(theme)]
+    sign, at = links.sign[order], pos[order]
+    out: dict[int, ThemeRow] = {}
+    start = 0
+    for theme_id, end in zip(ids.tolist(), ends.tolist(), strict=True):
+        out[theme_id] = ThemeRow(theme_id, at[start:end], sign[start:end], order[start:end], links)
+        start = end
+    return out
+
+
+def select_columns(data: TenantData, query: InsightsQuery) -> Columns:
+    keep = data.answers.mask(query.entry_filter())
+    answers = data.answers.take(keep)
+    linked = keep[data.pos]
+    new_row = np.cumsum(keep) - 1  # old row -> row in the selection
+    links, pos = data.links.take(linked), new_row[data.pos[linked]]
+    return Columns(answers, links, pos, _group(links, pos))
+
+
+def load_columns(
+    session: Session, tenant_id: str, query: InsightsQuery, cache: TableCache | None = CACHE
+) -> Columns:
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
+    return _columns(tenant_id, data, query, cache)
+
+
+def _columns(
+    tenant_id: str, data: TenantData, query: InsightsQuery, cache: TableCache | None
+) -> Columns:
+    key = ("columns", tenant_id, data.version, query)
+    return _cached(_tables(cache), key, lambda: select_columns(data, query))
+
+
+# --- the per-theme table ------------------------------------------------------------------
 @dataclass
 class ThemeTable:
     answers: AnswerColumns
@@ -378,66 +600,12 @@ class ThemeTable:
     stats: dict[int, ThemeStat] = field(default_factory=dict)
 
     @functools.cached_property
+    def totals(self) -> KpiTotals:
+        return KpiTotals.of(self.answers.kpi_score[self.kpi_mask])
+
+    @functools.cached_property
     def overall_kpi(self) -> float | None:
-        return (
-            kpi_value(self.kpi_type, self.answers.kpi_score[self.kpi_mask])
-            if self.kpi_type
-            else None
-        )
-
-
-def _group_links(ans: AnswerColumns, links: ThemeLinks) -> dict[int, ThemeRow]:
-    pos, ok = _positions(ans, links)
-    theme, sign, pos = links.theme[ok], links.sign[ok], pos[ok]
-    order = np.argsort(theme, kind="stable")
-    theme, sign, pos = theme[order], sign[order], pos[order]
-    bounds = np.flatnonzero(np.diff(theme)) + 1
-    seg = conf = None
-    if links.segment is not None and links.confidence is not None:
-        seg, conf = links.segment[ok][order], links.confidence[ok][order]
-    out: dict[int, ThemeRow] = {}
-    starts = [0, *bounds.tolist()]
-    ends = [*bounds.tolist(), len(theme)]
-    for start, end in zip(starts, ends, strict=True):
-        if end > start:
-            theme_id = int(theme[start])
-            out[theme_id] = ThemeRow(
-                theme_id,
-                pos[start:end],
-                sign[start:end],
-                None if seg is None else seg[start:end],
-                None if conf is None else conf[start:end],
-            )
-    return out
-
-
-@dataclass
-class Columns:
-    """Everything the views read for one (tenant, filters), loaded once per data fingerprint:
-    the visible answers (with times) and their (answer, theme) pairs grouped per theme."""
-
-    answers: AnswerColumns
-    links: ThemeLinks
-    rows: dict[int, ThemeRow]
-
-
-COLUMNS = TableCache(maxsize=8)
-
-
-def load_columns(
-    session: Session, tenant_id: str, query: InsightsQuery, cache: TableCache | None = COLUMNS
-) -> Columns:
-    repo = InsightsRepository(session, tenant_id)
-
-    def make() -> Columns:
-        f = query.entry_filter()
-        ans = repo.answers(f, with_time=True)
-        links = repo.theme_links(f)
-        return Columns(ans, links, _group_links(ans, links))
-
-    if cache is None:
-        return make()
-    return cache.get_or_make((tenant_id, query, repo.fingerprint()), make)
+        return self.totals.value(self.kpi_type) if self.kpi_type else None
 
 
 def _fit_drivers(
@@ -449,19 +617,15 @@ def _fit_drivers(
     where = np.full(len(ans), -1)
     where[kpi_rows] = np.arange(len(kpi_rows))
     ids = sorted(rows)
-    parts: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {True: ([], []), False: ([], [])}
-    for j, theme_id in enumerate(ids):
-        r = rows[theme_id]
-        at = where[r.rows]
-        for negative in (True, False):
-            keep = (at >= 0) & ((r.signs < 0) if negative else (r.signs >= 0))
-            parts[negative][0].append(at[keep])
-            parts[negative][1].append(np.full(int(keep.sum()), j))
+    # All themes' answers at once: column j = ids[j], split by the theme's sign in the answer.
+    at = where[np.concatenate([rows[t].rows for t in ids])]
+    signs = np.concatenate([rows[t].signs for t in ids])
+    column = np.repeat(np.arange(len(ids)), [len(rows[t].rows) for t in ids])
     shape = (len(kpi_rows), len(ids))
 
     def indicator(negative: bool) -> sparse.csc_matrix:
-        r, c = (np.concatenate(p) for p in parts[negative])
-        return sparse.csc_matrix((np.ones(len(r)), (r, c)), shape=shape)
+        keep = (at >= 0) & ((signs < 0) if negative else (signs >= 0))
+        return sparse.csc_matrix((np.ones(int(keep.sum())), (at[keep], column[keep])), shape=shape)
 
     return drv.fit_drivers(
         ans.kpi_score[kpi_rows], ids, indicator(True), indicator(False), min_count
@@ -477,22 +641,21 @@ def _term(t: drv.Term) -> DriverTerm:
 def _theme_stat(
     table: ThemeTable, catalog: ThemeCatalog, info: ThemeInfo | ParentInfo, row: ThemeRow | None
 ) -> ThemeStat:
+    """One theme's figures; the work is proportional to the theme's answers (the KPI without
+    the theme comes from the overall totals minus the theme's)."""
     ans, kpi_type = table.answers, table.kpi_type
     rows = row.rows if row is not None else np.zeros(0, dtype=np.int64)
     signs = row.signs if row is not None else np.zeros(0, dtype=np.int8)
-    has = np.zeros(len(ans), dtype=bool)
-    has[rows] = True
-    theme_scores = ans.kpi_score[has & table.kpi_mask]
+    theme_scores = ans.kpi_score[rows[table.kpi_mask[rows]]]
     value, iv = _kpi_of(kpi_type, theme_scores)
-    all_scores = ans.kpi_score[table.kpi_mask]
     removal = (
-        removal_impact(kpi_type, all_scores, has[table.kpi_mask])
+        removal_impact_from_totals(kpi_type, table.totals, KpiTotals.of(theme_scores))
         if kpi_type and len(theme_scores)
         else None
     )
     n_impact = None
     if kpi_type == "nps":
-        n_impact = nps_impact(len(theme_scores), value, table.overall_kpi, len(all_scores))
+        n_impact = nps_impact(len(theme_scores), value, table.overall_kpi, table.totals.n)
     driver = None
     fitted = table.fit.drivers.get(info.id) if table.fit and isinstance(info, ThemeInfo) else None
     if fitted is not None:
@@ -525,6 +688,12 @@ def _theme_stat(
     )
 
 
+def _labelled(stat: ThemeStat, catalog: ThemeCatalog, language: str | None) -> ThemeStat:
+    """`stat` with its label in `language` (tables are computed once, labelled per request)."""
+    label = catalog.label(stat.id, language) if catalog.has(stat.id) else stat.label
+    return stat if label == stat.label else stat.model_copy(update={"label": label})
+
+
 def theme_table(
     session: Session,
     tenant_id: str,
@@ -533,29 +702,36 @@ def theme_table(
     min_driver: int = DEFAULT_MIN_DRIVER,
     cache: TableCache | None = CACHE,
 ) -> ThemeTable:
-    repo = InsightsRepository(session, tenant_id)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
+    return _theme_table(tenant_id, data, catalog, query, min_driver, cache)
 
+
+def _theme_table(
+    tenant_id: str,
+    data: TenantData,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    min_driver: int,
+    cache: TableCache | None,
+) -> ThemeTable:
     def make() -> ThemeTable:
-        cols = load_columns(session, tenant_id, query, COLUMNS if cache is not None else None)
+        cols = _columns(tenant_id, data, query, cache)
         ans, rows = cols.answers, cols.rows
         kpi_type = choose_kpi(ans, query.kpi_type)
         mask = _kpi_mask(ans, kpi_type)
         covered = np.zeros(len(ans), dtype=bool)
-        for r in rows.values():
-            covered[r.rows] = True
+        covered[cols.pos] = True
         fit = _fit_drivers(ans, mask, rows, min_driver)
         table = ThemeTable(ans, kpi_type, mask, rows, int((~covered).sum()), fit, min_driver)
-        ids = [t.id for t in catalog.themes] + sorted(set(rows) - {t.id for t in catalog.themes})
+        ids = [t.id for t in catalog.themes] + sorted(t for t in rows if not catalog.has(t))
         for theme_id in ids:
             table.stats[theme_id] = _theme_stat(
                 table, catalog, catalog.info(theme_id), rows.get(theme_id)
             )
         return table
 
-    if cache is None:
-        return make()
-    key = (tenant_id, query, min_driver, catalog.version, repo.fingerprint())
-    return cache.get_or_make(key, make)
+    key = ("table", tenant_id, data.version, catalog, query, min_driver)
+    return _cached(_tables(cache), key, make)
 
 
 def _driver_model(table: ThemeTable) -> DriverModel | None:
@@ -615,42 +791,63 @@ def themes(
     min_driver: int = DEFAULT_MIN_DRIVER,
     include_empty: bool = False,
     cache: TableCache | None = CACHE,
+    lang: str | None = None,
 ) -> ThemesOut:
+    language = query.label_language(lang)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
+    key = ("themes", tenant_id, data.version, catalog, query, sort, quotes, min_driver)
     return _cached(
-        session,
-        tenant_id,
-        catalog,
-        ("themes", query, sort, quotes, min_driver, include_empty),
-        lambda: _themes(
-            session, tenant_id, catalog, query, sort, quotes, min_driver, include_empty
-        ),
         cache,
+        (*key, include_empty, language),
+        lambda: _themes(
+            session,
+            tenant_id,
+            data,
+            catalog,
+            query,
+            sort,
+            quotes,
+            min_driver,
+            include_empty,
+            language,
+            cache,
+        ),
     )
 
 
 def _themes(
     session: Session,
     tenant_id: str,
+    data: TenantData,
     catalog: ThemeCatalog,
     query: InsightsQuery,
     sort: Sort,
     quotes: int,
     min_driver: int,
     include_empty: bool,
+    language: str | None,
+    cache: TableCache | None,
 ) -> ThemesOut:
-    table = theme_table(session, tenant_id, catalog, query, min_driver)
+    table = _theme_table(tenant_id, data, catalog, query, min_driver, cache)
     stats = [s for s in table.stats.values() if include_empty or s.count > 0]
-    ordered = _sort(stats, sort)
+    ordered = [_labelled(s, catalog, language) for s in _sort(stats, sort)]
     if quotes > 0 and ordered:
         # The most central sentence of each (answer, theme) pair is in the loaded columns: pick
         # each theme's best `quotes` there and fetch only those sentences' texts.
         best: dict[int, list[int]] = {}
         for stat in ordered:
             row = table.rows.get(stat.id)
-            if row is None or row.segments is None or row.confidence is None:
+            segments = None if row is None else row.segments
+            confidence = None if row is None else row.confidence
+            if segments is None or confidence is None:
                 continue
-            top = np.argsort(-row.confidence, kind="stable")[:quotes]
-            best[stat.id] = row.segments[top].tolist()
+            if len(confidence) > quotes:
+                top = np.argpartition(-confidence, quotes - 1)[:quotes]
+                # Highest confidence first, ties by the lower segment id (a stable order).
+                top = top[np.lexsort((segments[top], -confidence[top]))]
+            else:
+                top = np.lexsort((segments, -confidence))
+            best[stat.id] = segments[top].tolist()
         texts = InsightsRepository(session, tenant_id).quotes_by_segment(
             [sid for ids in best.values() for sid in ids]
         )
@@ -689,20 +886,21 @@ def _offset(cursor: str | None) -> int:
         raise InvalidInput("cursor is not one this API returned", field="quote_cursor") from None
 
 
-def _union_row(table: ThemeTable, ids: list[int]) -> ThemeRow | None:
-    """The answers carrying any of `ids` (a parent theme): negative if any is negative."""
-    parts = [table.rows[i] for i in ids if i in table.rows]
-    if not parts:
-        return None
-    rows = np.concatenate([p.rows for p in parts])
+def _union_row(rows: dict[int, ThemeRow], ids: list[int]) -> ThemeRow | None:
+    """The answers carrying any of `ids` (one theme, or a parent theme's children): an answer
+    is negative if any is negative."""
+    parts = [rows[i] for i in ids if i in rows]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    at = np.concatenate([p.rows for p in parts])
     signs = np.concatenate([p.signs for p in parts]).astype(np.int16)
-    order = np.lexsort((signs, rows))  # per answer its lowest sign first
-    rows, signs = rows[order], signs[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = rows[1:] != rows[:-1]
-    low = signs[first]
-    high = np.maximum.reduceat(signs, np.flatnonzero(first))
-    return ThemeRow(-1, rows[first], np.where(low < 0, -1, high).astype(np.int8))
+    order = np.lexsort((signs, at))  # per answer its lowest sign first
+    at, signs = at[order], signs[order]
+    first = np.ones(len(at), dtype=bool)
+    first[1:] = at[1:] != at[:-1]
+    starts = np.flatnonzero(first)
+    low, high = signs[first], np.maximum.reduceat(signs, starts)
+    return ThemeRow(-1, at[first], np.where(low < 0, -1, high).astype(np.int8))
 
 
 def _trend_points(
@@ -714,32 +912,42 @@ def _trend_points(
 ) -> list[TrendPoint]:
     """Per period: all answers, answers counted (with the theme, or all when `whole`), their
     share, net sentiment (the theme's, or the answers') and KPI."""
-    if ans.day is None or len(ans) == 0:
+    if len(ans) == 0:
         return []
-    starts = period_starts(ans.day, interval)
+    periods, period_of = np.unique(period_starts(ans.day, interval), return_inverse=True)
+    k = len(periods)
     if whole:
         rows, signs = np.arange(len(ans)), ans.sentiment
     elif row is None:
         rows, signs = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)
     else:
         rows, signs = row.rows, row.signs
+    totals = np.bincount(period_of, minlength=k)
+    p = period_of[rows]
+    counts = np.bincount(p, minlength=k)
+    positive = np.bincount(p, weights=signs > 0, minlength=k)
+    negative = np.bincount(p, weights=signs < 0, minlength=k)
     mask = _kpi_mask(ans, kpi_type)
+    scored = rows[mask[rows]]
+    # The counted answers with the KPI, grouped per period (a stable sort keeps them in order).
+    scored = scored[np.argsort(period_of[scored], kind="stable")]
+    bounds = np.searchsorted(period_of[scored], np.arange(k + 1))
     points = []
-    for start in np.unique(starts):
-        in_period = starts == start
-        sel = in_period[rows]
-        counted = rows[sel]
-        scores = ans.kpi_score[counted][mask[counted]]
+    for i, start in enumerate(periods):
+        n = int(counts[i])
+        scores = ans.kpi_score[scored[bounds[i] : bounds[i + 1]]]
         value, _ = _kpi_of(kpi_type, scores)
-        total = int(in_period.sum())
+        net = None
+        if n:
+            net = 100 * (float(positive[i] / n) - float(negative[i] / n))
         points.append(
             TrendPoint(
                 period=period_label(start, interval),
                 start=datetime.fromisoformat(str(start)).replace(tzinfo=UTC),
-                answers=total,
-                count=len(counted),
-                share=len(counted) / total if total else 0.0,
-                net_sentiment=sentiment_split(signs[sel]).net if len(counted) else None,
+                answers=int(totals[i]),
+                count=n,
+                share=n / int(totals[i]) if totals[i] else 0.0,
+                net_sentiment=net,
                 kpi=value,
                 kpi_n=len(scores),
             )
@@ -758,24 +966,38 @@ def theme_detail(
     quote_limit: int = 20,
     min_driver: int = DEFAULT_MIN_DRIVER,
     cache: TableCache | None = CACHE,
+    lang: str | None = None,
 ) -> ThemeDetailOut:
+    language = query.label_language(lang)
     info, ids = catalog.resolve(theme_ref, "id")
     offset = _offset(quote_cursor)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
+    key = ("theme", tenant_id, data.version, catalog, query, tuple(ids), info.id, interval)
     return _cached(
-        session,
-        tenant_id,
-        catalog,
-        ("theme", query, tuple(ids), info.id, interval, offset, quote_limit, min_driver),
-        lambda: _theme_detail(
-            session, tenant_id, catalog, query, info, ids, interval, offset, quote_limit, min_driver
-        ),
         cache,
+        (*key, offset, quote_limit, min_driver, language),
+        lambda: _theme_detail(
+            session,
+            tenant_id,
+            data,
+            catalog,
+            query,
+            info,
+            ids,
+            interval,
+            offset,
+            quote_limit,
+            min_driver,
+            language,
+            cache,
+        ),
     )
 
 
 def _theme_detail(
     session: Session,
     tenant_id: str,
+    data: TenantData,
     catalog: ThemeCatalog,
     query: InsightsQuery,
     info: ThemeInfo | ParentInfo,
@@ -784,11 +1006,13 @@ def _theme_detail(
     offset: int,
     quote_limit: int,
     min_driver: int,
+    language: str | None,
+    cache: TableCache | None,
 ) -> ThemeDetailOut:
-    table = theme_table(session, tenant_id, catalog, query, min_driver)
+    table = _theme_table(tenant_id, data, catalog, query, min_driver, cache)
     repo = InsightsRepository(session, tenant_id)
     if isinstance(info, ParentInfo):
-        row = _union_row(table, ids)
+        row = _union_row(table.rows, ids)
         stat = _theme_stat(table, catalog, info, row)
         children = _sort([table.stats[i] for i in ids if i in table.stats], "impact")
     else:
@@ -796,11 +1020,12 @@ def _theme_detail(
         stat = table.stats.get(info.id) or _theme_stat(table, catalog, info, row)
         children = []
     f = query.entry_filter()
-    top = repo.quotes(f, ids, DEFAULT_QUOTES, 0)
-    stat = stat.model_copy(update={"quotes": [_quote(q) for q in top]})
-    page = repo.quotes(f, ids, quote_limit + 1, offset)
-    # The table's answers carry their times: the trend needs no second read.
-    dated, dated_rows = table.answers, row
+    # One read for the top quotes and the page: the page is the ranking from `offset` on.
+    ranked = repo.quotes(f, ids, max(DEFAULT_QUOTES, offset + quote_limit + 1), 0)
+    top, page = ranked[:DEFAULT_QUOTES], ranked[offset : offset + quote_limit + 1]
+    stat = stat.model_copy(
+        update={"label": info.label_in(language), "quotes": [_quote(q) for q in top]}
+    )
     distribution: list[KpiBucket] = []
     if table.kpi_type is not None and row is not None:
         scores = table.answers.kpi_score[row.rows][table.kpi_mask[row.rows]]
@@ -817,10 +1042,10 @@ def _theme_detail(
         overall=_overall(table),
         driver_model=_driver_model(table),
         theme=stat,
-        children=children,
+        children=[_labelled(c, catalog, language) for c in children],
         trend=Trend(
             interval=interval,
-            points=_trend_points(dated, table.kpi_type, dated_rows, interval, whole=False),
+            points=_trend_points(table.answers, table.kpi_type, row, interval, whole=False),
         ),
         kpi_distribution=distribution,
         quotes=QuotePage(
@@ -828,14 +1053,6 @@ def _theme_detail(
             next_cursor=_cursor(offset + quote_limit) if len(page) > quote_limit else None,
         ),
     )
-
-
-def _union_of(ans: AnswerColumns, rows: dict[int, ThemeRow], ids: list[int]) -> ThemeRow | None:
-    """The answers carrying any of `ids` (one theme, or a parent theme's children)."""
-    if len(ids) == 1:
-        return rows.get(ids[0])
-    table = ThemeTable(ans, None, np.zeros(len(ans), bool), rows, 0, None, 0)
-    return _union_row(table, ids)
 
 
 def trends(
@@ -846,24 +1063,26 @@ def trends(
     theme: str | None = None,
     interval: Granularity = "week",
     cache: TableCache | None = CACHE,
+    lang: str | None = None,
 ) -> TrendsOut:
+    language = query.label_language(lang)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
     return _cached(
-        session,
-        tenant_id,
-        catalog,
-        ("trends", query, theme, interval),
-        lambda: _trends(session, tenant_id, catalog, query, theme, interval),
         cache,
+        ("trends", tenant_id, data.version, catalog, query, theme, interval, language),
+        lambda: _trends(tenant_id, data, catalog, query, theme, interval, language, cache),
     )
 
 
 def _trends(
-    session: Session,
     tenant_id: str,
+    data: TenantData,
     catalog: ThemeCatalog,
     query: InsightsQuery,
     theme: str | None,
     interval: Granularity,
+    language: str | None,
+    cache: TableCache | None,
 ) -> TrendsOut:
     ref: ParentRef | None = None
     ids: list[int] = []
@@ -872,11 +1091,11 @@ def _trends(
             info, ids = catalog.resolve(theme, "theme")
         except NotFound as exc:  # a filter, not a path: a bad value is a 422
             raise InvalidInput(exc.message, field="theme") from None
-        ref = ParentRef(id=info.id, label=info.label)
-    cols = load_columns(session, tenant_id, query)
+        ref = ParentRef(id=info.id, label=info.label_in(language))
+    cols = _columns(tenant_id, data, query, cache)
     ans = cols.answers
     kpi_type = choose_kpi(ans, query.kpi_type)
-    row = _union_of(ans, cols.rows, ids) if ids else None
+    row = _union_row(cols.rows, ids) if ids else None
     points = _trend_points(ans, kpi_type, row, interval, whole=theme is None)
     return TrendsOut(
         kpi_type=kpi_type,
@@ -887,67 +1106,89 @@ def _trends(
     )
 
 
-def _theme_refs(table_rows: dict[int, ThemeRow], catalog: ThemeCatalog) -> list[ThemeRef]:
-    refs = []
-    for theme_id, row in table_rows.items():
-        refs.append(
-            ThemeRef(
-                id=theme_id,
-                label=catalog.info(theme_id).label,
-                count=len(row.rows),
-                net_sentiment=sentiment_split(row.signs).net,
-            )
-        )
-    return refs
-
-
 def touchpoints(
     session: Session,
     tenant_id: str,
     catalog: ThemeCatalog,
     query: InsightsQuery,
     cache: TableCache | None = CACHE,
+    lang: str | None = None,
 ) -> TouchpointsOut:
+    language = query.label_language(lang)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
     return _cached(
-        session,
-        tenant_id,
-        catalog,
-        ("touchpoints", query),
-        lambda: _touchpoints(session, tenant_id, catalog, query),
         cache,
+        ("touchpoints", tenant_id, data.version, catalog, query, language),
+        lambda: _touchpoints(tenant_id, data, catalog, query, language, cache),
     )
 
 
+def _top_themes(
+    catalog: ThemeCatalog,
+    language: str | None,
+    theme_ids: np.ndarray,
+    count: np.ndarray,
+    positive: np.ndarray,
+    negative: np.ndarray,
+) -> tuple[list[ThemeRef], list[ThemeRef]]:
+    """A touchpoint's top positive and negative themes (net sentiment x answers) from its
+    per-theme answer counts and positive / negative counts."""
+    present = np.flatnonzero(count)
+    n = count[present]
+    net = 100 * (positive[present] / n - negative[present] / n)
+    refs = [
+        ThemeRef(
+            id=int(theme_ids[j]),
+            label=catalog.label(int(theme_ids[j]), language),
+            count=int(c),
+            net_sentiment=float(v),
+        )
+        for j, c, v in zip(present.tolist(), n.tolist(), net.tolist(), strict=True)
+    ]
+    top_positive = sorted(
+        (r for r in refs if r.net_sentiment > 0),
+        key=lambda r: (-r.net_sentiment * r.count, r.id),
+    )[:TOP_THEMES]
+    top_negative = sorted(
+        (r for r in refs if r.net_sentiment < 0),
+        key=lambda r: (r.net_sentiment * r.count, r.id),
+    )[:TOP_THEMES]
+    return top_positive, top_negative
+
+
 def _touchpoints(
-    session: Session, tenant_id: str, catalog: ThemeCatalog, query: InsightsQuery
+    tenant_id: str,
+    data: TenantData,
+    catalog: ThemeCatalog,
+    query: InsightsQuery,
+    language: str | None,
+    cache: TableCache | None,
 ) -> TouchpointsOut:
-    cols = load_columns(session, tenant_id, query)
+    cols = _columns(tenant_id, data, query, cache)
     ans, links = cols.answers, cols.links
     kpi_type = choose_kpi(ans, query.kpi_type)
     mask = _kpi_mask(ans, kpi_type)
     overall_value = kpi_value(kpi_type, ans.kpi_score[mask]) if kpi_type else None
     total_kpi = int(mask.sum())
-    pos, ok = _positions(ans, links)
-    links = ThemeLinks(links.seq[ok], links.theme[ok], links.sign[ok])
-    names = list(dict.fromkeys(ans.touchpoint.tolist()))
-    code = {name: i for i, name in enumerate(names)}
-    group = np.fromiter((code[t] for t in ans.touchpoint), dtype=np.int64, count=len(ans))
-    link_group = group[pos[ok]]
+    present, group = np.unique(ans.touchpoint, return_inverse=True)
+    names = [ans.text(int(c)) for c in present]
+    # Per (touchpoint, theme): answers, positive and negative ones, in one pass over the pairs.
+    theme_ids, theme_of = np.unique(links.theme, return_inverse=True)
+    k = max(len(theme_ids), 1)
+    cell = group[cols.pos] * k + theme_of
+    size = len(names) * k
+    count = np.bincount(cell, minlength=size).reshape(len(names), k)
+    positive = np.bincount(cell, weights=links.sign > 0, minlength=size).reshape(len(names), k)
+    negative = np.bincount(cell, weights=links.sign < 0, minlength=size).reshape(len(names), k)
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(names) + 1))
     rows: list[tuple[TouchpointRow, float, int]] = []
     for g, tp in enumerate(names):
-        idx = np.flatnonzero(group == g)
-        sub_mask = link_group == g
-        sub_links = ThemeLinks(links.seq[sub_mask], links.theme[sub_mask], links.sign[sub_mask])
+        idx = by_group[bounds[g] : bounds[g + 1]]
         sub = ans.take(idx)
-        refs = _theme_refs(_group_links(sub, sub_links), catalog)
-        positive = sorted(
-            (r for r in refs if r.net_sentiment > 0),
-            key=lambda r: (-r.net_sentiment * r.count, r.id),
-        )[:TOP_THEMES]
-        negative = sorted(
-            (r for r in refs if r.net_sentiment < 0),
-            key=lambda r: (r.net_sentiment * r.count, r.id),
-        )[:TOP_THEMES]
+        top_positive, top_negative = _top_themes(
+            catalog, language, theme_ids, count[g], positive[g], negative[g]
+        )
         tp_scores = ans.kpi_score[idx][mask[idx]]
         tp_value = kpi_value(kpi_type, tp_scores) if kpi_type else None
         score, gap = priority(len(tp_scores), total_kpi, tp_value, overall_value)
@@ -959,8 +1200,8 @@ def _touchpoints(
                     share=len(idx) / len(ans),
                     kpi=kpi_summary(sub),
                     sentiment=_split(sentiment_split(sub.sentiment)),
-                    top_positive_themes=positive,
-                    top_negative_themes=negative,
+                    top_positive_themes=top_positive,
+                    top_negative_themes=top_negative,
                     priority=Priority(score=score, rank=0, kpi_gap=gap),
                 ),
                 score,
@@ -1011,30 +1252,41 @@ def emerging(
     min_count: int = 5,
     now: datetime | None = None,
     cache: TableCache | None = CACHE,
+    lang: str | None = None,
 ) -> EmergingOut:
     if not 0 < alpha < 1:
         raise InvalidInput(f"alpha must be between 0 and 1, got {alpha}", field="alpha")
     if min_count < 0:
         raise InvalidInput("min_count must be >= 0", field="min_count")
+    language = query.label_language(lang)
     w_days, b_days = parse_days(window_spec, "window"), parse_days(baseline_spec, "baseline")
     # Without `to` the window ends at the current minute (so a minute's requests share a cache).
     end = _utc(query.until) if query.until else _utc(now or datetime.now(UTC))
     end = end if query.until else end.replace(second=0, microsecond=0)
+    data = tenant_data(session, tenant_id, DATA if cache is not None else None)
+    key = ("emerging", tenant_id, data.version, catalog, query, end, w_days, b_days)
     return _cached(
-        session,
-        tenant_id,
-        catalog,
-        ("emerging", query, end, w_days, b_days, alpha, min_count),
-        lambda: _emerging(
-            session, tenant_id, catalog, query, end, w_days, b_days, alpha, min_count
-        ),
         cache,
+        (*key, alpha, min_count, language),
+        lambda: _emerging(
+            tenant_id,
+            data,
+            catalog,
+            query,
+            end,
+            w_days,
+            b_days,
+            alpha,
+            min_count,
+            language,
+            cache,
+        ),
     )
 
 
 def _emerging(
-    session: Session,
     tenant_id: str,
+    data: TenantData,
     catalog: ThemeCatalog,
     query: InsightsQuery,
     end: datetime,
@@ -1042,28 +1294,26 @@ def _emerging(
     b_days: int,
     alpha: float,
     min_count: int,
+    language: str | None,
+    cache: TableCache | None,
 ) -> EmergingOut:
     w_start = end - timedelta(days=w_days)
     b_start = w_start - timedelta(days=b_days)
     if query.since is not None:
         b_start = max(b_start, _utc(query.since))
         w_start = max(w_start, _utc(query.since))
-    # Both periods from the answers (with times) and theme links the other views use too.
-    cols = load_columns(session, tenant_id, query)
+    # Both periods from the answers (with times) and theme pairs the other views use too.
+    cols = _columns(tenant_id, data, query, cache)
     ans, links = cols.answers, cols.links
-    pos, ok = _positions(ans, links)
-    assert ans.time is not None
-    t_window, t_base = int(w_start.timestamp()), int(b_start.timestamp())
-    before_end = ans.time < int(end.timestamp())
+    t_window, t_base = to_us(w_start), to_us(b_start)
+    before_end = ans.time < to_us(end)
     in_window = (ans.time >= t_window) & before_end
     in_base = (ans.time >= t_base) & (ans.time < t_window)
     n1, n2 = int(in_window.sum()), int(in_base.sum())
-    link_theme, link_pos = links.theme[ok], pos[ok]
-    c1 = _count_by(link_theme[in_window[link_pos]])
-    c2 = _count_by(link_theme[in_base[link_pos]])
-    ids = [t.id for t in catalog.themes] + sorted(
-        (set(c1) | set(c2)) - {t.id for t in catalog.themes}
-    )
+    c1 = _count_by(links.theme[in_window[cols.pos]])
+    c2 = _count_by(links.theme[in_base[cols.pos]])
+    extra = sorted(t for t in set(c1) | set(c2) if not catalog.has(t))
+    ids = [t.id for t in catalog.themes] + extra
     tests = [two_proportion_increase(c1.get(i, 0), n1, c2.get(i, 0), n2) for i in ids]
     qs = benjamini_hochberg([t.p_value for t in tests])
     out = []
@@ -1073,7 +1323,7 @@ def _emerging(
         out.append(
             EmergingTheme(
                 id=theme_id,
-                label=catalog.info(theme_id).label,
+                label=catalog.label(theme_id, language),
                 window_count=x1,
                 window_share=s1,
                 baseline_count=x2,
@@ -1097,7 +1347,9 @@ def _emerging(
         model_version=catalog.version,
         themes=out,
         new_themes=[
-            ParentRef(id=t.id, label=t.label) for t in catalog.themes if t.id in catalog.new_ids
+            ParentRef(id=t.id, label=t.label_in(language))
+            for t in catalog.themes
+            if t.id in catalog.new_ids
         ],
     )
 
@@ -1115,17 +1367,21 @@ def detractor_drivers(
     query: InsightsQuery,
     top: int = 3,
     min_driver: int = DEFAULT_MIN_DRIVER,
+    lang: str | None = None,
 ) -> list[DetractorDriver]:
     """Per touchpoint the `top` themes that pull the KPI down most (most negative removal
     impact), with their driver coefficient and interval; the README walkthrough prints these."""
-    ans = InsightsRepository(session, tenant_id).answers(query.entry_filter())
-    names = sorted({t for t in ans.touchpoint.tolist() if t is not None})
+    language = query.label_language(lang)
+    data = tenant_data(session, tenant_id)
+    ans = select_columns(data, query).answers
+    present = (ans.text(int(c)) for c in np.unique(ans.touchpoint))
+    names = sorted(t for t in present if t is not None)
     if query.touchpoint is not None:
         names = [query.touchpoint]
     out: list[DetractorDriver] = []
     for tp in names:
         sub = InsightsQuery(**{**query.__dict__, "touchpoint": tp})
-        table = theme_table(session, tenant_id, catalog, sub, min_driver)
+        table = _theme_table(tenant_id, data, catalog, sub, min_driver, CACHE)
         worst = sorted(
             (
                 s
@@ -1134,5 +1390,5 @@ def detractor_drivers(
             ),
             key=lambda s: (s.removal_impact, s.id),
         )[:top]
-        out.extend(DetractorDriver(tp, s) for s in worst)
+        out.extend(DetractorDriver(tp, _labelled(s, catalog, language)) for s in worst)
     return out

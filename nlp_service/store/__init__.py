@@ -4,6 +4,7 @@ Every repository takes `(session, tenant_id)` and filters every query by the ten
 handlers cannot forget it; a row of another tenant is reported as not found.
 """
 
+from nlp_service.store import versions  # noqa: F401  (registers the data-version listener)
 from nlp_service.store.db import make_engine, make_sessionmaker, transaction, upgrade
 from nlp_service.store.entries import EntryFilter, EntryRepository, NewEntry
 from nlp_service.store.jobs import JobRepository

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -51,6 +52,20 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DataVersion(Base):
+    """A tenant's data version: bumped by every transaction that changes what the insights read
+    from its answers (store/versions.py); the entries it changed carry the new value in
+    `entries.data_version`. A row of its own, not a tenants column: writers lock it last, and
+    nothing else (codebook edits lock the tenant row first) may hold it while waiting."""
+
+    __tablename__ = "data_versions"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 
@@ -87,6 +102,7 @@ class Entry(Base):
         UniqueConstraint("tenant_id", "kind", "external_id", name="uq_entries_tenant_external"),
         Index("ix_entries_tenant_kind_seq", "tenant_id", "kind", "seq"),
         Index("ix_entries_moderation", "tenant_id", "moderation_status", "max_severity"),
+        Index("ix_entries_tenant_data_version", "tenant_id", "data_version"),
     )
 
     # Monotonic internal key: cursor pagination and segment foreign keys.
@@ -138,6 +154,10 @@ class Entry(Base):
     embedder_id: Mapped[str] = mapped_column(String(200))
     sentiment_model_id: Mapped[str] = mapped_column(String(200))
     topic_model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The tenant's data version of the last change to this entry or its segments (insert,
+    # moderation, replaced analysis, reassigned themes): the insights reload only entries newer
+    # than what they hold (store/versions.py).
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     segments: Mapped[list[Segment]] = relationship(
         order_by="Segment.idx", lazy="selectin", cascade="all, delete-orphan"
@@ -150,7 +170,16 @@ class Segment(Base):
 
     __tablename__ = "segments"
     __table_args__ = (
-        Index("ix_segments_tenant_topic", "tenant_id", "topic_id"),
+        # Covers the insights' read of every (answer, theme) sentence (store/insights.py): the
+        # columns it needs come from the index, not from rows that also hold text and vectors.
+        Index(
+            "ix_segments_tenant_topic",
+            "tenant_id",
+            "topic_id",
+            "entry_seq",
+            "sentiment_label",
+            "topic_confidence",
+        ),
         Index("ix_segments_entry", "entry_seq", "idx"),
     )
 

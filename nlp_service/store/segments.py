@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from nlp_service.store import versions
 from nlp_service.store.models import Entry, Segment, as_utc
 
 CHUNK = 2_000
@@ -75,15 +76,23 @@ class SegmentRepository:
         progress: Callable[[float], None] | None = None,
     ) -> int:
         """Re-label every stored segment of the tenant with `assign` and refresh the answers'
-        theme lists; returns the number of segments updated."""
+        theme lists; returns the number of segments updated. The entries whose sentences got
+        another theme or confidence are stamped with a new data version (store/versions.py)."""
         # Ids grow monotonically, so the last id seen over the largest is the share done.
         total = self.session.scalar(
             select(func.max(Segment.id)).where(Segment.tenant_id == self.tenant_id)
         )
         last_id, done = 0, 0
+        changed: set[int] = set()  # entries whose sentences changed theme or centrality
         while True:
             rows = self.session.execute(
-                select(Segment.id, Segment.embedding)
+                select(
+                    Segment.id,
+                    Segment.embedding,
+                    Segment.entry_seq,
+                    Segment.topic_id,
+                    Segment.topic_confidence,
+                )
                 .join(Entry, Entry.seq == Segment.entry_seq)
                 .where(
                     Segment.tenant_id == self.tenant_id,
@@ -95,21 +104,27 @@ class SegmentRepository:
             ).all()
             if not rows:
                 break
-            vectors = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
-            updates = [
-                {
-                    "id": seg_id,
-                    "topic_id": int(a.id),
-                    "topic_label": a.label,
-                    "topic_confidence": float(a.confidence),
-                }
-                for (seg_id, _), a in zip(rows, assign(vectors), strict=True)
-            ]
+            vectors = np.stack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+            updates = []
+            for (seg_id, _, seq, old_id, old_conf), a in zip(rows, assign(vectors), strict=True):
+                updates.append(
+                    {
+                        "id": seg_id,
+                        "topic_id": int(a.id),
+                        "topic_label": a.label,
+                        "topic_confidence": float(a.confidence),
+                    }
+                )
+                if old_id != int(a.id) or old_conf != float(a.confidence):
+                    changed.add(int(seq))
             self.session.execute(update(Segment), updates)
             last_id, done = rows[-1][0], done + len(rows)
             if progress is not None and total:
                 progress(min(1.0, last_id / total))
         self._refresh_themes(version, embedder_id)
+        # After the entries are written (locks: entries first, the tenant row last). Only the
+        # answers whose themes changed are re-read by the insights.
+        versions.stamp(self.session, self.tenant_id, changed)
         return done
 
     def theme_members(self, theme_id: int, embedder_id: str) -> SegmentData:
@@ -201,9 +216,11 @@ class SegmentRepository:
         return set(by_entry)
 
     def refresh_entries(self, seqs: set[int], version: str, embedder_id: str) -> None:
-        """Rebuild the theme lists of some entries (after pinned moves)."""
+        """Rebuild the theme lists of some entries (after pinned moves) and stamp them with a new
+        data version, so the insights' in-memory copies pick the moves up."""
         if seqs:
             self._refresh_themes(version, embedder_id, seqs)
+            versions.stamp(self.session, self.tenant_id, seqs)
 
     def _refresh_themes(self, version: str, embedder_id: str, only: set[int] | None = None) -> None:
         """Rebuild the theme lists of the entries whose segments were reassigned (those embedded

@@ -281,6 +281,50 @@ def test_hidden_items_never_count(client: TestClient, corpus: tuple[TenantKey, d
     assert get(client, key, "/v1/insights/touchpoints")["overall"]["answers"] == 9
 
 
+# Theme 1 of the starter codebook (models/codebooks/cx-starter/2026-11-26/manifest.json).
+DELIVERY_DE, DELIVERY_EN = "Lieferzeit", "Delivery time"
+
+
+def test_labels_in_the_requested_language(
+    client: TestClient, corpus: tuple[TenantKey, dict]
+) -> None:
+    """`lang` picks the codebook label's language on every view; without it the `language`
+    filter does; without either, the default label."""
+    key, _ = corpus
+    assert theme(get(client, key, "/v1/insights/themes", lang="de"), 1)["label"] == DELIVERY_DE
+    assert theme(get(client, key, "/v1/insights/themes", lang="en"), 1)["label"] == DELIVERY_EN
+    assert theme(get(client, key, "/v1/insights/themes"), 1)["label"] == DELIVERY_EN
+    assert theme(get(client, key, "/v1/insights/themes", language="de"), 1)["label"] == DELIVERY_DE
+    # lang wins over the language filter (an English label for the German answers)
+    body = get(client, key, "/v1/insights/themes", language="de", lang="en")
+    assert theme(body, 1)["label"] == DELIVERY_EN
+    detail = get(client, key, "/v1/insights/themes/1", lang="de")
+    assert detail["theme"]["label"] == DELIVERY_DE
+    tps = get(client, key, "/v1/insights/touchpoints", lang="de")
+    hotline = next(r for r in tps["touchpoints"] if r["touchpoint"] == "hotline")
+    # hotline: theme 1 in a1 a2 a3, all negative -> its top negative theme
+    assert hotline["top_negative_themes"][0]["id"] == 1
+    assert hotline["top_negative_themes"][0]["label"] == DELIVERY_DE
+    trend = get(client, key, "/v1/insights/trends", theme="1", lang="de")
+    assert trend["theme"] == {"id": 1, "label": DELIVERY_DE}
+    # a theme can be named by its label in either language
+    assert get(client, key, "/v1/insights/trends", theme=DELIVERY_DE)["theme"]["id"] == 1
+    emerging = get(client, key, "/v1/insights/emerging", to="2026-11-18T00:00:00Z", lang="de")
+    assert next(t for t in emerging["themes"] if t["id"] == 1)["label"] == DELIVERY_DE
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(
+                    "/v1/insights/themes",
+                    params={"lang": "de", "format": "csv"},
+                    headers=key.headers,
+                ).text
+            )
+        )
+    )
+    assert next(r for r in csv_rows if r["id"] == "1")["label"] == DELIVERY_DE
+
+
 def test_csv_on_every_table(client: TestClient, corpus: tuple[TenantKey, dict]) -> None:
     key, _ = corpus
     for path, rows in (
@@ -337,6 +381,8 @@ BAD_FILTERS = [
     ("/v1/insights/emerging", {"alpha": "2"}, "alpha"),
     ("/v1/insights/themes/1", {"quote_cursor": "!!"}, "quote_cursor"),
     ("/v1/insights/themes", {"format": "xml"}, "format"),
+    ("/v1/insights/themes", {"lang": "fr"}, "lang"),
+    ("/v1/insights/touchpoints", {"lang": "DE"}, "lang"),
 ]
 
 

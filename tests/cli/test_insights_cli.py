@@ -88,3 +88,23 @@ def test_insights_cli_sort_and_interval_reach_the_service(seeded: str) -> None:
     )
     assert monthly.exit_code == 0, monthly.output
     assert json.loads(monthly.output)["interval"] == "month"
+
+
+def test_insights_cli_labels_in_the_requested_language(seeded: str) -> None:
+    runner = CliRunner()
+    # Theme 1 of the starter codebook: "Lieferzeit" / "Delivery time".
+    for lang, label in (("de", "Lieferzeit"), ("en", "Delivery time")):
+        out = runner.invoke(cli, ["insights", "themes", "-t", "acme", "--lang", lang, "-f", "json"])
+        assert out.exit_code == 0, out.output
+        assert next(t for t in json.loads(out.output)["themes"] if t["id"] == 1)["label"] == label
+    one = runner.invoke(cli, ["insights", "theme", "1", "-t", "acme", "--lang", "de", "-f", "json"])
+    assert one.exit_code == 0 and json.loads(one.output)["theme"]["label"] == "Lieferzeit"
+    # without --lang the --language filter decides
+    german = runner.invoke(
+        cli, ["insights", "touchpoints", "-t", "acme", "--language", "de", "-f", "json"]
+    )
+    rows = json.loads(german.output)["touchpoints"]
+    labels = {t["label"] for r in rows for t in r["top_negative_themes"] if t["id"] == 1}
+    assert labels == {"Lieferzeit"}
+    bad = runner.invoke(cli, ["insights", "themes", "-t", "acme", "--lang", "fr"])
+    assert bad.exit_code == 2 and '"field": "lang"' in bad.output

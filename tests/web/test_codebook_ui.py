@@ -234,11 +234,6 @@ def test_merge_and_split_reach_the_research_theme_table(
     tab.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Research screen asks /v1/insights for labels in the interface language once "
-    "the insights `lang` parameter (branch insights-perf) is merged; remove this mark then",
-)
 def test_a_german_rename_shows_in_the_german_research_theme_table(
     chromium, live_server: LiveServer, codebook_key: str
 ) -> None:

@@ -164,6 +164,8 @@ def test_researcher_overview_on_a_narrow_screen_in_german(
     page = tab.page
     tab.open()
     assert page.text_content("#signin-form button[type=submit]") == "Anmelden"
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     tab.sign_in(live_server.key)
     page.wait_for_selector("#priority-chart .main-svg")
     assert page.text_content("#nav-research") == "Analyse"
@@ -172,6 +174,10 @@ def test_researcher_overview_on_a_narrow_screen_in_german(
     page.click("#touchpoint-table button[data-touchpoint='app']")
     page.wait_for_selector("#driver-chart .main-svg")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    # The insights are asked for theme labels in the interface language.
+    insights = [u for u in requests if "/v1/insights/" in u]
+    assert any("/v1/insights/themes?" in u for u in insights)
+    assert insights and all("lang=de" in u for u in insights), insights
     tab.shot(artifacts, "researcher-overview-390-de.png")
     # Switching the language re-labels the page in place.
     page.select_option("#lang-select", "en")

@@ -33,6 +33,13 @@ router = APIRouter(prefix="/v1/insights", tags=["insights"])
 Researcher = Annotated[Principal, Depends(require(*RESEARCH))]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: the view's main table as CSV.")]
 Interval = Annotated[Literal["day", "week", "month"], Query()]
+Lang = Annotated[
+    Literal["de", "en"] | None,
+    Query(
+        description="Language of the theme labels (codebook themes have German and English "
+        "ones); default: the `language` filter, else each theme's default label."
+    ),
+]
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **AUTH_ERRORS,
     422: INPUT_ERRORS[422],
@@ -89,10 +96,16 @@ def csv_response(rows: Iterable[BaseModel | dict[str, Any]], name: str) -> Respo
     responses=RESPONSES,
 )
 async def get_touchpoints(
-    state: State, principal: Researcher, filters: Filters, format: Format = "json"
+    state: State,
+    principal: Researcher,
+    filters: Filters,
+    format: Format = "json",
+    lang: Lang = None,
 ) -> TouchpointsOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
-    out = await state.read(lambda s: service.touchpoints(s, principal.tenant_id, catalog, filters))
+    out = await state.read(
+        lambda s: service.touchpoints(s, principal.tenant_id, catalog, filters, lang=lang)
+    )
     return csv_response(out.touchpoints, "touchpoints") if format == "csv" else out
 
 
@@ -113,10 +126,13 @@ async def get_themes(
     quotes: Annotated[int, Query(ge=0, le=5, description="Quotes per theme.")] = 3,
     min_driver: Annotated[int, Query(ge=1, le=10_000)] = service.DEFAULT_MIN_DRIVER,
     format: Format = "json",
+    lang: Lang = None,
 ) -> ThemesOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
-        lambda s: service.themes(s, principal.tenant_id, catalog, filters, sort, quotes, min_driver)
+        lambda s: service.themes(
+            s, principal.tenant_id, catalog, filters, sort, quotes, min_driver, lang=lang
+        )
     )
     return csv_response(out.themes, "themes") if format == "csv" else out
 
@@ -141,6 +157,7 @@ async def get_theme(
     min_driver: Annotated[int, Query(ge=1, le=10_000)] = service.DEFAULT_MIN_DRIVER,
     format: Format = "json",
     table: Literal["theme", "trend", "quotes", "kpi_distribution"] = "theme",
+    lang: Lang = None,
 ) -> ThemeDetailOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
@@ -154,6 +171,7 @@ async def get_theme(
             quote_cursor,
             quote_limit,
             min_driver,
+            lang=lang,
         )
     )
     if format == "json":
@@ -182,10 +200,13 @@ async def get_trends(
     theme: FilterText | None = None,
     interval: Interval = "week",
     format: Format = "json",
+    lang: Lang = None,
 ) -> TrendsOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
-        lambda s: service.trends(s, principal.tenant_id, catalog, filters, theme, interval)
+        lambda s: service.trends(
+            s, principal.tenant_id, catalog, filters, theme, interval, lang=lang
+        )
     )
     return csv_response(out.points, "trends") if format == "csv" else out
 
@@ -209,11 +230,12 @@ async def get_emerging(
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     min_count: Annotated[int, Query(ge=0, le=100_000)] = 5,
     format: Format = "json",
+    lang: Lang = None,
 ) -> EmergingOut | Response:
     catalog = await _catalog(state, principal.tenant_id)
     out = await state.read(
         lambda s: service.emerging(
-            s, principal.tenant_id, catalog, filters, window, baseline, alpha, min_count
+            s, principal.tenant_id, catalog, filters, window, baseline, alpha, min_count, lang=lang
         )
     )
     return csv_response(out.themes, "emerging") if format == "csv" else out

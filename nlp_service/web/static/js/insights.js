@@ -3,6 +3,10 @@
 // response shapes.
 
 import { getJson } from "./api.js";
+import { currentLanguage } from "./i18n.js";
+
+// Theme labels come in the interface language (codebook themes have German and English ones).
+const labelled = (params) => ({ ...params, lang: currentLanguage() });
 
 const QUOTES_PER_PAGE = 10;
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -90,7 +94,7 @@ export function trendSeries(points) {
 }
 
 export async function touchpoints(filters) {
-  const data = await getJson("/v1/insights/touchpoints", filters);
+  const data = await getJson("/v1/insights/touchpoints", labelled(filters));
   return {
     kpiType: data.kpi_type,
     rows: data.touchpoints.map((r) => touchpointRow(r, data.kpi_type)),
@@ -99,7 +103,7 @@ export async function touchpoints(filters) {
 }
 
 export async function themes(filters, touchpoint, sort) {
-  const data = await getJson("/v1/insights/themes", { ...filters, touchpoint, sort });
+  const data = await getJson("/v1/insights/themes", labelled({ ...filters, touchpoint, sort }));
   return {
     kpiType: data.kpi_type,
     answers: data.answers,
@@ -110,12 +114,12 @@ export async function themes(filters, touchpoint, sort) {
 }
 
 export async function theme(id, filters, touchpoint, quoteCursor) {
-  const data = await getJson(`/v1/insights/themes/${encodeURIComponent(id)}`, {
+  const data = await getJson(`/v1/insights/themes/${encodeURIComponent(id)}`, labelled({
     ...filters,
     touchpoint,
     quote_cursor: quoteCursor,
     quote_limit: QUOTES_PER_PAGE,
-  });
+  }));
   return {
     kpiType: data.kpi_type,
     theme: themeRow(data.theme),
@@ -128,13 +132,13 @@ export async function theme(id, filters, touchpoint, quoteCursor) {
 }
 
 export async function trends(filters, touchpoint, themeId, intervalName = "week") {
-  const data = await getJson("/v1/insights/trends", { ...filters, touchpoint, theme: themeId, interval: intervalName });
+  const data = await getJson("/v1/insights/trends", labelled({ ...filters, touchpoint, theme: themeId, interval: intervalName }));
   return { kpiType: data.kpi_type, ...trendSeries(data.points) };
 }
 
 /** Themes whose share rose significantly in the recent window, or new in the last refit. */
 export async function emerging(filters, touchpoint) {
-  const data = await getJson("/v1/insights/emerging", { ...filters, touchpoint });
+  const data = await getJson("/v1/insights/emerging", labelled({ ...filters, touchpoint }));
   const newIds = new Set(data.new_themes.map((t) => t.id));
   return data.themes
     .filter((t) => t.significant || newIds.has(t.id))

@@ -4,7 +4,7 @@
 import { ApiError, downloadCsv } from "./api.js";
 import { clearChart, distributionChart, driverChart, priorityChart, trendChart } from "./charts.js";
 import { $, clear, el } from "./dom.js";
-import { fmtDate, fmtNumber, fmtPercent, onLanguageChange, t } from "./i18n.js";
+import { currentLanguage, fmtDate, fmtNumber, fmtPercent, onLanguageChange, t } from "./i18n.js";
 import * as insights from "./insights.js";
 
 const state = {
@@ -363,11 +363,11 @@ export function initResearch(notifier) {
   });
   $("#touchpoints-csv").addEventListener("click", (event) => {
     event.preventDefault();
-    downloadCsv("/v1/insights/touchpoints", state.filters, "touchpoints.csv").catch(failed);
+    downloadCsv("/v1/insights/touchpoints", { ...state.filters, lang: currentLanguage() }, "touchpoints.csv").catch(failed);
   });
   $("#themes-csv").addEventListener("click", (event) => {
     event.preventDefault();
-    downloadCsv("/v1/insights/themes", { ...state.filters, touchpoint: state.touchpoint, sort: state.sort },
+    downloadCsv("/v1/insights/themes", { ...state.filters, touchpoint: state.touchpoint, sort: state.sort, lang: currentLanguage() },
       currentFilename("themes")).catch(failed);
   });
   onLanguageChange(() => {

@@ -1,0 +1,256 @@
+"""Data versions (store/versions.py) on SQLite and PostgreSQL, and the insights' in-memory copy
+they keep current: after inserts, moderation, reassignment and a replaced answer, the merged
+copy equals a fresh read and every view equals its uncached computation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from nlp_service.services import insights as service
+from nlp_service.store import (
+    ModerationRepository,
+    SegmentRepository,
+    create_tenant,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+    versions,
+)
+from nlp_service.store.entries import apply_filters
+from nlp_service.store.models import Entry, Segment
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _tenant(sessions: sessionmaker[Session]) -> str:
+    with transaction(sessions) as s:
+        tenant, _ = create_tenant(s, f"dv-{uuid.uuid4().hex[:8]}", "research")
+        return tenant.id
+
+
+def _entry(tenant_id: str, i: int, themes: list[tuple[int, str, float]], **kw: object) -> Entry:
+    entry = Entry(
+        id=f"ans_{uuid.uuid4().hex[:20]}",
+        tenant_id=tenant_id,
+        kind="answer",
+        content_hash=uuid.uuid4().hex,
+        touchpoint=kw.get("touchpoint", "hotline" if i % 2 else "app"),
+        survey_id="s1",
+        question_id="q1",
+        submitted_at=datetime(2026, 11, 1 + i % 20, 12, 0, i % 60, 250_000 * (i % 4), tzinfo=UTC),
+        text=f"answer {i}",
+        kpi_type="nps",
+        kpi_score=float(i % 11),
+        language=kw.get("language", "de" if i % 3 else "en"),
+        sentiment_label=("negative", "neutral", "positive")[i % 3],
+        sentiment_score=0.0,
+        embedder_id="test",
+        sentiment_model_id="test",
+        themes=[],
+        flags=[],
+        pii_types=[],
+        meta={},
+    )
+    entry.segments = [
+        Segment(
+            tenant_id=tenant_id,
+            idx=j,
+            start=0,
+            end=1,
+            text=f"answer {i} sentence {j}",
+            sentiment_label=label,
+            sentiment_score=0.0,
+            topic_id=theme,
+            topic_label=f"theme {theme}",
+            topic_confidence=conf,
+            embedding=np.full(4, i % 7 + j, dtype=np.float32).tobytes(),
+        )
+        for j, (theme, label, conf) in enumerate(themes)
+    ]
+    return entry
+
+
+def _seed(sessions: sessionmaker[Session], tenant_id: str, start: int, n: int) -> list[str]:
+    with transaction(sessions) as s:
+        entries = [
+            _entry(
+                tenant_id,
+                i,
+                [(i % 5, "negative" if i % 4 == 0 else "positive", 0.5 + (i % 7) / 20)]
+                + ([(2, "neutral", 0.3)] if i % 3 == 0 else []),
+            )
+            for i in range(start, start + n)
+        ]
+        s.add_all(entries)
+        s.flush()
+        return [e.id for e in entries]
+
+
+def _stamps(sessions: sessionmaker[Session], tenant_id: str) -> dict[str, int]:
+    with sessions() as s:
+        rows = s.execute(
+            select(Entry.id, Entry.data_version).where(Entry.tenant_id == tenant_id)
+        ).all()
+        return {i: int(v) for i, v in rows}
+
+
+def test_every_write_path_stamps_the_entries_it_changed(sessions: sessionmaker[Session]) -> None:
+    tenant_id = _tenant(sessions)
+    with sessions() as s:
+        assert versions.current(s, tenant_id) == 0
+    ids = _seed(sessions, tenant_id, 0, 6)
+    with sessions() as s:
+        assert versions.current(s, tenant_id) == 1  # one flush, one version
+    assert set(_stamps(sessions, tenant_id).values()) == {1}
+
+    with transaction(sessions) as s:
+        ModerationRepository(s, tenant_id).decide(ids[2], "hide", None, "test")
+    stamps = _stamps(sessions, tenant_id)
+    assert stamps[ids[2]] == 2 and all(stamps[i] == 1 for i in ids if i != ids[2])
+
+    # Reassign: only answers whose sentences change theme or confidence are stamped.
+    @dataclass(frozen=True)
+    class Assigned:
+        id: int
+        label: str
+        confidence: float
+
+    def assign(vectors: np.ndarray) -> list[Assigned]:
+        return [Assigned(9, "nine", 0.99) if v[0] == 3 else Assigned(-1, "", 0.0) for v in vectors]
+
+    with transaction(sessions) as s:
+        SegmentRepository(s, tenant_id).reassign(assign, "v2", "test")
+    stamps = _stamps(sessions, tenant_id)
+    with sessions() as s:
+        assert versions.current(s, tenant_id) == 3
+    # Every seeded sentence had a theme >= 0, so every answer changed: all stamped 3 ...
+    assert all(v == 3 for v in stamps.values()), stamps
+    # ... and a second identical reassignment changes nothing and stamps nothing.
+    with transaction(sessions) as s:
+        SegmentRepository(s, tenant_id).reassign(assign, "v2", "test")
+    assert _stamps(sessions, tenant_id) == stamps
+
+    # A researcher's move (codebook edit): the moved answer alone gets a new version.
+    with transaction(sessions) as s:
+        repo = SegmentRepository(s, tenant_id)
+        touched = repo.pin([ids[0]], 9, 4, "four", np.ones(4, dtype=np.float32), "test")
+        repo.refresh_entries(touched, "v3", "test")
+    moved = _stamps(sessions, tenant_id)
+    assert moved[ids[0]] > stamps[ids[0]] and all(moved[i] == stamps[i] for i in ids if i != ids[0])
+
+
+def _strings(data: service.TenantData) -> dict[str, list[object]]:
+    a, links = data.answers, data.links
+    out: dict[str, list[object]] = {
+        name: [a.text(int(c)) for c in getattr(a, name)]
+        for name in ("touchpoint", "language", "survey_id", "question_id")
+    }
+    for name in ("seq", "kpi_code", "kpi_score", "sentiment", "time", "hidden"):
+        out[name] = np.nan_to_num(getattr(a, name).astype(float), nan=-9).tolist()
+    out["links"] = sorted(
+        zip(
+            links.seq.tolist(),
+            links.theme.tolist(),
+            links.sign.tolist(),
+            (links.segment if links.segment is not None else links.seq).tolist(),
+            data.pos.tolist(),
+            strict=True,
+        )
+    )
+    return out
+
+
+def test_the_merged_copy_equals_a_fresh_read(sessions: sessionmaker[Session]) -> None:
+    tenant_id = _tenant(sessions)
+    ids = _seed(sessions, tenant_id, 0, 40)
+    cache = service.TableCache(4)
+
+    def check() -> service.TenantData:
+        with sessions() as s:
+            held = service.tenant_data(s, tenant_id, cache)
+            fresh = service.tenant_data(s, tenant_id, None)
+        assert held.version == fresh.version
+        assert _strings(held) == _strings(fresh)
+        return held
+
+    first = check()
+    _seed(sessions, tenant_id, 40, 5)  # new answers (appended)
+    with transaction(sessions) as s:  # moderation both ways
+        ModerationRepository(s, tenant_id).decide(ids[3], "hide", None, "test")
+        ModerationRepository(s, tenant_id).decide(ids[5], "hide", None, "test")
+    with transaction(sessions) as s:
+        ModerationRepository(s, tenant_id).decide(ids[5], "approve", None, "test")
+    with transaction(sessions) as s:  # an answer's sentences replaced, touchpoint moved
+        entry = s.scalars(select(Entry).where(Entry.id == ids[7])).one()
+        entry.touchpoint = "web"
+        entry.segments = [
+            _entry(tenant_id, 7, [(4, "negative", 0.9), (1, "positive", 0.2)]).segments[0]
+        ]
+    merged = check()
+    assert merged.version > first.version
+    assert len(merged.answers) == 45 and merged.answers.hidden.sum() == 1
+
+    # Every view from the merged copy equals its uncached computation.
+    catalog = service.ThemeCatalog()
+    q = service.InsightsQuery()
+    for view in (
+        lambda s, c: service.themes(s, tenant_id, catalog, q, cache=c),
+        lambda s, c: service.themes(
+            s, tenant_id, catalog, service.InsightsQuery(touchpoint="web"), cache=c
+        ),
+        lambda s, c: service.touchpoints(s, tenant_id, catalog, q, cache=c),
+        lambda s, c: service.trends(s, tenant_id, catalog, q, None, "day", cache=c),
+        lambda s, c: service.emerging(
+            s,
+            tenant_id,
+            catalog,
+            service.InsightsQuery(until=datetime(2026, 11, 30, tzinfo=UTC)),
+            cache=c,
+        ),
+    ):
+        with sessions() as s:
+            assert view(s, service.CACHE) == view(s, None)
+    service.CACHE.clear()
+    service.DATA.clear()
+
+
+def test_filters_in_memory_match_sql_to_the_microsecond(sessions: sessionmaker[Session]) -> None:
+    tenant_id = _tenant(sessions)
+    _seed(sessions, tenant_id, 0, 12)
+    # Answer i is at 2026-11-(1 + i) 12:00:i.(250000 * (i % 4)); `from` inclusive, `to` exclusive.
+    at_3 = datetime(2026, 11, 4, 12, 0, 3, 750_000, tzinfo=UTC)
+    at_9 = datetime(2026, 11, 10, 12, 0, 9, 250_000, tzinfo=UTC)
+    with sessions() as s:
+        data = service.tenant_data(s, tenant_id, None)
+        for query, expected in (
+            (service.InsightsQuery(since=at_3, until=at_9), [3, 4, 5, 6, 7, 8]),
+            (service.InsightsQuery(since=at_3.replace(microsecond=750_001)), list(range(4, 12))),
+            (service.InsightsQuery(touchpoint="hotline", language="de"), [1, 5, 7, 11]),
+            (service.InsightsQuery(survey_id="s1", question_id="q1", kpi_type="nps"), None),
+            (service.InsightsQuery(touchpoint="nowhere"), []),
+        ):
+            f = query.entry_filter()
+            in_memory = data.answers.seq[data.answers.mask(f)].tolist()
+            listed = s.scalars(
+                apply_filters(
+                    select(Entry.seq).where(Entry.tenant_id == tenant_id, Entry.kind == "answer"),
+                    f,
+                ).order_by(Entry.seq)
+            ).all()
+            assert in_memory == list(listed), query
+            if expected is not None:
+                first = int(data.answers.seq.min())
+                assert [seq - first for seq in in_memory] == expected, query
