@@ -188,7 +188,8 @@ def finetune(
             best = (history[-1]["auc"], epoch)
 
     best_epoch = best[1]
-    if best_epoch != history[-1]["epoch"]:  # roll back to the best checkpoint (epoch 0 = the initial head)
+    # Roll back to the best checkpoint (epoch 0 = the initial head).
+    if best_epoch != history[-1]["epoch"]:
         if best_epoch == 0:
             for name, p in model.named_parameters():
                 if "lora_B" in name:
