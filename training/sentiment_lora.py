@@ -73,10 +73,13 @@ def finetune(
     seed: int = 13,
     threads: int = 2,
     log_path: Path | None = None,
+    max_tokens: int = MAX_TRAIN_TOKENS,
+    max_minutes: float | None = None,
 ) -> FineTuneResult:
     """`dev_score(score_texts)` returns a dict with "auc" (higher is better) for a function that
     scores segment texts; it is called before training (= the initial head) and after each
-    epoch."""
+    epoch. `max_minutes` bounds the wall time of the training steps (on a shared machine): when
+    it is spent, the running epoch ends early and is checkpointed and scored like a full one."""
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file
@@ -107,7 +110,7 @@ def finetune(
         model.eval()
         return current_head().scores(e5.encode(list(texts)))
 
-    ids = [ids[:MAX_TRAIN_TOKENS] for ids in e5.token_ids([i.text for i in items])]
+    ids = [ids[:max_tokens] for ids in e5.token_ids([i.text for i in items])]
     targets = torch.tensor([i.target for i in items], dtype=torch.float32)
     weights = torch.tensor([i.weight for i in items], dtype=torch.float32)
     weights = weights / weights.mean()
@@ -137,7 +140,11 @@ def finetune(
 
     best = (history[0]["auc"], 0)
     step = 0
+    began = time.time()
+    out_of_time = False
     for epoch in range(1, epochs + 1):
+        if out_of_time:
+            break
         # Batches of similar length (less padding), in random order.
         order = sorted(range(len(items)), key=lambda k: (len(ids[k]), rng.random()))
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -145,6 +152,10 @@ def finetune(
         model.train()
         start, running = time.time(), 0.0
         for b, batch in enumerate(batches):
+            if max_minutes is not None and time.time() - began > 60 * max_minutes:
+                out_of_time = True
+                _log(log_path, {"event": "time budget spent", "epoch": epoch, "batch": b})
+                break
             input_ids, mask = e5.batch_tensors([e5.windows(ids[k])[0] for k in batch])
             hidden = model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             m = mask.unsqueeze(-1).to(hidden.dtype)
@@ -177,7 +188,8 @@ def finetune(
             best = (history[-1]["auc"], epoch)
 
     best_epoch = best[1]
-    if best_epoch != epochs:  # roll back to the best checkpoint (epoch 0 = the initial head)
+    # Roll back to the best checkpoint (epoch 0 = the initial head).
+    if best_epoch != history[-1]["epoch"]:
         if best_epoch == 0:
             for name, p in model.named_parameters():
                 if "lora_B" in name:

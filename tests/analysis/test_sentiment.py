@@ -264,3 +264,30 @@ def test_a_config_value_naming_the_fine_tuned_model_loads_it() -> None:
     assert pipeline.sentiment_embedder is None
     a = pipeline.analyze(AnswerInput.create("Die Beratung war freundlich und kompetent."))
     assert a.sentiment.score > 0 and a.sentiment_model_id == "head:20261126-e5-lora"
+
+
+@pytest.mark.slow
+def test_fine_tuning_stops_when_its_time_budget_is_spent(tmp_path) -> None:
+    # A zero budget: the first epoch ends before its first step, is checkpointed and scored like
+    # a full one; no dev gain over epoch 0, so the initial head is what comes back.
+    from training.sentiment_lora import TrainItem, finetune
+
+    init = PolarityHead(np.linspace(-1, 1, 384).astype(np.float32), 0.25, "test:embedder", "t")
+    items = [TrainItem("Alles super.", 1.0, 1.0), TrainItem("Nie wieder.", 0.0, 1.0)]
+    calls: list[int] = []
+
+    def dev_score(score_texts) -> dict:
+        calls.append(len(score_texts(["gut", "schlecht"])))
+        return {"auc": 0.5}
+
+    log = tmp_path / "log.jsonl"
+    result = finetune(
+        items, init, dev_score, tmp_path / "ck", epochs=3, max_minutes=0, log_path=log
+    )
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert events == ["dev", "time budget spent", "dev"]
+    assert calls == [2, 2]
+    assert [h["epoch"] for h in result.history] == [0, 1] and result.best_epoch == 0
+    assert (tmp_path / "ck" / "epoch-1" / "h.st").exists()
+    np.testing.assert_allclose(result.head.coef, init.coef, atol=1e-6)
+    assert result.head.intercept == pytest.approx(0.25)
