@@ -284,9 +284,10 @@ def test_export_and_import_a_codebook_file(
     )
     expect(_row(page, PACKAGING).locator("td.other-label")).to_have_text("Verpackung und Polster")
     assert page.is_hidden("#cb-import-form [data-error-for='file']")
+    # The history reloads after the table: wait for it rather than read it at once.
     newest = page.locator("#cb-history tbody tr[data-edit-id]").first
-    assert newest.get_attribute("data-kind") == "rename"
-    assert "Verpackung und Polster" in newest.locator("td.change").text_content()
+    expect(newest).to_have_attribute("data-kind", "rename", timeout=SLOW)
+    expect(newest.locator("td.change")).to_contain_text("Verpackung und Polster")
 
 
 def test_a_conflict_after_a_refit_is_marked_in_the_history(
