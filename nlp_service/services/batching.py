@@ -1,11 +1,16 @@
 """Micro-batching: single requests that arrive together share one model call.
 
-A bounded asyncio queue feeds one worker that takes up to `max_size` items (and, with a `cost`
-function, up to `max_cost` units of work, e.g. characters: a batch of long reviews is as big as
-its texts, not its count), waiting at most `max_wait_ms` after the first for more, and runs the
-blocking function in a dedicated thread (model calls never run on the event loop, and never two
-at once). A full queue raises
-Overloaded at once instead of piling up; `close()` stops intake and finishes what is queued.
+A bounded asyncio queue feeds one worker that runs the blocking function in a dedicated thread
+(model calls never run on the event loop, and never two at once). Batching is continuous, as in
+text-embeddings-inference: a batch goes to the model as soon as the model is free, and holds what
+queued up while the previous call ran, up to `max_size` items (and, with a `cost` function, up to
+`max_cost` units of work, e.g. characters: a batch of long reviews is as big as its texts, not its
+count). A lone request on an idle model is not held back waiting for company; under load the
+batches grow by themselves. While a caller's own batch (`run_many`) holds the model thread, the
+queue keeps collecting until the thread is free. `max_wait_ms` (default 0) optionally holds an
+idle model's batch that long for more items: latency traded for fuller batches. A full queue
+raises Overloaded at once instead of piling up; `close()` stops intake and finishes what is
+queued.
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ class MicroBatcher(Generic[T, R]):
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
         self._in_flight = 0
+        self._shared = 0  # run_many calls holding (or waiting for) the model thread
+        self._model_free = asyncio.Event()
+        self._model_free.set()
 
     @property
     def depth(self) -> int:
@@ -84,7 +92,14 @@ class MicroBatcher(Generic[T, R]):
         if self._closing:
             raise Overloaded("the service is shutting down", code="shutting_down")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._timed, items)
+        self._shared += 1
+        self._model_free.clear()
+        try:
+            return await loop.run_in_executor(self._executor, self._timed, items)
+        finally:
+            self._shared -= 1
+            if self._shared == 0:
+                self._model_free.set()
 
     def run_blocking(self, fn: Callable[[], X]) -> X:
         """Run another model call (e.g. encoding a theme's phrases) on the model thread, from a
@@ -102,6 +117,9 @@ class MicroBatcher(Generic[T, R]):
                 self.on_batch(len(items), time.perf_counter() - start)
 
     async def _collect(self) -> list[_Pending[T, R]]:
+        """The next batch: the first waiting item and whatever queued behind it. Waits for more
+        only while a `run_many` call holds the model (dispatching now would only queue behind
+        it) or, with `max_wait`, for at most that long after the first item."""
         batch = [await self._queue.get()]
         spent = self._cost(batch[0])
         deadline = time.perf_counter() + self.max_wait
@@ -112,8 +130,17 @@ class MicroBatcher(Generic[T, R]):
                 continue
             except asyncio.QueueEmpty:
                 pass
+            if self._closing:
+                break
+            if self._shared:
+                item = await self._next_while_busy()
+                if item is None:
+                    break
+                batch.append(item)
+                spent += self._cost(item)
+                continue
             remaining = deadline - time.perf_counter()
-            if remaining <= 0 or self._closing:
+            if remaining <= 0:
                 break
             try:
                 batch.append(await asyncio.wait_for(self._queue.get(), remaining))
@@ -121,6 +148,21 @@ class MicroBatcher(Generic[T, R]):
             except TimeoutError:
                 break
         return batch
+
+    async def _next_while_busy(self) -> _Pending[T, R] | None:
+        """The next queued item, or None once the model thread is free."""
+        getter = asyncio.ensure_future(self._queue.get())
+        free = asyncio.ensure_future(self._model_free.wait())
+        try:
+            await asyncio.wait({getter, free}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            free.cancel()
+            if not getter.done():
+                getter.cancel()  # a cancelled get leaves its item in the queue
+        with contextlib.suppress(asyncio.CancelledError):
+            if getter.done() and not getter.cancelled():
+                return getter.result()
+        return None
 
     def _cost(self, pending: _Pending[T, R]) -> int:
         return self.cost(pending.item) if self.cost is not None else 1

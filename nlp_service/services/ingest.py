@@ -197,7 +197,9 @@ class IngestService:
 
     async def ingest_one(self, item: IngestItem) -> tuple[Entry, bool]:
         """(entry, created); raises the item's ServiceError."""
-        (known,) = await to_thread.run_sync(self.store.known, [item])
+        known: Outcome | None = None
+        if item.new.external_id:  # without a key there is nothing to look up
+            (known,) = await to_thread.run_sync(self.store.known, [item])
         if known is None:
             analysis = await self.analyzer.submit(item.analysis_input)
             if isinstance(analysis, ServiceError):
@@ -212,6 +214,8 @@ class IngestService:
         through). Items are analysed and stored chunk by chunk."""
         results: list[Outcome | None] = [i if isinstance(i, ServiceError) else None for i in items]
         valid = [(i, item) for i, item in enumerate(items) if isinstance(item, IngestItem)]
+        if not valid:  # nothing but validation errors: no thread, no database
+            return [r for r in results if r is not None]
         known = await to_thread.run_sync(self.store.known, [item for _, item in valid])
         todo = []
         for (i, item), outcome in zip(valid, known, strict=True):

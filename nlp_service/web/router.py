@@ -14,7 +14,6 @@ markup, an inline `<script>` would not run.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import URL, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).with_name("static")
 UI_PREFIX = "/ui"
@@ -114,15 +115,39 @@ def install(app: FastAPI) -> None:
             with_google_fonts=False,
         )
 
-    @app.middleware("http")
-    async def ui_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path in DOCS_PAGES:
-            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
-        elif request.url.path.startswith(UI_PREFIX):
-            response.headers.setdefault("Content-Security-Policy", UI_CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.add_middleware(SecurityHeaders)
+
+
+class SecurityHeaders:
+    """The CSP (and friends) on UI and docs responses. Plain ASGI, not `@app.middleware`: a
+    `BaseHTTPMiddleware` runs every request, API calls included, through an extra task and
+    memory stream; this looks at the path and passes everything else straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = URL(scope=scope).path
+        if path in DOCS_PAGES:
+            extra = {"Content-Security-Policy": DOCS_CSP}
+        elif path.startswith(UI_PREFIX):
+            extra = {
+                "Content-Security-Policy": UI_CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            }
+        else:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from nlp_service.analysis.e5_torch import dequantize_q4_0
+from nlp_service.analysis.e5_torch import dequantize_q4_0, plan_batches
 from training.datasets import SURVEY_FIXTURE
 
 LONG_DE = " ".join(
@@ -36,6 +36,24 @@ def test_q4_0_block_dequantises_by_hand() -> None:
     w = dequantize_q4_0(block, 1, 32)[0]
     assert w[0] == 3.5 and w[16] == 0.5
     assert np.all(w[1:16] == 0.0) and np.all(w[17:] == -4.0)
+
+
+def test_batches_are_cut_where_padding_costs_more_than_a_pass() -> None:
+    # No attention term: a batch costs windows x longest + overhead 10.
+    def plan(lengths: list[int], max_tokens: int = 8192) -> list[tuple[int, int]]:
+        return plan_batches(lengths, max_tokens, overhead=10, attention=float("inf"))
+
+    # together 3 x 100 + 10 = 310; [10, 10] + [100] = 20 + 10 + 100 + 10 = 140
+    assert plan([10, 10, 100]) == [(0, 2), (2, 3)]
+    # together 3 x 12 + 10 = 46; [10, 10] + [12] = 30 + 22 = 52: one pass wins
+    assert plan([10, 10, 12]) == [(0, 3)]
+    assert plan([7] * 64) == [(0, 64)]
+    # at most max_tokens positions per pass: 3 x 40 = 120 > 100
+    assert sorted(b - a for a, b in plan([40, 40, 40], max_tokens=100)) == [1, 2]
+    assert plan([600], max_tokens=100) == [(0, 1)]  # too long for any batch: alone
+    assert plan([]) == []
+    with pytest.raises(ValueError):
+        plan([5, 3])
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +117,13 @@ def test_token_counts_equal_the_c_tokenizer(models) -> None:
     ours = [len(ids) + 2 for ids in e5.token_ids(texts)]
     theirs = [nano.token_count(t, True) for t in texts]
     assert ours == theirs
+
+
+@pytest.mark.slow
+def test_a_text_gets_the_same_vector_alone_or_among_others(models) -> None:
+    """Batches are cut by length and padded: neither may change a text's vector."""
+    _, torch_embedder = models
+    texts = ["Super!", "Die Hotline ist nie erreichbar.", LONG_EN, "ok", LONG_DE]
+    together = torch_embedder.encode(texts)
+    alone = np.concatenate([torch_embedder.encode([t]) for t in texts])
+    assert (together * alone).sum(axis=1).min() >= 0.99999

@@ -19,9 +19,11 @@ class CountingEmbedder:
     def __init__(self, inner: Embedder) -> None:
         self.inner, self.id, self.dim = inner, inner.id, inner.dim
         self.seen: list[str] = []
+        self.calls = 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.seen.extend(texts)
+        self.calls += 1
         return self.inner.encode(texts)
 
 
@@ -84,6 +86,48 @@ def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings:
     segments = [s.text for r in results for s in r.segments]
     assert main.seen == segments and sent.seen == segments
     assert len(segments) == 4
+
+
+def test_one_encoder_call_per_batch_with_the_flag_heads_sentences(
+    pipeline: Pipeline, settings: Settings
+) -> None:
+    """The sentences the flag heads read go into the segments' call (a call per answer cost more
+    than the model itself); a repeated text is encoded once; flags are those of detect_flags
+    with the heads reading the encoder directly."""
+    from nlp_service.analysis.flags import FlagContext, detect_flags
+
+    assert pipeline.flag_heads is not None and pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(pipeline.embedder)
+    sent = CountingEmbedder(pipeline.sentiment_embedder)
+    counted = Pipeline(
+        main, sent, pipeline.sentiment_model, pipeline.language, settings,
+        flag_heads=pipeline.flag_heads,
+    )  # fmt: skip
+    texts = [
+        "Lieferung schnell, aber die Hotline ist eine Katastrophe.",  # 2 segments, 1 sentence
+        "Alles gut.",
+        "Alles gut.",
+        "Ich kündige zum Monatsende. Ihr hört von meinem Anwalt!",
+    ]
+    results = counted.analyze_batch([AnswerInput.create(t, "de") for t in texts])
+    segments = [s.text for r in results for s in r.segments]
+    assert segments == [
+        "Lieferung schnell",
+        "aber die Hotline ist eine Katastrophe.",
+        "Alles gut.",
+        "Alles gut.",
+        "Ich kündige zum Monatsende.",
+        "Ihr hört von meinem Anwalt!",
+    ]
+    assert main.calls == 1 and sent.calls == 1
+    distinct = list(dict.fromkeys(segments))
+    assert sent.seen == distinct
+    assert main.seen == [*distinct, "Lieferung schnell, aber die Hotline ist eine Katastrophe."]
+    reference = FlagContext(pipeline.flag_heads, pipeline.embedder.encode)
+    for r in results:
+        assert r.flags == detect_flags(r.redacted_text, r.pii_types, reference)
+    assert results[1].segments[0].sentiment == results[2].segments[0].sentiment
+    assert np.array_equal(results[1].segment_embeddings, results[2].segment_embeddings)
 
 
 INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."

@@ -91,3 +91,60 @@ def test_one_bad_item_does_not_fail_its_batch() -> None:
         assert isinstance(results[1], InvalidInput)
 
     asyncio.run(main())
+
+
+def test_batches_hold_what_queued_while_the_model_was_busy() -> None:
+    """Continuous batching: no waiting for company on an idle model (the first item goes
+    alone), and the items that arrived meanwhile form the next batch."""
+    calls: list[list[int]] = []
+    release = threading.Event()
+
+    def model(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        release.wait(5)
+        return items
+
+    async def main() -> None:
+        batcher = MicroBatcher(model, max_size=64, max_wait_ms=0, max_queue=100)
+        batcher.start()
+        first = asyncio.ensure_future(batcher.submit(0))
+        await asyncio.sleep(0.05)
+        assert calls == [[0]]  # dispatched at once, alone
+        rest = [asyncio.ensure_future(batcher.submit(i)) for i in range(1, 6)]
+        await asyncio.sleep(0.05)
+        release.set()
+        assert await first == 0 and [await r for r in rest] == [1, 2, 3, 4, 5]
+        await batcher.close()
+
+    asyncio.run(main())
+    assert calls == [[0], [1, 2, 3, 4, 5]]
+
+
+def test_items_collect_while_a_caller_batch_holds_the_model() -> None:
+    """While run_many holds the model thread, single items arriving one by one (no
+    max_wait) gather into one batch instead of queueing as many small ones behind it."""
+    calls: list[list[int]] = []
+    release = threading.Event()
+
+    def model(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        if items[0] >= 100:
+            release.wait(5)
+        return items
+
+    async def main() -> None:
+        batcher = MicroBatcher(model, max_size=64, max_wait_ms=0, max_queue=100)
+        batcher.start()
+        big = asyncio.ensure_future(batcher.run_many([100, 101]))
+        await asyncio.sleep(0.02)
+        singles = []
+        for i in range(4):
+            singles.append(asyncio.ensure_future(batcher.submit(i)))
+            await asyncio.sleep(0.02)
+        release.set()
+        assert list(await big) == [100, 101]
+        assert [await s for s in singles] == [0, 1, 2, 3]
+        await batcher.close()
+
+    asyncio.run(main())
+    assert calls == [[100, 101], [0, 1, 2, 3]]
