@@ -44,7 +44,7 @@ from nlp_service.schemas_codebook import (
     parse_edit,
 )
 from nlp_service.services.codebook_files import FileFormat, export_rows, export_text, parse_file
-from nlp_service.services.topics import TopicProvider, tenant_model_name
+from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.codebook import CodebookRepository
 from nlp_service.store.models import CodebookEdit, as_utc
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from nlp_service.analysis.topics.edits import Edit, ReplayOutcome
 
 Encode = Callable[[Sequence[str]], np.ndarray]
-REFIT_KIND = "topic_refit"  # services/refits.py KIND (imported there from here would cycle)
 MIN_SEGMENTS_PER_PART = 3
 VECTOR_KEYS = ("centroid", "absorbed")
 
@@ -338,7 +337,7 @@ class CodebookService:
         with self._lock(tenant_id), transaction(self.sessions) as session:
             book = CodebookRepository(session, tenant_id)
             book.lock()
-            active = JobRepository(session, tenant_id).active(REFIT_KIND)
+            active = JobRepository(session, tenant_id).active(REFIT_JOB_KIND)
             if active is not None:
                 raise Conflict(
                     f"refit {active.id} is {active.status}: edit the codebook when it is done",

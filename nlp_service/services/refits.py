@@ -20,7 +20,7 @@ from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput
 from nlp_service.services.codebook import apply_pins, record_replay, replay_on
 from nlp_service.services.jobs import JobContext
-from nlp_service.services.topics import TopicProvider, tenant_model_name
+from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.codebook import CodebookRepository
 from nlp_service.store.models import Job
@@ -29,7 +29,7 @@ from nlp_service.store.topic_models import TopicModelRepository
 if TYPE_CHECKING:
     from nlp_service.analysis.topics import TopicParams
 
-KIND = "topic_refit"
+KIND = REFIT_JOB_KIND
 
 
 def parse_params(settings: Settings, params: dict[str, Any] | None) -> TopicParams:

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 log = structlog.get_logger("nlp_service.services")
 
 
+# The job kind of a topic refit: queued and run by services/refits.py, and checked by
+# services/codebook.py (edits wait for no refit), which refits.py itself imports.
+REFIT_JOB_KIND = "topic_refit"
+
+
 def tenant_model_name(tenant_id: str) -> str:
     return f"tenant-{tenant_id}"
 
