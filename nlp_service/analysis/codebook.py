@@ -88,6 +88,20 @@ def theme_centroids(
     return normalize_rows(sums + (0 if prior is None else prior))
 
 
+def prototype(
+    phrase_vectors: np.ndarray,
+    description_vectors: np.ndarray | None = None,
+    weight: float = DESCRIPTION_WEIGHT,
+) -> np.ndarray:
+    """One theme's prototype from example phrases (its labels and description each counting
+    `weight` phrases), built like the starter codebook's centroids: a researcher's added theme."""
+    phrases = normalize_rows(phrase_vectors)
+    prior = None
+    if description_vectors is not None and len(description_vectors):
+        prior = weight * normalize_rows(description_vectors).astype(np.float64).sum(axis=0)
+    return theme_centroids(phrases, np.zeros(len(phrases), dtype=np.int64), [0], prior)[0]
+
+
 def description_prior(
     codebook: Codebook, embedder: Embedder, weight: float = DESCRIPTION_WEIGHT
 ) -> np.ndarray:

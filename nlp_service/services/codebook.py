@@ -306,7 +306,7 @@ class CodebookService:
         return params
 
     def _prototype(self, edit: AddIn) -> list[float]:
-        from nlp_service.analysis.topics.edits import prototype
+        from nlp_service.analysis.codebook import prototype
 
         if self.encode is None:
             raise InvalidInput("adding a theme needs the embedder", field="phrases")

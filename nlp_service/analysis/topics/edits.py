@@ -38,9 +38,6 @@ OutcomeKind = Literal["honoured", "conflict"]
 REDISCOVERY_SIMILARITY = 0.8
 DEFAULT_LANGUAGE = "en"
 MAX_EXAMPLES = 5
-# Labels and the description of an added theme count like this many phrases in its prototype,
-# as in the starter codebook's prototypes (analysis/codebook.py DESCRIPTION_WEIGHT).
-DESCRIPTION_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -89,19 +86,6 @@ def snapshot(theme: Theme) -> dict[str, Any]:
     return {"id": theme.id, "label": theme.label, "labels": dict(theme.labels),
             "description": theme.description, "source": theme.source, "status": theme.status,
             "size": theme.size}  # fmt: skip
-
-
-def prototype(
-    phrase_vectors: np.ndarray,
-    description_vectors: np.ndarray | None = None,
-    weight: float = DESCRIPTION_WEIGHT,
-) -> np.ndarray:
-    """A theme's prototype from example phrases (and its labels and description, each counting
-    `weight` phrases): the normalised sum, as the starter codebook builds its centroids."""
-    total = normalize_rows(phrase_vectors).astype(np.float64).sum(axis=0)
-    if description_vectors is not None and len(description_vectors):
-        total += weight * normalize_rows(description_vectors).astype(np.float64).sum(axis=0)
-    return normalize_rows(total[None, :])[0]
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from nlp_service.analysis.codebook import prototype
 from nlp_service.analysis.topics import Theme, TopicModel
 from nlp_service.analysis.topics.edits import (
     Edit,
     apply_edit,
     pins,
-    prototype,
     replay,
 )
 from nlp_service.errors import InvalidInput
