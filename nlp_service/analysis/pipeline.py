@@ -303,8 +303,8 @@ class Pipeline:
                 else self._encode_once(self.sentiment_embedder, flat, flat)[2]
             )
             seg_sent = self.sentiment_model.predict(sent_vecs, flat)
-        # An answer's score is the plain mean of its segments' scores (comparable between one-
-        # and ten-sentence answers); abuse flags clamp it and the segments holding the abuse.
+        # An answer's score comes from its segments' scores (sentiment.answer_score: the mean
+        # of the opinionated ones); abuse flags clamp it and the segments holding the abuse.
         # Flags read the redacted text: their offsets match what is stored and a reason never
         # quotes personal data.
         flag_context = self._flag_context(encoded, vectors)
