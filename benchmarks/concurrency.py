@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -24,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -68,6 +72,57 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 180.0)
             pass
         time.sleep(0.5)
     raise RuntimeError("server not ready in time")
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:<port>
+    headers: dict[str, str]  # a fresh tenant's ingest key
+    proc: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def serve(
+    env: Mapping[str, str] | None = None, db_url: str = "", ready_timeout: float = 180.0
+) -> Iterator[Server]:
+    """A running `nlp-service serve` (one uvicorn worker) on `db_url` (default: SQLite in a temp
+    folder), with a new tenant holding an ingest key; `env` adds settings. The benchmarks share
+    it, so each measures the same kind of server."""
+    with tempfile.TemporaryDirectory(prefix="nlp-bench-") as tmp:
+        full = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "NLP_SERVICE_DATA_DIR": tmp,
+            "NLP_SERVICE_DATABASE_URL": db_url or f"sqlite:///{tmp}/nlp_service.db",
+            "NLP_SERVICE_LOG_JSON": "true",
+            **(env or {}),
+        }
+        full.pop("DATABASE_URL", None)
+        name = f"bench-{uuid.uuid4().hex[:8]}"
+        key = cli(full, "tenants", "create", name, "--roles", "ingest").strip().splitlines()[-1]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with open(Path(tmp) / "server.log", "wb") as log:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "nlp_service.cli",
+                    "serve",
+                    "--port",
+                    base.rsplit(":", 1)[1],
+                ],
+                env=full,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_ready(base, proc, timeout=ready_timeout)
+                yield Server(base, {"Authorization": f"Bearer {key}"}, proc)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=120)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -148,83 +203,63 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
-    with tempfile.TemporaryDirectory(prefix="nlp-bench-") as tmp:
-        env = {**os.environ, "NLP_SERVICE_DATA_DIR": tmp, "NLP_SERVICE_LOG_JSON": "true"}
-        env.pop("DATABASE_URL", None)
-        env.pop("NLP_SERVICE_DATABASE_URL", None)
-        key = cli(env, "tenants", "create", "bench", "--roles", "ingest").strip().splitlines()[-1]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nlp_service.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with serve() as server:
+        base, headers, proc = server.base, server.headers, server.proc
+        # Warm-up outside the measurement (first calls compile/allocate).
+        run_batches(base, headers, [f"warm up {i}" for i in range(20)], 10, "warm")
+        say(
+            f"# concurrency benchmark: {platform.platform()}, {os.cpu_count()} cpus, "
+            f"python {platform.python_version()}, SQLite, one uvicorn worker"
         )
-        try:
-            wait_ready(base, proc)
-            headers = {"Authorization": f"Bearer {key}"}
-            # Warm-up outside the measurement (first calls compile/allocate).
-            run_batches(base, headers, [f"warm up {i}" for i in range(20)], 10, "warm")
-            say(
-                f"# concurrency benchmark: {platform.platform()}, {os.cpu_count()} cpus, "
-                f"python {platform.python_version()}, SQLite, one uvicorn worker"
-            )
-            cfg = Settings()
-            say(
-                f"# models: embedder={cfg.embedder} sentiment_embedder={cfg.sentiment_embedder} "
-                f"threads={cfg.threads}; batching: max_size={cfg.batch_max_size} "
-                f"max_wait_ms={cfg.batch_max_wait_ms} queue={cfg.queue_max_size}"
-            )
-            say(
-                f"# {args.n} answers per mode (same texts), batch={args.batch}, "
-                f"clients={args.clients}, {args.rounds} alternating rounds"
-            )
-            per_round = args.n // args.rounds
-            batch_s = single_s = 0.0
-            model_sum = model_calls = 0.0
-            server_cpu = {"batch": 0.0, "single": 0.0}
-            client_cpu = 0.0
-            for r in range(args.rounds):
-                part = texts[r * per_round : (r + 1) * per_round]
-                cpu0 = cpu_seconds(proc.pid)
-                batch_s += per_round / run_batches(base, headers, part, args.batch, f"b{r}")
-                server_cpu["batch"] += cpu_seconds(proc.pid) - cpu0
-                before = batch_sums(httpx.get(f"{base}/metrics").text)
-                cpu0, own0 = cpu_seconds(proc.pid), time.process_time()
-                rate = asyncio.run(run_singles(base, headers, part, args.clients, f"s{r}"))
-                server_cpu["single"] += cpu_seconds(proc.pid) - cpu0
-                client_cpu += time.process_time() - own0
-                single_s += per_round / rate
-                after = batch_sums(httpx.get(f"{base}/metrics").text)
-                model_sum += after[0] - before[0]
-                model_calls += after[1] - before[1]
-            total = per_round * args.rounds
-            batch_rate, single_rate = total / batch_s, total / single_s
-            mean = model_sum / model_calls if model_calls else 0.0
-            say(
-                f"batch endpoint     ({total // args.batch} x {args.batch} items): "
-                f"{batch_rate:8.1f} answers/s"
-            )
-            say(
-                f"single answers     ({args.clients} concurrent clients): "
-                f"{single_rate:8.1f} answers/s   (mean model batch {mean:.1f}, "
-                f"{int(model_calls)} model calls)"
-            )
-            say(
-                f"server CPU per answer: batch {server_cpu['batch'] / total * 1000:.1f} ms, "
-                f"single {server_cpu['single'] / total * 1000:.1f} ms; benchmark client (httpx, "
-                f"same machine) {client_cpu / total * 1000:.1f} ms per single request"
-            )
-            ratio = single_rate / batch_rate
-            verdict = "OK" if ratio >= 0.6 else "BELOW TARGET"
-            say(f"ratio single/batch: {ratio:.2f}  (target >= 0.60: {verdict})")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            log.close()
+        cfg = Settings()
+        say(
+            f"# models: embedder={cfg.embedder} sentiment_embedder={cfg.sentiment_embedder} "
+            f"threads={cfg.threads}; batching: max_size={cfg.batch_max_size} "
+            f"max_wait_ms={cfg.batch_max_wait_ms} queue={cfg.queue_max_size}"
+        )
+        say(
+            f"# {args.n} answers per mode (same texts), batch={args.batch}, "
+            f"clients={args.clients}, {args.rounds} alternating rounds"
+        )
+        per_round = args.n // args.rounds
+        batch_s = single_s = 0.0
+        model_sum = model_calls = 0.0
+        server_cpu = {"batch": 0.0, "single": 0.0}
+        client_cpu = 0.0
+        for r in range(args.rounds):
+            part = texts[r * per_round : (r + 1) * per_round]
+            cpu0 = cpu_seconds(proc.pid)
+            batch_s += per_round / run_batches(base, headers, part, args.batch, f"b{r}")
+            server_cpu["batch"] += cpu_seconds(proc.pid) - cpu0
+            before = batch_sums(httpx.get(f"{base}/metrics").text)
+            cpu0, own0 = cpu_seconds(proc.pid), time.process_time()
+            rate = asyncio.run(run_singles(base, headers, part, args.clients, f"s{r}"))
+            server_cpu["single"] += cpu_seconds(proc.pid) - cpu0
+            client_cpu += time.process_time() - own0
+            single_s += per_round / rate
+            after = batch_sums(httpx.get(f"{base}/metrics").text)
+            model_sum += after[0] - before[0]
+            model_calls += after[1] - before[1]
+        total = per_round * args.rounds
+        batch_rate, single_rate = total / batch_s, total / single_s
+        mean = model_sum / model_calls if model_calls else 0.0
+        say(
+            f"batch endpoint     ({total // args.batch} x {args.batch} items): "
+            f"{batch_rate:8.1f} answers/s"
+        )
+        say(
+            f"single answers     ({args.clients} concurrent clients): "
+            f"{single_rate:8.1f} answers/s   (mean model batch {mean:.1f}, "
+            f"{int(model_calls)} model calls)"
+        )
+        say(
+            f"server CPU per answer: batch {server_cpu['batch'] / total * 1000:.1f} ms, "
+            f"single {server_cpu['single'] / total * 1000:.1f} ms; benchmark client (httpx, "
+            f"same machine) {client_cpu / total * 1000:.1f} ms per single request"
+        )
+        ratio = single_rate / batch_rate
+        verdict = "OK" if ratio >= 0.6 else "BELOW TARGET"
+        say(f"ratio single/batch: {ratio:.2f}  (target >= 0.60: {verdict})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
 

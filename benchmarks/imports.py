@@ -21,9 +21,7 @@ import csv
 import io
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.concurrency import cli, free_port, wait_ready  # noqa: E402
+from benchmarks.concurrency import serve  # noqa: E402
 from benchmarks.corpus import feedback_answers  # noqa: E402
 from nlp_service.config import Settings  # noqa: E402
 
@@ -124,85 +122,62 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
-    with tempfile.TemporaryDirectory(prefix="nlp-bench-") as tmp:
-        env = {**os.environ, "NLP_SERVICE_DATA_DIR": tmp, "NLP_SERVICE_LOG_JSON": "true"}
-        env.pop("DATABASE_URL", None)
-        env.pop("NLP_SERVICE_DATABASE_URL", None)
-        key = cli(env, "tenants", "create", "bench", "--roles", "ingest").strip().splitlines()[-1]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nlp_service.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with serve() as server:
+        headers = server.headers
+        client = httpx.Client(base_url=server.base, headers=headers, timeout=3600)
+        mapping = client.post("/v1/connectors/mappings", json=MAPPING)
+        mapping.raise_for_status()
+        mapping_id = mapping.json()["id"]
+        client.post(
+            "/v1/answers/batch", json={"items": [{"text": f"warm up {i}"} for i in range(20)]}
+        ).raise_for_status()
+        cfg = Settings()
+        say(
+            f"# imports benchmark: {platform.platform()}, {os.cpu_count()} cpus, "
+            f"python {platform.python_version()}, SQLite, one uvicorn worker"
         )
-        try:
-            wait_ready(base, proc)
-            headers = {"Authorization": f"Bearer {key}"}
-            client = httpx.Client(base_url=base, headers=headers, timeout=3600)
-            mapping = client.post("/v1/connectors/mappings", json=MAPPING)
-            mapping.raise_for_status()
-            mapping_id = mapping.json()["id"]
-            client.post(
-                "/v1/answers/batch", json={"items": [{"text": f"warm up {i}"} for i in range(20)]}
-            ).raise_for_status()
-            cfg = Settings()
+        say(
+            f"# models: embedder={cfg.embedder} sentiment_embedder={cfg.sentiment_embedder} "
+            f"threads={cfg.threads}; load average at start {os.getloadavg()[0]:.1f}"
+        )
+        say(
+            f"# {args.n} answers imported, the first {batch_n} of the same texts through the "
+            f"batch endpoint, batch={args.batch}, {args.rounds} alternating rounds; CSV with "
+            "5 columns"
+        )
+        per_round = args.n // args.rounds
+        batch_round = batch_n // args.rounds
+        batch_s = import_s = 0.0
+        last_file = b""
+        created = 0
+        for r in range(args.rounds):
+            start = r * per_round
+            part = texts[start : start + batch_round]
+            batch_s += batch_round / run_batches(client, part, start, args.batch)
+            data = csv_file(texts[start : start + per_round], start)
+            elapsed, result = run_import(client, mapping_id, data)
+            if result["failed"]:
+                raise RuntimeError(f"import errors: {result['errors'][:3]}")
+            import_s += elapsed
+            created += result["created"]
+            last_file = data
             say(
-                f"# imports benchmark: {platform.platform()}, {os.cpu_count()} cpus, "
-                f"python {platform.python_version()}, SQLite, one uvicorn worker"
+                f"round {r + 1}: batch {batch_round * (r + 1) / batch_s:.1f} answers/s so far, "
+                f"import {created / import_s:.1f} answers/s so far "
+                f"(load {os.getloadavg()[0]:.1f})"
             )
-            say(
-                f"# models: embedder={cfg.embedder} sentiment_embedder={cfg.sentiment_embedder} "
-                f"threads={cfg.threads}; load average at start {os.getloadavg()[0]:.1f}"
-            )
-            say(
-                f"# {args.n} answers imported, the first {batch_n} of the same texts through the "
-                f"batch endpoint, batch={args.batch}, {args.rounds} alternating rounds; CSV with "
-                "5 columns"
-            )
-            per_round = args.n // args.rounds
-            batch_round = batch_n // args.rounds
-            batch_s = import_s = 0.0
-            last_file = b""
-            created = 0
-            for r in range(args.rounds):
-                start = r * per_round
-                part = texts[start : start + batch_round]
-                batch_s += batch_round / run_batches(client, part, start, args.batch)
-                data = csv_file(texts[start : start + per_round], start)
-                elapsed, result = run_import(client, mapping_id, data)
-                if result["failed"]:
-                    raise RuntimeError(f"import errors: {result['errors'][:3]}")
-                import_s += elapsed
-                created += result["created"]
-                last_file = data
-                say(
-                    f"round {r + 1}: batch {batch_round * (r + 1) / batch_s:.1f} answers/s so far, "
-                    f"import {created / import_s:.1f} answers/s so far "
-                    f"(load {os.getloadavg()[0]:.1f})"
-                )
-            batch_rate, import_rate = batch_round * args.rounds / batch_s, created / import_s
-            again_s, again = run_import(client, mapping_id, last_file)
-            batched = batch_round * args.rounds
-            say(f"batch endpoint : {batch_rate:.1f} answers/s ({batched} answers, {batch_s:.0f} s)")
-            say(
-                f"CSV import job : {import_rate:.1f} answers/s "
-                f"({created} answers, {import_s:.0f} s)"
-            )
-            say(f"import / batch : {import_rate / batch_rate:.2f}")
-            say(
-                f"re-import of one round's file: {again['existing']} existing, {again['created']} "
-                f"created, {per_round / again_s:.0f} answers/s (nothing analysed twice)"
-            )
-            say(f"# load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with others)")
-            client.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            log.close()
+        batch_rate, import_rate = batch_round * args.rounds / batch_s, created / import_s
+        again_s, again = run_import(client, mapping_id, last_file)
+        batched = batch_round * args.rounds
+        say(f"batch endpoint : {batch_rate:.1f} answers/s ({batched} answers, {batch_s:.0f} s)")
+        say(f"CSV import job : {import_rate:.1f} answers/s ({created} answers, {import_s:.0f} s)")
+        say(f"import / batch : {import_rate / batch_rate:.2f}")
+        say(
+            f"re-import of one round's file: {again['existing']} existing, {again['created']} "
+            f"created, {per_round / again_s:.0f} answers/s (nothing analysed twice)"
+        )
+        say(f"# load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with others)")
+        client.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

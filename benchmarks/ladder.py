@@ -23,9 +23,7 @@ import asyncio
 import contextlib
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,7 +37,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.concurrency import cli, free_port, run_batches, run_singles, wait_ready  # noqa: E402
+from benchmarks.concurrency import run_batches, run_singles, serve  # noqa: E402
 from benchmarks.corpus import feedback_answers  # noqa: E402
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline  # noqa: E402
 from nlp_service.config import Settings  # noqa: E402
@@ -74,37 +72,11 @@ def load() -> str:
 
 @contextlib.contextmanager
 def server(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """A running `nlp-service serve` on db_url: (base URL, headers with a fresh key)."""
-    with tempfile.TemporaryDirectory(prefix="nlp-ladder-") as tmp:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "NLP_SERVICE_DATA_DIR": tmp,
-            "NLP_SERVICE_DATABASE_URL": db_url or f"sqlite:///{tmp}/nlp_service.db",
-            "NLP_SERVICE_LOG_JSON": "true",
-            "NLP_SERVICE_RATE_LIMIT": "",  # 32 clients on one key: measure the server, not a limit
-        }
-        env.pop("DATABASE_URL", None)
-        name = f"ladder-{uuid.uuid4().hex[:8]}"
-        key = cli(env, "tenants", "create", name, "--roles", "ingest").strip().splitlines()[-1]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with open(Path(tmp) / "server.log", "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "nlp_service.cli", "serve", "--port", str(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                wait_ready(base, proc, timeout=600)
-                headers = {"Authorization": f"Bearer {key}"}
-                run_batches(base, headers, [f"warm up {i}" for i in range(20)], 10, "warm")
-                yield base, headers
-            finally:
-                proc.terminate()
-                proc.wait(timeout=120)
+    """A running `nlp-service serve` on db_url, warmed up: (base URL, headers with a fresh key)."""
+    # 32 clients on one key: measure the server, not a rate limit.
+    with serve({"NLP_SERVICE_RATE_LIMIT": ""}, db_url, ready_timeout=600) as running:
+        run_batches(running.base, running.headers, [f"warm up {i}" for i in range(20)], 10, "warm")
+        yield running.base, running.headers
 
 
 @contextlib.contextmanager
