@@ -1,0 +1,55 @@
+"""Edits that change a theme's labels or state only: rename, accept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from nlp_service.analysis.topics.edits.params import labels_param, theme_id_param
+from nlp_service.analysis.topics.edits.reasons import conflict, gone
+from nlp_service.analysis.topics.edits.rebuild import (
+    default_label,
+    label_history,
+    protected,
+    rebuild,
+)
+from nlp_service.analysis.topics.edits.records import Outcome, Res, snapshot
+from nlp_service.analysis.topics.model import TopicModel
+from nlp_service.errors import InvalidInput
+
+
+def rename(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> Res:
+    theme_id = theme_id_param(p, "theme_id")
+    labels = labels_param(p)
+    description = p.get("description")
+    if not labels and description is None:
+        raise InvalidInput("rename needs labels (de and/or en) or a description", field="labels")
+    if theme_id not in model.by_id:
+        return model, conflict(p, gone(model, theme_id, history))
+    old = model.by_id[theme_id]
+    merged = {**old.labels, **labels}
+    label = default_label(old, merged) if labels else old.label
+    new = replace(
+        old, label=label, labels=merged, label_history=label_history(old, label),
+        description=old.description if description is None else str(description),
+        source=protected(old.source), status="active",
+    )  # fmt: skip
+    changed = new != old
+    themes = [new if t.id == theme_id else t for t in model.themes_]
+    out = rebuild(model, themes, model.centroids) if changed else model
+    return out, Outcome("honoured", None if changed else "already true", p, snapshot(old),
+                        snapshot(new), changed)  # fmt: skip
+
+
+def accept(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> Res:
+    theme_id = theme_id_param(p, "theme_id")
+    if theme_id not in model.by_id:
+        return model, conflict(p, gone(model, theme_id, history))
+    old = model.by_id[theme_id]
+    new = replace(old, status="active", source=protected(old.source))
+    changed = new != old
+    themes = [new if t.id == theme_id else t for t in model.themes_]
+    out = rebuild(model, themes, model.centroids) if changed else model
+    return out, Outcome("honoured", None if changed else "already true", p, snapshot(old),
+                        snapshot(new), changed)  # fmt: skip
