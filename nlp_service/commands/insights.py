@@ -16,11 +16,14 @@ Each command calls the same service function as the API, on a database session.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
@@ -43,18 +46,78 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-TENANT = typer.Option(..., "--tenant", "-t", help="Tenant name.")
-TOUCHPOINT = typer.Option(None, "--touchpoint", help="Only this touchpoint.")
-SURVEY = typer.Option(None, "--survey-id")
-QUESTION = typer.Option(None, "--question-id")
-LANGUAGE = typer.Option(None, "--language", help="ISO 639-1 code, e.g. de.")
-SINCE = typer.Option(None, "--from", help="Inclusive, ISO date or time.")
-UNTIL = typer.Option(None, "--to", help="Exclusive, ISO date or time.")
-KPI = typer.Option(None, "--kpi-type", help="nps, csat or ces (default: the most common).")
-FORMAT = typer.Option("table", "--format", "-f", help="table, json or csv.")
-LANG = typer.Option(
-    None, "--lang", help="Theme labels in de or en (default: --language, else the default label)."
-)
+Tenant = Annotated[str, typer.Option("--tenant", "-t", help="Tenant name.")]
+Touchpoint = Annotated[str | None, typer.Option("--touchpoint", help="Only this touchpoint.")]
+SurveyId = Annotated[str | None, typer.Option("--survey-id")]
+QuestionId = Annotated[str | None, typer.Option("--question-id")]
+Language = Annotated[str | None, typer.Option("--language", help="ISO 639-1 code, e.g. de.")]
+Since = Annotated[str | None, typer.Option("--from", help="Inclusive, ISO date or time.")]
+Until = Annotated[str | None, typer.Option("--to", help="Exclusive, ISO date or time.")]
+KpiType = Annotated[
+    str | None, typer.Option("--kpi-type", help="nps, csat or ces (default: the most common).")
+]
+Format = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Theme labels in de or en (default: --language, else the default label)."
+    ),
+]
+# Options of several (not all) commands.
+Interval = Annotated[str, typer.Option(help="day, week or month.")]
+MinDriver = Annotated[int, typer.Option(help="Answers below which a driver is marked.")]
+
+
+@dataclass(frozen=True)
+class View:
+    """The filters and output options every command takes, defined once: `with_view` gives each
+    command these options (in this order, where its `view` parameter stands) as one View."""
+
+    touchpoint: Touchpoint = None
+    survey_id: SurveyId = None
+    question_id: QuestionId = None
+    language: Language = None
+    since: Since = None
+    until: Until = None
+    kpi_type: KpiType = None
+    fmt: Format = "table"
+    lang: Lang = None
+
+    def query(self) -> InsightsQuery:
+        from nlp_service.services.insights import InsightsQuery
+
+        return InsightsQuery(
+            touchpoint=self.touchpoint,
+            survey_id=self.survey_id,
+            question_id=self.question_id,
+            language=self.language,
+            since=_when(self.since, "from"),
+            until=_when(self.until, "to"),
+            kpi_type=self.kpi_type.lower() if self.kpi_type else None,
+        )
+
+
+def with_view(command: Callable[..., None]) -> Callable[..., None]:
+    """Typer sees `command`'s parameters with `view` replaced by View's options; the command
+    gets them back as one View."""
+    names = [f.name for f in fields(View)]
+    hints = get_type_hints(View, include_extras=True)
+    options = [
+        inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default,
+                          annotation=hints[f.name])
+        for f in fields(View)
+    ]  # fmt: skip
+    own = inspect.signature(command, eval_str=True)
+    params = [q for p in own.parameters.values() for q in (options if p.name == "view" else [p])]
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        view = View(**{name: kwargs.pop(name) for name in names})
+        command(**kwargs, view=view)
+
+    run.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params}
+    return run
 
 
 @contextmanager
@@ -77,28 +140,6 @@ def _when(value: str | None, field: str) -> datetime | None:
         raise InvalidInput(
             f"{field} must be an ISO date or time, got {value!r}", field=field
         ) from None
-
-
-def _query(
-    touchpoint: str | None,
-    survey_id: str | None,
-    question_id: str | None,
-    language: str | None,
-    since: str | None,
-    until: str | None,
-    kpi_type: str | None,
-) -> InsightsQuery:
-    from nlp_service.services.insights import InsightsQuery
-
-    return InsightsQuery(
-        touchpoint=touchpoint,
-        survey_id=survey_id,
-        question_id=question_id,
-        language=language,
-        since=_when(since, "from"),
-        until=_when(until, "to"),
-        kpi_type=kpi_type.lower() if kpi_type else None,
-    )
 
 
 def load_catalog(sessions: sessionmaker[Session], tenant_id: str) -> ThemeCatalog:
@@ -173,28 +214,18 @@ def _kpi(stat: Any) -> Any:
 
 
 @app.command()
-def touchpoints(
-    tenant: str = TENANT,
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
-) -> None:
+@with_view
+def touchpoints(tenant: Tenant, *, view: View) -> None:
     """Answers, KPI, net sentiment, top themes and priority per touchpoint."""
     from nlp_service.services import insights as service
 
     with _errors():
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
-        out = _run(tenant, lambda s, t, c: service.touchpoints(s, t, c, q, lang=lang))
+        q = view.query()
+        out = _run(tenant, lambda s, t, c: service.touchpoints(s, t, c, q, lang=view.lang))
     _emit(
         out,
         out.touchpoints,
-        fmt,
+        view.fmt,
         "touchpoints",
         {
             "rank": lambda r: r.priority.rank,
@@ -227,19 +258,13 @@ THEME_COLUMNS: dict[str, Callable] = {
 
 
 @app.command()
+@with_view
 def themes(
-    tenant: str = TENANT,
+    tenant: Tenant,
     sort: str = typer.Option("impact", help="impact, volume or sentiment."),
-    min_driver: int = typer.Option(10, help="Answers below which a driver is marked."),
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
+    min_driver: MinDriver = 10,
+    *,
+    view: View,
 ) -> None:
     """Themes with volume, sentiment, KPI, removal impact and key-driver coefficient."""
     from nlp_service.errors import InvalidInput
@@ -249,41 +274,35 @@ def themes(
         if sort not in _SORTS:
             raise InvalidInput("sort must be impact, volume or sentiment", field="sort")
         order = _SORTS[sort]
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
+        q = view.query()
         out = _run(
             tenant,
-            lambda s, t, c: service.themes(s, t, c, q, order, 3, min_driver, lang=lang),
+            lambda s, t, c: service.themes(s, t, c, q, order, 3, min_driver, lang=view.lang),
         )
-    _emit(out, out.themes, fmt, f"themes ({out.kpi_type or 'no KPI'})", THEME_COLUMNS)
+    _emit(out, out.themes, view.fmt, f"themes ({out.kpi_type or 'no KPI'})", THEME_COLUMNS)
 
 
 @app.command()
+@with_view
 def theme(
-    theme_id: str = typer.Argument(..., help="Theme id, or p<id> for a parent theme."),
-    tenant: str = TENANT,
-    interval: str = typer.Option("week", help="day, week or month."),
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
+    theme_id: Annotated[str, typer.Argument(help="Theme id, or p<id> for a parent theme.")],
+    tenant: Tenant,
+    interval: Interval = "week",
+    *,
+    view: View,
 ) -> None:
     """One theme: its statistics and children (table), trend and quotes (json)."""
     from nlp_service.services import insights as service
 
     with _errors():
         period = _check_interval(interval)
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
+        q = view.query()
         out = _run(
             tenant,
-            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, period, lang=lang),
+            lambda s, t, c: service.theme_detail(s, t, c, q, theme_id, period, lang=view.lang),
         )
-    _emit(out, [out.theme, *out.children], fmt, f"theme {theme_id}", THEME_COLUMNS)
-    if fmt == "table":
+    _emit(out, [out.theme, *out.children], view.fmt, f"theme {theme_id}", THEME_COLUMNS)
+    if view.fmt == "table":
         for quote in out.theme.quotes:
             typer.echo(f"  \u201c{quote.text}\u201d ({quote.sentiment}, {quote.confidence})")
 
@@ -297,34 +316,28 @@ def _check_interval(interval: str) -> Granularity:
 
 
 @app.command()
+@with_view
 def trends(
-    tenant: str = TENANT,
+    tenant: Tenant,
     theme_ref: str | None = typer.Option(None, "--theme", help="Theme id, label or p<id>."),
-    interval: str = typer.Option("week", help="day, week or month."),
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
+    interval: Interval = "week",
+    *,
+    view: View,
 ) -> None:
     """Volume, share, net sentiment and KPI per period."""
     from nlp_service.services import insights as service
 
     with _errors():
         period = _check_interval(interval)
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
+        q = view.query()
         out = _run(
             tenant,
-            lambda s, t, c: service.trends(s, t, c, q, theme_ref, period, lang=lang),
+            lambda s, t, c: service.trends(s, t, c, q, theme_ref, period, lang=view.lang),
         )
     _emit(
         out,
         out.points,
-        fmt,
+        view.fmt,
         "trends",
         {
             "period": lambda p: p.period,
@@ -339,37 +352,31 @@ def trends(
 
 
 @app.command()
+@with_view
 def emerging(
-    tenant: str = TENANT,
+    tenant: Tenant,
     window: str = typer.Option("7d", help="Recent window, e.g. 7d or 2w."),
     baseline: str = typer.Option("90d", help="Baseline before the window."),
     alpha: float = typer.Option(0.05, help="False discovery rate (Benjamini-Hochberg)."),
     min_count: int = typer.Option(5, help="Answers with the theme needed in the window."),
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
+    *,
+    view: View,
 ) -> None:
     """Themes whose share rose significantly, and themes new in the last refit."""
     from nlp_service.services import insights as service
 
     with _errors():
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
+        q = view.query()
         out = _run(
             tenant,
             lambda s, t, c: service.emerging(
-                s, t, c, q, window, baseline, alpha, min_count, lang=lang
+                s, t, c, q, window, baseline, alpha, min_count, lang=view.lang
             ),
         )
     _emit(
         out,
         out.themes,
-        fmt,
+        view.fmt,
         f"emerging ({out.window.start:%Y-%m-%d} - {out.window.end:%Y-%m-%d})",
         {
             "id": lambda t: t.id,
@@ -385,31 +392,25 @@ def emerging(
 
 
 @app.command()
+@with_view
 def drivers(
-    tenant: str = TENANT,
+    tenant: Tenant,
     top: int = typer.Option(3, help="Detractor drivers per touchpoint."),
-    min_driver: int = typer.Option(10, help="Answers below which a driver is marked."),
-    touchpoint: str | None = TOUCHPOINT,
-    survey_id: str | None = SURVEY,
-    question_id: str | None = QUESTION,
-    language: str | None = LANGUAGE,
-    since: str | None = SINCE,
-    until: str | None = UNTIL,
-    kpi_type: str | None = KPI,
-    fmt: str = FORMAT,
-    lang: str | None = LANG,
+    min_driver: MinDriver = 10,
+    *,
+    view: View,
 ) -> None:
     """The top detractor drivers per touchpoint: themes with the most negative removal impact,
     with the theme's KPI interval and its driver coefficient and interval."""
     from nlp_service.services import insights as service
 
     with _errors():
-        q = _query(touchpoint, survey_id, question_id, language, since, until, kpi_type)
+        q = view.query()
         found = _run(
             tenant,
-            lambda s, t, c: service.detractor_drivers(s, t, c, q, top, min_driver, lang=lang),
+            lambda s, t, c: service.detractor_drivers(s, t, c, q, top, min_driver, lang=view.lang),
         )
-    if fmt == "json":
+    if view.fmt == "json":
         typer.echo(
             json.dumps(
                 [{"touchpoint": d.touchpoint, **d.theme.model_dump(mode="json")} for d in found],
@@ -430,10 +431,10 @@ def drivers(
         "driver 95%": lambda r: _iv(r["theme"].driver.interval) if r["theme"].driver else None,
         "few": lambda r: "yes" if r["theme"].driver and r["theme"].driver.too_few else "",
     }
-    if fmt == "csv":
+    if view.fmt == "csv":
         from nlp_service.services.insights_csv import csv_text
 
         flat = [{"touchpoint": d.touchpoint, **d.theme.model_dump(mode="json")} for d in found]
         typer.echo(csv_text(flat), nl=False)
         return
-    _emit(None, rows, fmt, f"top {top} detractor drivers per touchpoint", columns)
+    _emit(None, rows, view.fmt, f"top {top} detractor drivers per touchpoint", columns)

@@ -75,6 +75,19 @@ def test_insights_cli_errors(seeded: str) -> None:
         assert res.exit_code == 2 and '"field": "interval"' in res.output, res.output
 
 
+def test_every_insights_command_takes_the_shared_filters(seeded: str) -> None:
+    # One definition (commands/insights.py View): every command parses --from the same way.
+    runner = CliRunner()
+    commands = (["touchpoints"], ["themes"], ["theme", "1"], ["trends"], ["emerging"], ["drivers"])
+    for args in commands:
+        res = runner.invoke(
+            cli, ["insights", *args, "-t", "acme", "--touchpoint", "hotline", "--from", "soon"]
+        )
+        assert res.exit_code == 2 and '"field": "from"' in res.output, (args, res.output)
+        ok = runner.invoke(cli, ["insights", *args, "-t", "acme", "--kpi-type", "NPS", "-f", "csv"])
+        assert ok.exit_code == 0, (args, ok.output)
+
+
 def test_insights_cli_sort_and_interval_reach_the_service(seeded: str) -> None:
     runner = CliRunner()
     by_volume = runner.invoke(
