@@ -7,9 +7,15 @@ Applying edits (one, or several from an imported file):
     one transaction    lock the tenant's codebook; refuse while a refit is queued or running
                        (409, field "job"); load the active version (else the starter codebook)
                        -> analysis.topics.edits.apply_edit -> store it as a new version ->
-                       activate -> reassign the stored segments -> re-apply pinned answer moves
-                       -> store the edit events (who, when, params, before/after)
+                       activate -> store the edit events (who, when, params, before/after) ->
+                       reassign the stored segments and re-apply pinned answer moves; or, when
+                       every edit is labels-only (rename, accept: LABEL_ONLY_KINDS), rewrite
+                       only the renamed themes' stored labels (no segment changes theme)
     after commit       TopicProvider.remember (this process serves the new version at once)
+
+Insights take labels from the theme catalog built from the served model (part of every insights
+cache key), so a rename shows at once without a reassignment; answers and segments keep their
+labels in the store too (answer views, exports, label search), hence `relabel`.
 
 Refits (services/refits.py) replay every stored edit on top of the fit with `replay_on`, in the
 same transaction that activates the refit, and record each edit's outcome (`last_replay`).
@@ -325,7 +331,13 @@ class CodebookService:
     ) -> Applied:
         """Apply edits in order as one new version (all or nothing); 409 when one cannot apply
         (its theme is not in the active version), naming the edit's field."""
-        from nlp_service.analysis.topics.edits import Edit, apply_edit, removals
+        from nlp_service.analysis.topics.edits import (
+            LABEL_ONLY_KINDS,
+            Edit,
+            apply_edit,
+            relabelled,
+            removals,
+        )
 
         if not edits:
             return Applied([], None, 0)
@@ -360,13 +372,19 @@ class CodebookService:
             )
             TopicModelRepository(session, tenant_id).activate(version)
             segments = SegmentRepository(session, tenant_id)
-            reassigned = segments.reassign(model.assign, version, self.embedder_id)
             rows = [
                 book.add(e.kind, o.params, o.before, o.after, actor, e.note or note, version)
                 for e, o in results
             ]
-            apply_pins(session, tenant_id, model, stored_edits(book.all()), version,
-                       self.embedder_id)  # fmt: skip
+            if all(e.kind in LABEL_ONLY_KINDS for e, _ in results):
+                # Same centroids and ids: every segment keeps its theme (and pinned moves stay);
+                # only the renamed themes' stored labels are rewritten.
+                reassigned = 0
+                segments.relabel(relabelled(base, model), version, self.embedder_id)
+            else:
+                reassigned = segments.reassign(model.assign, version, self.embedder_id)
+                apply_pins(session, tenant_id, model, stored_edits(book.all()), version,
+                           self.embedder_id)  # fmt: skip
             out = [edit_out(r) for r in rows]
         self.topics.remember(tenant_id, version, model)
         return Applied(out, version, reassigned)

@@ -30,6 +30,12 @@ class Assignment(Protocol):
     def confidence(self) -> float: ...
 
 
+class LabelledTheme(Protocol):
+    @property
+    def id(self) -> int: ...
+    def label_in(self, language: str | None) -> str: ...
+
+
 @dataclass
 class SegmentData:
     texts: list[str]
@@ -125,6 +131,40 @@ class SegmentRepository:
         # After the entries are written (locks: entries first, the tenant row last). Only the
         # answers whose themes changed are re-read by the insights.
         versions.stamp(self.session, self.tenant_id, changed)
+        return done
+
+    def relabel(self, themes: Sequence[LabelledTheme], version: str, embedder_id: str) -> int:
+        """Themes renamed, every assignment unchanged: the segments carrying them get the label
+        in their answer's language (as ingestion stores it), those answers' theme lists are
+        rebuilt and stamped with a new data version. No segment changes theme or confidence and
+        no other answer is written. Returns the number of segments relabelled."""
+        touched: set[int] = set()
+        done = 0
+        for theme in themes:
+            rows = self.session.execute(
+                select(Segment.id, Segment.entry_seq, Entry.language)
+                .join(Entry, Entry.seq == Segment.entry_seq)
+                .where(
+                    Segment.tenant_id == self.tenant_id,
+                    Entry.tenant_id == self.tenant_id,
+                    Entry.embedder_id == embedder_id,
+                    Segment.topic_id == theme.id,
+                )
+            ).all()
+            by_label: dict[str, list[int]] = {}
+            for seg_id, seq, language in rows:
+                by_label.setdefault(theme.label_in(language), []).append(seg_id)
+                touched.add(int(seq))
+            for label, ids in by_label.items():
+                for i in range(0, len(ids), CHUNK):
+                    self.session.execute(
+                        update(Segment)
+                        .where(Segment.id.in_(ids[i : i + CHUNK]))
+                        .values(topic_label=label)
+                        .execution_options(synchronize_session=False)
+                    )
+            done += len(rows)
+        self.refresh_entries(touched, version, embedder_id)
         return done
 
     def theme_members(self, theme_id: int, embedder_id: str) -> SegmentData:

@@ -9,7 +9,8 @@ copy of the tenant's answers at version V re-reads only `entries.data_version > 
 - ORM writes (`session.add`, changed attributes, an entry's segments collection) are stamped by
   the `after_flush` listener below, so repositories need not remember it.
 - Bulk statements bypass the unit of work: their writers call `stamp` (`SegmentRepository.
-  reassign` does; anything else that rewrites entries or segments in bulk must too).
+  reassign`, `relabel` and `refresh_entries` do; anything else that rewrites entries or segments
+  in bulk must too).
 
 Ordering: the bump is an upsert of the tenant's `data_versions` row, whose write lock
 (PostgreSQL) is held until commit, so versions become visible in the order they were given: a

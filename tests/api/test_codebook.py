@@ -9,6 +9,8 @@ import io
 import json
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.api.test_refit import DELIVERY, PRICE, SUPPORT, wait_for
 
@@ -73,7 +75,7 @@ def test_edits_are_audited_and_survive_a_refit_with_more_answers(
     assert e["actor"] == name and e["note"] == "clearer" and e["created_at"]
     assert e["before"]["labels"]["de"] == "Kompetenz Support"
     assert e["after"]["labels"]["de"] == "Fachwissen Support"
-    assert out["version"] and out["reassigned"] == len(ids)
+    assert out["version"] and out["reassigned"] == 0  # labels only: nothing reassigned
     assert themes(client, h, "de")[5]["label"] == "Fachwissen Support"
     assert themes(client, h, "en")[5]["label"] == "Support competence"
 
@@ -146,6 +148,73 @@ def test_edits_are_audited_and_survive_a_refit_with_more_answers(
     rest = client.get("/v1/codebook/edits", params={"limit": 100, "cursor": page["next_cursor"]},
                       headers=h).json()  # fmt: skip
     assert len(rest["edits"]) == len(listed) - 2
+
+
+SEGMENTS = """SELECT s.id, s.entry_seq, s.topic_id, s.topic_confidence, s.topic_label, e.language
+FROM segments s JOIN entries e ON e.seq = s.entry_seq WHERE s.tenant_id = :t ORDER BY s.id"""
+ENTRIES = """SELECT seq, themes, topic_model_version, data_version FROM entries
+WHERE tenant_id = :t ORDER BY seq"""
+
+
+class Statements:
+    """The SQL every engine of the process runs while the block is open."""
+
+    def __enter__(self) -> list[str]:
+        self.seen: list[str] = []
+        event.listen(Engine, "before_cursor_execute", self._record)
+        return self.seen
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, params, context, many) -> None:
+        self.seen.append(" ".join(statement.split()))
+
+
+def test_rename_and_accept_rewrite_labels_only(client: TestClient, tenant, db) -> None:
+    key = tenant()
+    h = key.headers
+    ingest(client, h, DELIVERY + SUPPORT + PRICE, "l")
+    t = {"t": key.id}
+    segs, entries = db(SEGMENTS, t), {r.seq: r for r in db(ENTRIES, t)}
+    carrying = {r.entry_seq for r in segs if r.topic_id == 1}
+    language = {r.entry_seq: r.language for r in segs}
+    assert carrying and len(carrying) < len(entries)
+    assert {r.language for r in segs if r.topic_id == 1} == {"de", "en"}
+    seen = client.get("/v1/insights/themes", params={"lang": "de"}, headers=h).json()
+    assert {x["id"]: x["label"] for x in seen["themes"]}[1] == "Lieferzeit"  # now cached
+
+    with Statements() as sql:
+        out = edit(client, h, {"kind": "rename", "theme_id": 1, "labels": {"de": "Lieferdauer"}})
+    assert out["reassigned"] == 0
+    # No segment vector is read and no theme id or confidence written (a reassignment does both).
+    assert not [q for q in sql if "segments.embedding" in q or "SET topic_id" in q]
+    after = db(SEGMENTS, t)
+    assert [r[:4] for r in after] == [r[:4] for r in segs]  # every assignment as it was
+    for old, new in zip(segs, after, strict=True):
+        renamed = old.topic_id == 1 and old.language == "de"
+        assert new.topic_label == ("Lieferdauer" if renamed else old.topic_label)
+    for seq, row in ((r.seq, r) for r in db(ENTRIES, t)):
+        if seq in carrying:  # rebuilt theme list, new model version, stamped for the insights
+            listed = json.loads(row.themes) if isinstance(row.themes, str) else row.themes
+            label = next(x["label"] for x in listed if x["id"] == 1)
+            assert label == ("Lieferdauer" if language[seq] == "de" else "Delivery time")
+            assert row.topic_model_version == out["version"]
+            assert row.data_version > entries[seq].data_version
+        else:  # not written at all
+            assert tuple(row) == tuple(entries[seq])
+    shown = client.get("/v1/insights/themes", params={"lang": "de"}, headers=h).json()
+    assert {x["id"]: x["label"] for x in shown["themes"]}[1] == "Lieferdauer"
+
+    before = (db(SEGMENTS, t), db(ENTRIES, t))
+    with Statements() as sql:
+        accepted = edit(client, h, {"kind": "accept", "theme_id": 2})
+    assert accepted["reassigned"] == 0 and accepted["version"] != out["version"]
+    assert not [q for q in sql if q.startswith(("UPDATE segments", "UPDATE entries"))]
+    assert (db(SEGMENTS, t), db(ENTRIES, t)) == before
+
+    merged = edit(client, h, {"kind": "merge", "theme_ids": [1, 3], "into": 1})
+    assert merged["reassigned"] == len(segs)  # an edit that moves centroids still reassigns
 
 
 def test_a_move_to_a_retired_theme_is_reported_as_a_conflict_by_the_refit(

@@ -66,8 +66,9 @@ async def get_codebook(
     "/edits",
     summary="Edit the codebook: rename, merge, split, move, retire, add, accept",
     description="One edit, discriminated on `kind`. It becomes the new active version at once "
-    "(stored answers reassigned) and is replayed on every later refit. `add` embeds the phrases "
-    "(at least 3) into the new theme's prototype; `split` accepts a proposal from "
+    "(stored answers reassigned; `rename` and `accept` change labels only, so nothing is "
+    "reassigned and `reassigned` is 0) and is replayed on every later refit. `add` embeds the "
+    "phrases (at least 3) into the new theme's prototype; `split` accepts a proposal from "
     "`POST /v1/codebook/themes/{id}/split-proposals`.",
     response_model=EditResultOut,
     status_code=201,

@@ -165,3 +165,21 @@ def test_prototype_weights_labels_like_phrases() -> None:
     label = np.array([[0, 0, 2, 0]], dtype=np.float32)  # normalised to (0, 0, 1, 0) first
     got = prototype(phrases, label, weight=2.0)
     np.testing.assert_allclose(got, np.array([1, 1, 2, 0]) / math.sqrt(6), atol=1e-6)
+
+
+def test_label_only_edits_keep_every_assignment_and_report_what_was_relabelled() -> None:
+    # The service skips the reassignment for these kinds: ids, centroids and threshold stay.
+    from nlp_service.analysis.topics.edits import LABEL_ONLY_KINDS, relabelled
+
+    m = model()
+    edits = {"rename": {"theme_id": 2, "labels": {"de": "Preis"}}, "accept": {"theme_id": 3}}
+    assert set(edits) == LABEL_ONLY_KINDS
+    for kind, params in edits.items():
+        out, res = apply_edit(m, Edit(kind, params))  # type: ignore[arg-type]
+        assert res.changed
+        assert [t.id for t in out.themes()] == [t.id for t in m.themes()]
+        assert np.array_equal(out.centroids, m.centroids) and out.threshold == m.threshold
+        x = np.array([[1, 0.2, 0, 0], [0, 0, 1, 0], [0, 0, 0.1, 1]], dtype=np.float32)
+        assert out.assign_ids(x)[0].tolist() == m.assign_ids(x)[0].tolist() == [0, 2, 3]
+        renamed = [t.id for t in relabelled(m, out)]
+        assert renamed == ([2] if kind == "rename" else [])

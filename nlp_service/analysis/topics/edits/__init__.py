@@ -29,6 +29,7 @@ from nlp_service.analysis.topics.edits.reasons import removals
 from nlp_service.analysis.topics.edits.records import (
     DEFAULT_LANGUAGE,
     EDIT_KINDS,
+    LABEL_ONLY_KINDS,
     MAX_EXAMPLES,
     REDISCOVERY_SIMILARITY,
     Edit,
@@ -38,12 +39,14 @@ from nlp_service.analysis.topics.edits.records import (
     ReplayOutcome,
     snapshot,
 )
+from nlp_service.analysis.topics.edits.relabel import relabelled
 from nlp_service.analysis.topics.edits.replay import replay
 from nlp_service.analysis.topics.edits.split_proposals import SplitPart, split_parts
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "EDIT_KINDS",
+    "LABEL_ONLY_KINDS",
     "MAX_EXAMPLES",
     "REDISCOVERY_SIMILARITY",
     "Edit",
@@ -56,6 +59,7 @@ __all__ = [
     "apply_edit",
     "pins",
     "redirects",
+    "relabelled",
     "removals",
     "replay",
     "snapshot",

@@ -10,6 +10,9 @@ from nlp_service.analysis.topics.themes import Theme
 
 EditKind = Literal["rename", "merge", "split", "move", "retire", "add", "accept"]
 EDIT_KINDS: tuple[EditKind, ...] = ("rename", "merge", "split", "move", "retire", "add", "accept")
+# Edits that change labels or state only (never a centroid, an id or the threshold): every
+# stored segment keeps its theme, so applying them rewrites no assignment (services/codebook.py).
+LABEL_ONLY_KINDS: frozenset[EditKind] = frozenset({"rename", "accept"})
 OutcomeKind = Literal["honoured", "conflict"]
 # A `new` emergent theme of a refit this similar to a merged-away or retired theme's centroid is
 # that theme found again: the replay merges (retires) it too. Same bar as a refit's id match.

@@ -16,6 +16,7 @@ from nlp_service.analysis.topics.edits.rebuild import (
 )
 from nlp_service.analysis.topics.edits.records import Outcome, Res, snapshot
 from nlp_service.analysis.topics.model import TopicModel
+from nlp_service.analysis.topics.themes import Theme
 from nlp_service.errors import InvalidInput
 
 
@@ -53,3 +54,13 @@ def accept(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> 
     out = rebuild(model, themes, model.centroids) if changed else model
     return out, Outcome("honoured", None if changed else "already true", p, snapshot(old),
                         snapshot(new), changed)  # fmt: skip
+
+
+def relabelled(before: TopicModel, after: TopicModel) -> list[Theme]:
+    """Themes of `after` whose labels (default or per language) differ from `before`: what a
+    labels-only edit leaves to rewrite on the stored segments."""
+    return [
+        t
+        for t in after.themes_
+        if (old := before.by_id.get(t.id)) is None or (old.label, old.labels) != (t.label, t.labels)
+    ]
