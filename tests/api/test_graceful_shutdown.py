@@ -3,29 +3,18 @@ analysed -> every accepted request still gets its stored answer, then the proces
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.server import Server, server_env, sqlite_database
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.mark.slow
-def _wait_in_progress(base: str, n: int, futures: list) -> None:
+def _wait_in_progress(base: str, n: int, futures: list[Future[int]]) -> None:
     """Until the server handles `n` requests at once (the /metrics request itself not counted),
     or one of them has finished already (then SIGTERM still arrives while others are in)."""
     deadline = time.monotonic() + 60
@@ -39,50 +28,19 @@ def _wait_in_progress(base: str, n: int, futures: list) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_in_flight_batches(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "NLP_SERVICE_DATA_DIR": str(tmp_path),
-        "HF_HUB_OFFLINE": "1",
-        "NLP_SERVICE_BATCH_MAX_SIZE": "4",
-        "NLP_SERVICE_METRICS_PUBLIC": "true",
-    }  # several model calls: some still queued at SIGTERM
-    env.pop("DATABASE_URL", None)
-    env.pop("NLP_SERVICE_DATABASE_URL", None)
-    cli = [sys.executable, "-m", "nlp_service.cli"]
-    out = subprocess.run(
-        [*cli, "tenants", "create", "shutdown", "--roles", "ingest"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    key = out.strip().splitlines()[-1]
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    db = sqlite_database(tmp_path)
+    _, key = db.tenant_key("ingest")
+    # Batches of 4: several model calls, some still queued at SIGTERM.
+    env = server_env(tmp_path, db.url, batch_max_size="4", metrics_public="true")
+    server = Server(env, tmp_path / "server.log")
+    server.start()
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
 
         def post(i: int) -> int:
             r = httpx.post(
-                f"{base}/v1/answers",
+                f"{server.base}/v1/answers",
                 headers={"Authorization": f"Bearer {key}"},
                 json={
                     "text": f"Die Lieferung {i} kam zu spät, der Support war "
@@ -95,15 +53,14 @@ def test_sigterm_finishes_in_flight_batches(tmp_path: Path) -> None:
 
         with ThreadPoolExecutor(16) as pool:
             futures = [pool.submit(post, i) for i in range(16)]
-            _wait_in_progress(base, 16, futures)  # all are in: most wait for the model
-            proc.send_signal(signal.SIGTERM)
+            _wait_in_progress(server.base, 16, futures)  # all are in: most wait for the model
+            code = server.stop()  # SIGTERM, then waits for the exit
             codes = [f.result() for f in futures]
         assert codes == [201] * 16
         # uvicorn re-raises the signal after its graceful shutdown, hence -SIGTERM.
-        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
+        assert code in (0, -signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
-    text = (tmp_path / "server.log").read_text()
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+    text = server.log_text()
     assert "finishing in-flight batches" in text and "Application shutdown complete" in text

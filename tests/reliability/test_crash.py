@@ -19,13 +19,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.reliability.conftest import (
-    Database,
-    RetryStats,
-    Server,
-    answer_text,
-    post_until_acknowledged,
-)
+from tests.helpers.server import Database, Server
+from tests.reliability.conftest import RetryStats, answer_text, post_until_acknowledged
 
 SINGLE_CLIENTS = 12
 ANSWERS_PER_CLIENT = 8

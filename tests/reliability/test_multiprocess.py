@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import ROOT, Database, Server, server_env
+from tests.helpers.server import ROOT, Database, Server, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 FIXTURE = ROOT / "training" / "data" / "survey_topics_answers.jsonl"

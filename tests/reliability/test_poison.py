@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.reliability.conftest import Database, Server, answer_text
+from tests.helpers.server import Database, Server
+from tests.reliability.conftest import answer_text
 
 GOOD_CLIENTS = 16
 PHASE_SECONDS = float(os.environ.get("NLP_SERVICE_POISON_SECONDS", "10"))

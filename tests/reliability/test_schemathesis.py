@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from nlp_service.api import create_app
 from nlp_service.config import Settings
-from tests.reliability.conftest import Database, Server
+from tests.helpers.server import Database, Server
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("NLP_SERVICE_SCHEMATHESIS_EXAMPLES", "50"))
