@@ -11,13 +11,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from nlp_service.store import versions
 from nlp_service.store.models import Entry, Segment, as_utc
 
 CHUNK = 2_000
+# A segment's text, vector and its answer's language, time and seq (SegmentData's fields).
+MEMBER_COLUMNS = (Segment.text, Segment.embedding, Entry.language, Entry.submitted_at, Entry.seq)
 
 
 class Assignment(Protocol):
@@ -50,20 +52,21 @@ class SegmentRepository:
         self.session = session
         self.tenant_id = tenant_id
 
-    def training_data(self, embedder_id: str, kinds: Sequence[str] = ("answer",)) -> SegmentData:
-        """Segments of visible entries embedded by `embedder_id`, oldest first."""
-        query = (
-            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at, Entry.seq)
+    def _select(self, embedder_id: str, *columns: Any) -> Select[Any]:
+        """`columns` of the tenant's segments whose answers `embedder_id` embedded (hidden ones
+        included), joined to their entries."""
+        return (
+            select(*columns)
             .join(Entry, Entry.seq == Segment.entry_seq)
             .where(
                 Segment.tenant_id == self.tenant_id,
                 Entry.tenant_id == self.tenant_id,
-                Entry.kind.in_(kinds),
-                Entry.is_hidden.is_(False),
                 Entry.embedder_id == embedder_id,
             )
-            .order_by(Segment.entry_seq, Segment.idx)
         )
+
+    def _segment_data(self, query: Select[Any]) -> SegmentData:
+        """The rows of a query on MEMBER_COLUMNS as SegmentData."""
         texts, vectors, languages, stamps, entries = [], [], [], [], []
         for text, blob, language, submitted, seq in self.session.execute(query):
             texts.append(text)
@@ -73,6 +76,15 @@ class SegmentRepository:
             entries.append(int(seq))
         matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
         return SegmentData(texts, matrix, languages, stamps, entries)
+
+    def training_data(self, embedder_id: str, kinds: Sequence[str] = ("answer",)) -> SegmentData:
+        """Segments of visible entries embedded by `embedder_id`, oldest first."""
+        query = (
+            self._select(embedder_id, *MEMBER_COLUMNS)
+            .where(Entry.kind.in_(kinds), Entry.is_hidden.is_(False))
+            .order_by(Segment.entry_seq, Segment.idx)
+        )
+        return self._segment_data(query)
 
     def reassign(
         self,
@@ -92,19 +104,15 @@ class SegmentRepository:
         changed: set[int] = set()  # entries whose sentences changed theme or centrality
         while True:
             rows = self.session.execute(
-                select(
+                self._select(
+                    embedder_id,
                     Segment.id,
                     Segment.embedding,
                     Segment.entry_seq,
                     Segment.topic_id,
                     Segment.topic_confidence,
                 )
-                .join(Entry, Entry.seq == Segment.entry_seq)
-                .where(
-                    Segment.tenant_id == self.tenant_id,
-                    Segment.id > last_id,
-                    Entry.embedder_id == embedder_id,
-                )
+                .where(Segment.id > last_id)
                 .order_by(Segment.id)
                 .limit(CHUNK)
             ).all()
@@ -142,13 +150,8 @@ class SegmentRepository:
         done = 0
         for theme in themes:
             rows = self.session.execute(
-                select(Segment.id, Segment.entry_seq, Entry.language)
-                .join(Entry, Entry.seq == Segment.entry_seq)
-                .where(
-                    Segment.tenant_id == self.tenant_id,
-                    Entry.tenant_id == self.tenant_id,
-                    Entry.embedder_id == embedder_id,
-                    Segment.topic_id == theme.id,
+                self._select(embedder_id, Segment.id, Segment.entry_seq, Entry.language).where(
+                    Segment.topic_id == theme.id
                 )
             ).all()
             by_label: dict[str, list[int]] = {}
@@ -170,39 +173,19 @@ class SegmentRepository:
     def theme_members(self, theme_id: int, embedder_id: str) -> SegmentData:
         """The stored segments currently assigned to one theme (visible answers only)."""
         query = (
-            select(Segment.text, Segment.embedding, Entry.language, Entry.submitted_at, Entry.seq)
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(
-                Segment.tenant_id == self.tenant_id,
-                Entry.tenant_id == self.tenant_id,
-                Segment.topic_id == theme_id,
-                Entry.is_hidden.is_(False),
-                Entry.embedder_id == embedder_id,
-            )
+            self._select(embedder_id, *MEMBER_COLUMNS)
+            .where(Segment.topic_id == theme_id, Entry.is_hidden.is_(False))
             .order_by(Segment.id)
         )
-        texts, vectors, languages, stamps, entries = [], [], [], [], []
-        for text, blob, language, submitted, seq in self.session.execute(query):
-            texts.append(text)
-            vectors.append(np.frombuffer(blob, dtype=np.float32))
-            languages.append(language)
-            stamps.append(as_utc(submitted))
-            entries.append(int(seq))
-        matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
-        return SegmentData(texts, matrix, languages, stamps, entries)
+        return self._segment_data(query)
 
     def theme_answer_counts(self, embedder_id: str) -> dict[int, int]:
         """Visible answers per theme id (an answer counts once however many segments carry it)."""
         query = (
-            select(Segment.topic_id, func.count(func.distinct(Segment.entry_seq)))
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(
-                Segment.tenant_id == self.tenant_id,
-                Entry.tenant_id == self.tenant_id,
-                Entry.is_hidden.is_(False),
-                Entry.embedder_id == embedder_id,
-                Segment.topic_id >= 0,
+            self._select(
+                embedder_id, Segment.topic_id, func.count(func.distinct(Segment.entry_seq))
             )
+            .where(Entry.is_hidden.is_(False), Segment.topic_id >= 0)
             .group_by(Segment.topic_id)
         )
         return {int(t): int(n) for t, n in self.session.execute(query) if t is not None}
@@ -228,14 +211,10 @@ class SegmentRepository:
         (confidence 1.0); an answer with neither gets `to_theme` on its segment nearest to
         `centroid`. Returns the entry seqs touched (refresh them with `refresh_entries`)."""
         rows = self.session.execute(
-            select(Segment.id, Segment.entry_seq, Segment.topic_id, Segment.embedding)
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(
-                Segment.tenant_id == self.tenant_id,
-                Entry.tenant_id == self.tenant_id,
-                Entry.id.in_(list(answer_ids)),
-                Entry.embedder_id == embedder_id,
+            self._select(
+                embedder_id, Segment.id, Segment.entry_seq, Segment.topic_id, Segment.embedding
             )
+            .where(Entry.id.in_(list(answer_ids)))
             .order_by(Segment.entry_seq, Segment.idx)
         ).all()
         by_entry: dict[int, list[Any]] = {}
@@ -267,17 +246,13 @@ class SegmentRepository:
         by `embedder_id`, or only the entries `only`) and stamp them with `version`; other
         entries keep theirs."""
         best: dict[int, dict[int, dict[str, Any]]] = {}
-        query = (
-            select(
-                Segment.entry_seq, Segment.topic_id, Segment.topic_label, Segment.topic_confidence
-            )
-            .join(Entry, Entry.seq == Segment.entry_seq)
-            .where(
-                Segment.tenant_id == self.tenant_id,
-                Entry.embedder_id == embedder_id,
-                Segment.topic_id.is_not(None),
-            )
-        )
+        query = self._select(
+            embedder_id,
+            Segment.entry_seq,
+            Segment.topic_id,
+            Segment.topic_label,
+            Segment.topic_confidence,
+        ).where(Segment.topic_id.is_not(None))
         if only is not None:
             query = query.where(Segment.entry_seq.in_(only))
         for seq, topic_id, label, confidence in self.session.execute(query):

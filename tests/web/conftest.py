@@ -9,7 +9,6 @@ tests fail, never skip, without it.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from nlp_service.api import create_app
 from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
 from nlp_service.store.tenants import add_key
 from tests.conftest import make_settings
+from tests.helpers.server import free_port
 from tests.web import seed
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,12 +54,6 @@ class LiveServer:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(base: str, key: str) -> tuple[str, list[str], str]:
@@ -102,7 +96,7 @@ def live_server(
         moderator_key = add_key(session, tenant.id, "moderate")
     engine.dispose()
     app = create_app(make_settings(root / "data", db_url), api_pipeline)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -10,7 +10,7 @@ import numpy as np
 
 from nlp_service.analysis.topics.edits.params import labels_param, theme_id_param, vector_param
 from nlp_service.analysis.topics.edits.reasons import conflict
-from nlp_service.analysis.topics.edits.rebuild import default_label, rebuild
+from nlp_service.analysis.topics.edits.rebuild import default_label, rebuild, with_theme
 from nlp_service.analysis.topics.edits.records import MAX_EXAMPLES, Outcome, Res, snapshot
 from nlp_service.analysis.topics.model import TopicModel
 from nlp_service.analysis.topics.themes import Theme
@@ -41,9 +41,8 @@ def add(model: TopicModel, p: dict[str, Any], history: Mapping[int, str], replay
         new = replace(current, label=theme.label, labels={**current.labels, **labels})
         if new == current:
             return model, Outcome("honoured", "already true", p, {}, snapshot(current), False)
-        themes = [new if t.id == theme_id else t for t in model.themes_]
-        out = rebuild(model, themes, model.centroids)
-        return out, Outcome("honoured", None, p, snapshot(current), snapshot(new), True)
+        outcome = Outcome("honoured", None, p, snapshot(current), snapshot(new), True)
+        return with_theme(model, new), outcome
     out = rebuild(model, [*model.themes_, theme], np.vstack([model.centroids, centroid[None, :]]))
     reason = "restored" if replaying else None
     return out, Outcome("honoured", reason, p, {}, snapshot(theme), True)

@@ -47,3 +47,9 @@ def rebuild(
         retired=list(model.retired if retired is None else retired),
         next_id=max(model.next_id if next_id is None else next_id, max(ids, default=-1) + 1),
     )  # fmt: skip
+
+
+def with_theme(model: TopicModel, theme: Theme) -> TopicModel:
+    """`model` with `theme` in place of its theme of the same id (centroids unchanged)."""
+    themes = [theme if t.id == theme.id else t for t in model.themes_]
+    return rebuild(model, themes, model.centroids)

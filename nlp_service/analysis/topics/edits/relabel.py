@@ -12,12 +12,20 @@ from nlp_service.analysis.topics.edits.rebuild import (
     default_label,
     label_history,
     protected,
-    rebuild,
+    with_theme,
 )
 from nlp_service.analysis.topics.edits.records import Outcome, Res, snapshot
 from nlp_service.analysis.topics.model import TopicModel
 from nlp_service.analysis.topics.themes import Theme
 from nlp_service.errors import InvalidInput
+
+
+def updated(model: TopicModel, old: Theme, new: Theme, p: dict[str, Any]) -> Res:
+    """One theme's labels or state edited: honoured, changed or already true."""
+    changed = new != old
+    out = with_theme(model, new) if changed else model
+    reason = None if changed else "already true"
+    return out, Outcome("honoured", reason, p, snapshot(old), snapshot(new), changed)
 
 
 def rename(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> Res:
@@ -36,11 +44,7 @@ def rename(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> 
         description=old.description if description is None else str(description),
         source=protected(old.source), status="active",
     )  # fmt: skip
-    changed = new != old
-    themes = [new if t.id == theme_id else t for t in model.themes_]
-    out = rebuild(model, themes, model.centroids) if changed else model
-    return out, Outcome("honoured", None if changed else "already true", p, snapshot(old),
-                        snapshot(new), changed)  # fmt: skip
+    return updated(model, old, new, p)
 
 
 def accept(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> Res:
@@ -49,11 +53,7 @@ def accept(model: TopicModel, p: dict[str, Any], history: Mapping[int, str]) -> 
         return model, conflict(p, gone(model, theme_id, history))
     old = model.by_id[theme_id]
     new = replace(old, status="active", source=protected(old.source))
-    changed = new != old
-    themes = [new if t.id == theme_id else t for t in model.themes_]
-    out = rebuild(model, themes, model.centroids) if changed else model
-    return out, Outcome("honoured", None if changed else "already true", p, snapshot(old),
-                        snapshot(new), changed)  # fmt: skip
+    return updated(model, old, new, p)
 
 
 def relabelled(before: TopicModel, after: TopicModel) -> list[Theme]:
