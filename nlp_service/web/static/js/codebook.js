@@ -606,7 +606,10 @@ async function submitEdit(form, body, button) {
   if (button) button.disabled = true;
   try {
     const result = await postJson(`${BASE}/edits`, body);
-    notify(t("codebook.done", { kind: t(`codebook.kind.${body.kind}`), n: fmtNumber(result.reassigned ?? 0) }), "ok");
+    // Rename and accept change labels only (nothing is reassigned): no "0 answers" message.
+    const kind = t(`codebook.kind.${body.kind}`);
+    const moved = result.reassigned ?? 0;
+    notify(moved > 0 ? t("codebook.done", { kind, n: fmtNumber(moved) }) : t("codebook.saved", { kind }), "ok");
     return result;
   } catch (error) {
     if (error instanceof ApiError && error.status !== 401 && error.status < 500) showError(form, error);
