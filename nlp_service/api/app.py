@@ -81,7 +81,7 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
     # an import job run by the in-process worker ingests on this event loop.
     mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
     engine_here = import_jobs.ImportEngine(asyncio.get_running_loop(), mapped)
-    imports = import_jobs.Imports(sessions, lambda: engine_here)
+    imports = import_jobs.Imports(sessions, lambda: engine_here, settings.import_chunk_size)
     worker = None
     if settings.jobs == "inprocess":
         worker = JobWorker(

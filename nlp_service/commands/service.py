@@ -207,7 +207,9 @@ def worker(
     topics = TopicProvider(settings, sessions, embedder_id)
     refits = refit_jobs.Refits(settings, sessions, topics, embedder_id)
     imports = import_jobs.Imports(
-        sessions, lambda: import_jobs.background_engine(settings, sessions, topics)
+        sessions,
+        lambda: import_jobs.background_engine(settings, sessions, topics),
+        settings.import_chunk_size,
     )
     handlers: dict[str, Handler] = {refit_jobs.KIND: refits.run, import_jobs.KIND: imports.run}
     unknown = sorted(set(kind or []) - set(handlers))

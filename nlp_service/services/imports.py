@@ -42,7 +42,6 @@ from nlp_service.store.connectors import MappingRepository
 from nlp_service.store.models import ConnectorMapping, Job, Tenant
 
 KIND = "import"
-CHUNK = 256  # answers per ingest call: one model batch's worth, then live requests interleave
 MAX_REPORTED_ERRORS = 1_000
 log = structlog.get_logger("nlp_service.imports")
 Progress = Callable[[int, int], None]
@@ -100,7 +99,8 @@ async def run_import(
     keep_raw: bool,
     parsed: ParsedFile,
     progress: Progress | None = None,
-    chunk: int = CHUNK,
+    *,
+    chunk: int,
 ) -> ImportReport:
     config = mapping_config(row)
     report = ImportReport(format=parsed.format, mapping_id=row.id, rows=len(parsed.responses))
@@ -159,11 +159,14 @@ class ImportEngine:
 
 
 def background_engine(
-    settings: Settings, sessions: sessionmaker[Session], topics: TopicProvider | None = None
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    topics: TopicProvider | None = None,
+    pipeline: Pipeline | None = None,
 ) -> ImportEngine:
     """An `nlp-service worker` process's engine: the pipeline loaded here (once, by the first
     import job), no micro-batcher (a chunk is one model call), an event loop in its own thread."""
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = pipeline or Pipeline.from_settings(settings)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="imports-loop", daemon=True).start()
     topics = topics or TopicProvider(settings, sessions, pipeline.embedder.id)
@@ -188,10 +191,12 @@ class Imports:
         self,
         sessions: sessionmaker[Session],
         engine: Callable[[], ImportEngine],
+        chunk: int,
         wake: Callable[[], None] = lambda: None,
         poll_seconds: float = 0.25,
     ) -> None:
         self.sessions = sessions
+        self.chunk = chunk  # answers per ingest call (NLP_SERVICE_IMPORT_CHUNK_SIZE)
         self._make_engine = engine
         self._engine: ImportEngine | None = None
         self._engine_lock = threading.Lock()
@@ -241,7 +246,9 @@ class Imports:
 
         async def guarded() -> ImportReport:
             try:
-                return await run_import(engine.ingest, row, keep_raw, parsed, progress)
+                return await run_import(
+                    engine.ingest, row, keep_raw, parsed, progress, chunk=self.chunk
+                )
             finally:
                 finished.set()
 
@@ -302,7 +309,6 @@ def import_file(
     fmt: str = "auto",
     progress: Progress | None = None,
     pipeline: Pipeline | None = None,
-    chunk: int = CHUNK,
 ) -> ImportReport:
     """Import one export file into the configured database (migrated first). `mapping` is a
     mapping id, or its name together with `tenant` (a tenant name)."""
@@ -325,6 +331,9 @@ def import_file(
         topics = TopicProvider(settings, sessions, model.embedder.id)
         ingest = IngestService(IngestStore(sessions), PipelineAnalyzer(model))
         mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
-        return asyncio.run(run_import(mapped, row, keep_raw, parsed, progress, chunk))
+        report = run_import(
+            mapped, row, keep_raw, parsed, progress, chunk=settings.import_chunk_size
+        )
+        return asyncio.run(report)
     finally:
         engine.dispose()
