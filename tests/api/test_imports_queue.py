@@ -175,3 +175,40 @@ def test_a_job_without_its_file_fails_with_a_message(
         assert time.monotonic() < deadline, got
         time.sleep(0.1)
     assert got["status"] == "failed" and "no longer stored" in got["error"], got
+
+
+@pytest.mark.slow
+def test_in_process_import_cut_by_shutdown_resumes_after_restart(
+    data_dir: Path, db_url: str, api_pipeline, tenant: Callable[..., TenantKey], db
+) -> None:
+    """The zero-setup default: the service stops mid-import (SIGTERM, a deploy); the import is
+    back in the queue, not failed, and the restarted service completes it."""
+    rows, chunk = 40, 4
+    settings = make_settings(data_dir, db_url, import_chunk_size=chunk)
+    key = tenant()
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        client.app.state.service.imports.poll_seconds = 0.02
+        mid = client.post("/v1/connectors/mappings", json=MAPPING, headers=key.headers).json()["id"]
+        r = client.post(f"/v1/imports?mapping={mid}", content=export_csv(rows), headers=key.headers)
+        job_id = r.json()["id"]
+        deadline = time.monotonic() + 120
+        while _stored(db, key.id)[0] < chunk:
+            assert time.monotonic() < deadline, "no chunk was stored"
+            time.sleep(0.01)
+    # The app has shut down (lifespan): the worker stopped and the batcher drained.
+    partial, _ = _stored(db, key.id)
+    ((status, attempts, error),) = db(
+        "SELECT status, attempts, error FROM jobs WHERE id = :j", {"j": job_id}
+    )
+    assert (status, attempts, error) == ("queued", 0, None) and chunk <= partial < rows, partial
+    with TestClient(create_app(settings, api_pipeline)) as client:
+        deadline = time.monotonic() + 120
+        while (job := client.get(f"/v1/imports/{job_id}", headers=key.headers).json())[
+            "status"
+        ] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+    assert (job["status"], job["attempts"]) == ("succeeded", 1), job
+    assert (job["result"]["created"], job["result"]["existing"]) == (rows - partial, partial)
+    assert _stored(db, key.id) == (rows, rows)
+    assert _files(db, job_id) == 0
