@@ -197,6 +197,9 @@ def worker(
     from nlp_service.services.topics import TopicProvider
     from nlp_service.store import make_engine, make_sessionmaker, upgrade
 
+    unknown = sorted(set(kind or []) - {refit_jobs.KIND, import_jobs.KIND})
+    if unknown:
+        raise typer.BadParameter(f"unknown job kind(s) {unknown}", param_hint="--kind")
     settings = get_settings()
     url = settings.resolved_database_url
     upgrade(url)
@@ -212,9 +215,6 @@ def worker(
         settings.import_chunk_size,
     )
     handlers: dict[str, Handler] = {refit_jobs.KIND: refits.run, import_jobs.KIND: imports.run}
-    unknown = sorted(set(kind or []) - set(handlers))
-    if unknown:
-        raise typer.BadParameter(f"unknown job kind(s) {unknown}; known: {sorted(handlers)}")
     jobs = JobWorker(
         sessions,
         {k: handlers[k] for k in (kind or handlers)},
