@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = 1024 * 1024
     webhook_tolerance_seconds: int = 300  # Standard Webhooks timestamps older/newer are replays
     import_max_bytes: int = 32 * 1024 * 1024
+    # Answers per ingest call of an import: one model batch's worth, then live requests
+    # interleave; progress is reported (and a crashed import's stored answers kept) per chunk.
+    import_chunk_size: int = Field(256, ge=1)
 
     # Micro-batching of concurrent single-answer requests.
     batch_max_size: int = 64

@@ -3,13 +3,15 @@
     app = create_app(Settings(...), pipeline=shared_pipeline)   # tests share one Pipeline
 
 Start-up (lifespan): migrate the database, load and warm the models, start the micro-batcher
-and (NLP_SERVICE_JOBS=inprocess) the job worker thread. Shutdown: refuse new work, finish queued
-and in-flight batches, stop claiming jobs (a job still running is claimed again after its lease
-expires), close the database.
+and (NLP_SERVICE_JOBS=inprocess) the job worker thread (refits and imports). Shutdown: refuse new
+work, stop claiming jobs (a running import goes back to the queue; a refit still running after
+10 s is claimed again after its lease expires), finish queued and in-flight batches, close the
+database.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,11 +38,11 @@ from nlp_service.api.routes import (
 )
 from nlp_service.api.state import ServiceState
 from nlp_service.config import Settings, get_settings
+from nlp_service.services import imports as import_jobs
 from nlp_service.services import refits as refit_jobs
 from nlp_service.services.batching import MicroBatcher
 from nlp_service.services.codebook import CodebookService
 from nlp_service.services.connectors import ConnectorIngest, ConnectorService
-from nlp_service.services.imports import ImportRunner
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
 from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
@@ -75,18 +77,21 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
     metrics.track_queue(lambda: batcher.depth)
     ingest = IngestService(IngestStore(sessions), batcher)
     refits = Refits(settings, sessions, topics, pipeline.embedder.id)
+    # Webhooks and imports ingest through the same IngestService (and batcher) as /v1/answers;
+    # an import job run by the in-process worker ingests on this event loop.
+    mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
+    engine_here = import_jobs.ImportEngine(asyncio.get_running_loop(), mapped)
+    imports = import_jobs.Imports(sessions, lambda: engine_here, settings.import_chunk_size)
     worker = None
     if settings.jobs == "inprocess":
         worker = JobWorker(
             sessions,
-            {refit_jobs.KIND: refits.run},
+            {refit_jobs.KIND: refits.run, import_jobs.KIND: imports.run},
             lease_seconds=settings.job_lease_seconds,
             max_attempts=settings.job_max_attempts,
         )
-        refits.wake = worker.wake
+        refits.wake = imports.wake = worker.wake
     limiter = KeyRateLimiter(settings.rate_limit, settings.rate_limit_storage)
-    # Webhooks and imports ingest through the same IngestService (and batcher) as /v1/answers.
-    mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
     return ServiceState(
         settings,
         engine,
@@ -100,7 +105,7 @@ def _build_state(settings: Settings, pipeline: Pipeline, metrics: Metrics) -> Se
         metrics,
         limiter,
         connectors=ConnectorService(sessions, mapped, settings.webhook_tolerance_seconds),
-        imports=ImportRunner(sessions, mapped, settings.job_lease_seconds),
+        imports=imports,
         # Phrases of an added theme are embedded on the model thread, never beside it.
         codebook=CodebookService(
             sessions,
@@ -140,10 +145,11 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         finally:
             state.ready = False
             log.info("shutting down: finishing in-flight batches")
-            await state.imports.close(10.0)
-            await state.batcher.close()
             if state.worker is not None:
+                # A running refit gets 10 s (then its lease runs out and it is retried); an
+                # import stops at once and goes back to the queue (it uses the batcher).
                 await run_in_threadpool(state.worker.stop, 10.0)
+            await state.batcher.close()
             state.engine.dispose()
             log.info("stopped")
 

@@ -19,7 +19,7 @@ from nlp_service.config import Settings
 from nlp_service.services.batching import MicroBatcher
 from nlp_service.services.codebook import CodebookService
 from nlp_service.services.connectors import ConnectorService
-from nlp_service.services.imports import ImportRunner
+from nlp_service.services.imports import Imports
 from nlp_service.services.ingest import Analyzed, IngestService
 from nlp_service.services.jobs import JobWorker
 from nlp_service.services.refits import Refits
@@ -47,7 +47,7 @@ class ServiceState:
     metrics: Metrics
     rate_limiter: KeyRateLimiter
     connectors: ConnectorService
-    imports: ImportRunner
+    imports: Imports
     codebook: CodebookService
     key_cache: KeyCache = field(default_factory=KeyCache)
     ready: bool = False

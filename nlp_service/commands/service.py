@@ -174,21 +174,32 @@ def register(app: typer.Typer) -> None:
 
 def worker(
     poll: float = typer.Option(1.0, help="Seconds between looks at the queue when it is empty."),
+    kind: list[str] | None = typer.Option(
+        None, "--kind", help="A job kind this worker takes (repeatable); default: every kind."
+    ),
 ) -> None:
-    """Run background jobs (topic refits) from the database queue until stopped (SIGTERM/^C).
+    """Run background jobs (topic refits, file imports) from the database queue until stopped
+    (SIGTERM/^C).
 
     For deployments with several API processes on one PostgreSQL: set NLP_SERVICE_JOBS=worker
     on the API processes and run one or more workers. A worker killed mid-job leaves a lease
-    that expires (NLP_SERVICE_JOB_LEASE_SECONDS); the job is then run again by any worker."""
+    that expires (NLP_SERVICE_JOB_LEASE_SECONDS); the job is then run again by any worker. A
+    worker stopped with SIGTERM puts a running import back in the queue at once. The analysis
+    models are loaded by the first import job a worker takes (refits only need stored vectors);
+    `--kind topic_refit` keeps a worker from ever loading them."""
     import signal
 
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
+    from nlp_service.services import imports as import_jobs
     from nlp_service.services import refits as refit_jobs
-    from nlp_service.services.jobs import JobWorker
+    from nlp_service.services.jobs import Handler, JobWorker
     from nlp_service.services.topics import TopicProvider
     from nlp_service.store import make_engine, make_sessionmaker, upgrade
 
+    unknown = sorted(set(kind or []) - {refit_jobs.KIND, import_jobs.KIND})
+    if unknown:
+        raise typer.BadParameter(f"unknown job kind(s) {unknown}", param_hint="--kind")
     settings = get_settings()
     url = settings.resolved_database_url
     upgrade(url)
@@ -198,9 +209,15 @@ def worker(
     embedder_id = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size).id
     topics = TopicProvider(settings, sessions, embedder_id)
     refits = refit_jobs.Refits(settings, sessions, topics, embedder_id)
+    imports = import_jobs.Imports(
+        sessions,
+        lambda: import_jobs.background_engine(settings, sessions, topics),
+        settings.import_chunk_size,
+    )
+    handlers: dict[str, Handler] = {refit_jobs.KIND: refits.run, import_jobs.KIND: imports.run}
     jobs = JobWorker(
         sessions,
-        {refit_jobs.KIND: refits.run},
+        {k: handlers[k] for k in (kind or handlers)},
         lease_seconds=settings.job_lease_seconds,
         poll_seconds=poll,
         max_attempts=settings.job_max_attempts,

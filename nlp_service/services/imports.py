@@ -6,15 +6,19 @@
 
 Idempotent: an answer's key is `<mapping source>:<response id>:<question>`, so re-importing a
 file stores nothing twice, and a re-exported file with edited answers updates them (recorded as
-revisions). The API runs an import as a background job (kind "import") on the service's event
-loop, sharing the micro-batcher with live traffic in chunks; the CLI runs the same function with
-a progress bar.
+revisions). The API queues an import as a job of the database queue (kind "import", see
+`Imports`): the upload is stored with the job, and a worker runs it; the in-process worker of a
+single-process service ingests on the service's event loop, sharing the micro-batcher with live
+traffic in chunks, an `nlp-service worker` process with its own pipeline. The CLI runs the same
+`run_import` directly, with a progress bar.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,13 +35,13 @@ from nlp_service.connectors.mapping import MappedAnswer, MappingConfig, map_resp
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
 from nlp_service.services.connectors import ConnectorIngest, connector_principal, mapping_config
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
+from nlp_service.services.jobs import JobContext, JobInterrupted
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import JobRepository, transaction
 from nlp_service.store.connectors import MappingRepository
 from nlp_service.store.models import ConnectorMapping, Job, Tenant
 
 KIND = "import"
-CHUNK = 256  # answers per ingest call: one model batch's worth, then live requests interleave
 MAX_REPORTED_ERRORS = 1_000
 log = structlog.get_logger("nlp_service.imports")
 Progress = Callable[[int, int], None]
@@ -95,7 +99,8 @@ async def run_import(
     keep_raw: bool,
     parsed: ParsedFile,
     progress: Progress | None = None,
-    chunk: int = CHUNK,
+    *,
+    chunk: int,
 ) -> ImportReport:
     config = mapping_config(row)
     report = ImportReport(format=parsed.format, mapping_id=row.id, rows=len(parsed.responses))
@@ -144,41 +149,71 @@ def load_mapping(
     return row, bool(tenant.keep_raw) if tenant is not None else False
 
 
-class ImportRunner:
-    """Import jobs as asyncio tasks of the service's event loop (the batcher lives there too);
-        status, progress and the report are kept in the jobs table. One import per tenant at a
-        time; a job whose process stopped (no progress within the job lease) is marked failed when
-    the next import starts. Imports are idempotent: running the file again stores nothing twice."""
+@dataclass(frozen=True)
+class ImportEngine:
+    """Where an import's answers are analysed and stored: a ConnectorIngest and the event loop
+    it belongs to (the API process's loop with its micro-batcher, or a worker process's own)."""
+
+    loop: asyncio.AbstractEventLoop
+    ingest: ConnectorIngest
+
+
+def background_engine(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    topics: TopicProvider | None = None,
+    pipeline: Pipeline | None = None,
+) -> ImportEngine:
+    """An `nlp-service worker` process's engine: the pipeline loaded here (once, by the first
+    import job), no micro-batcher (a chunk is one model call), an event loop in its own thread."""
+    pipeline = pipeline or Pipeline.from_settings(settings)
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="imports-loop", daemon=True).start()
+    topics = topics or TopicProvider(settings, sessions, pipeline.embedder.id)
+    ingest = IngestService(IngestStore(sessions), PipelineAnalyzer(pipeline))
+    return ImportEngine(loop, ConnectorIngest(sessions, ingest, topics, settings.max_text_chars))
+
+
+class Imports:
+    """Imports as jobs of the database queue (kind "import"), like refits.
+
+    `enqueue` (the API's side) checks the mapping and parses the file (a broken file is a 422,
+    not a failed job), then stores the file with the queued job in one transaction (`job_files`,
+    deleted when the job finishes). `run` is the job handler: any worker (the API process's
+    in-process one, or an `nlp-service worker` process) reads the file back, parses it and
+    ingests it through the engine, reporting progress. A worker killed mid-import leaves a lease
+    that runs out; the job is then run again from the start, and the answers stored by the lost
+    run are found by their external ids (`existing` in the report), never stored twice. A worker
+    stopped on purpose puts the job back in the queue at once. One import per tenant is queued
+    or running at a time (409)."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], ingest: ConnectorIngest, lease_seconds: float = 60.0
+        self,
+        sessions: sessionmaker[Session],
+        engine: Callable[[], ImportEngine],
+        chunk: int,
+        wake: Callable[[], None] = lambda: None,
+        poll_seconds: float = 0.25,
     ) -> None:
         self.sessions = sessions
-        self.ingest = ingest
-        self.lease_seconds = lease_seconds
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._lock = asyncio.Lock()
+        self.chunk = chunk  # answers per ingest call (NLP_SERVICE_IMPORT_CHUNK_SIZE)
+        self._make_engine = engine
+        self._engine: ImportEngine | None = None
+        self._engine_lock = threading.Lock()
+        self.wake = wake  # tells an in-process worker that a job is waiting
+        self.poll_seconds = poll_seconds
 
-    def _create_job(self, tenant_id: str, params: dict[str, Any]) -> Job:
-        with transaction(self.sessions) as session:
-            jobs = JobRepository(session, tenant_id)
-            running = jobs.active(KIND)
-            # Imports run in the process that accepted them; one whose process died is stale.
-            if running is not None and not jobs.fail_if_stale(running, self.lease_seconds):
-                raise Conflict(f"import {running.id} is still {running.status}", field="job")
-            return jobs.create(KIND, params)
+    def engine(self) -> ImportEngine:
+        """Built on first use: a worker process loads its models for its first import only."""
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = self._make_engine()
+            return self._engine
 
-    def _update(self, tenant_id: str, fn: Callable[[JobRepository], None]) -> None:
-        with transaction(self.sessions) as session:
-            fn(JobRepository(session, tenant_id))
-
-    async def start(self, tenant_id: str, mapping: str, data: bytes, fmt: str) -> Job:
-        def load() -> tuple[ConnectorMapping, bool]:
-            with self.sessions() as session:
-                return load_mapping(session, tenant_id, mapping)
-
-        row, keep_raw = await to_thread.run_sync(load)
-        parsed = await to_thread.run_sync(read_file, data, fmt, row.source)
+    def enqueue(self, tenant_id: str, mapping: str, data: bytes, fmt: str) -> Job:
+        with self.sessions() as session:
+            row, _ = load_mapping(session, tenant_id, mapping)
+        parsed = read_file(data, fmt, row.source)
         params = {
             "mapping_id": row.id,
             "format": parsed.format,
@@ -186,74 +221,66 @@ class ImportRunner:
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         }
-        async with self._lock:
-            job = await to_thread.run_sync(self._create_job, tenant_id, params)
-            task = asyncio.create_task(self._run(tenant_id, job.id, row, keep_raw, parsed))
-            self._tasks[job.id] = task
+        with transaction(self.sessions) as session:
+            jobs = JobRepository(session, tenant_id)
+            running = jobs.active(KIND)
+            if running is not None:
+                raise Conflict(f"import {running.id} is still {running.status}", field="job")
+            job = jobs.create(KIND, params, file=data)
+        self.wake()
         return job
 
-    async def _run(
-        self, tenant_id: str, job_id: str, row: ConnectorMapping, keep_raw: bool, parsed: ParsedFile
-    ) -> None:
-        last = [0.0]
+    def run(self, job: JobContext) -> dict[str, Any]:
+        with self.sessions() as session:
+            data = JobRepository(session, job.tenant_id).file(job.job_id)
+            if data is None:
+                raise InvalidInput("the import's file is no longer stored", field="file")
+            row, keep_raw = load_mapping(session, job.tenant_id, job.params["mapping_id"])
+        parsed = read_file(data, job.params.get("format", "auto"), row.source)
+        engine = self.engine()
+        share = [0.0]
+        finished = threading.Event()
 
-        def progress(done: int, total: int) -> None:
-            now = time.monotonic()
-            if total and (now - last[0] >= 0.5 or done == total):
-                last[0] = now
-                share = done / total
-                self._update(tenant_id, lambda j: j.set_progress(job_id, share))
+        def progress(done: int, total: int) -> None:  # on the engine's loop: no I/O here
+            share[0] = done / total if total else 1.0
 
-        async def progress_async(done: int, total: int) -> None:
-            await to_thread.run_sync(progress, done, total)
-
-        try:
-            await to_thread.run_sync(self._update, tenant_id, lambda j: j.set_running(job_id))
-            # Progress writes hop to a thread; the ingest loop itself stays on the event loop.
-            pending: set[asyncio.Task[None]] = set()
-
-            def on_progress(done: int, total: int) -> None:
-                task = asyncio.get_running_loop().create_task(progress_async(done, total))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-
-            report = await run_import(self.ingest, row, keep_raw, parsed, on_progress)
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-            result = report.to_dict()
-            await to_thread.run_sync(self._update, tenant_id, lambda j: j.succeed(job_id, result))
-            log.info(
-                "import done",
-                job=job_id,
-                tenant=tenant_id,
-                rows=report.rows,
-                created=report.created,
-                failed=report.failed,
-            )
-        except asyncio.CancelledError:
-            await asyncio.shield(
-                to_thread.run_sync(
-                    self._update, tenant_id, lambda j: j.fail(job_id, "cancelled by shutdown")
+        async def guarded() -> ImportReport:
+            try:
+                return await run_import(
+                    engine.ingest, row, keep_raw, parsed, progress, chunk=self.chunk
                 )
-            )
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(guarded(), engine.loop)
+        try:
+            while True:
+                if job.stopping.is_set():
+                    future.cancel()
+                    finished.wait(5.0)  # the answers of the chunk in flight are stored or not
+                    raise JobInterrupted
+                try:
+                    report = future.result(timeout=self.poll_seconds)
+                    break
+                except concurrent.futures.TimeoutError:
+                    job.progress(share[0])  # progress writes stay on this (the job's) thread
+        except JobInterrupted:
             raise
         except Exception as exc:
-            message = exc.message if isinstance(exc, ServiceError) else repr(exc)
-            log.warning("import failed", job=job_id, tenant=tenant_id, error=message)
-            await to_thread.run_sync(self._update, tenant_id, lambda j: j.fail(job_id, message))
-        finally:
-            self._tasks.pop(job_id, None)
-
-    async def close(self, timeout: float = 10.0) -> None:
-        """Shutdown: let imports finish for `timeout` seconds, then cancel them (failed)."""
-        tasks = list(self._tasks.values())
-        if not tasks:
-            return
-        _, still = await asyncio.wait(tasks, timeout=timeout)
-        for task in still:
-            task.cancel()
-        if still:
-            await asyncio.gather(*still, return_exceptions=True)
+            if job.stopping.is_set():  # e.g. the batcher refused work while shutting down
+                raise JobInterrupted from exc
+            raise
+        log.info(
+            "import done",
+            job=job.job_id,
+            tenant=job.tenant_id,
+            attempt=job.attempt,
+            rows=report.rows,
+            created=report.created,
+            existing=report.existing,
+            failed=report.failed,
+        )
+        return report.to_dict()
 
 
 # --- the same import outside the HTTP service (CLI, benchmarks) --------------------------------
@@ -282,7 +309,6 @@ def import_file(
     fmt: str = "auto",
     progress: Progress | None = None,
     pipeline: Pipeline | None = None,
-    chunk: int = CHUNK,
 ) -> ImportReport:
     """Import one export file into the configured database (migrated first). `mapping` is a
     mapping id, or its name together with `tenant` (a tenant name)."""
@@ -305,6 +331,9 @@ def import_file(
         topics = TopicProvider(settings, sessions, model.embedder.id)
         ingest = IngestService(IngestStore(sessions), PipelineAnalyzer(model))
         mapped = ConnectorIngest(sessions, ingest, topics, settings.max_text_chars)
-        return asyncio.run(run_import(mapped, row, keep_raw, parsed, progress, chunk))
+        report = run_import(
+            mapped, row, keep_raw, parsed, progress, chunk=settings.import_chunk_size
+        )
+        return asyncio.run(report)
     finally:
         engine.dispose()

@@ -6,7 +6,12 @@ thread inside the API process; a deployment with several API processes runs `nlp
 worker` processes instead (NLP_SERVICE_JOBS=worker). A worker that dies leaves a lease that
 expires; another worker (or the restarted one) claims the job again and runs it from the start,
 up to `max_attempts` times. Handlers must therefore be safe to run again (refits are: a new
-version is only activated at their very end, in one transaction).
+version is only activated at their very end, in one transaction; imports are: answers are
+stored idempotently per external id).
+
+A handler that watches `JobContext.stopping` may give up when its worker is stopped (shutdown,
+SIGTERM) by raising `JobInterrupted`: the job goes back to the queue at once (not counted as an
+attempt) instead of waiting for its lease to run out.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -37,6 +42,12 @@ class JobContext:
     params: dict[str, Any]
     attempt: int
     progress: Callable[[float], None]  # 0..1; throttled, also renews the lease
+    stopping: threading.Event = field(default_factory=threading.Event)  # set: the worker stops
+
+
+class JobInterrupted(Exception):
+    """Raised by a handler that stopped because its worker is stopping: the job is put back in
+    the queue for the next worker (it is neither failed nor counted as an attempt)."""
 
 
 Handler = Callable[[JobContext], dict[str, Any]]
@@ -126,12 +137,15 @@ class JobWorker:
         )
         try:
             context = JobContext(
-                job.tenant_id, job.id, job.params, job.attempts, self._progress(job)
+                job.tenant_id, job.id, job.params, job.attempts, self._progress(job), self._stop
             )
             result = self.handlers[job.kind](context)
             result["seconds"] = round(time.perf_counter() - started, 2)
             self._update(job, lambda j: j.succeed(job.id, result))
-            log.info("job done", job=job.id, kind=job.kind, tenant=job.tenant_id, **result)
+            log.info("job done", job=job.id, kind=job.kind, tenant=job.tenant_id, **_brief(result))
+        except JobInterrupted:
+            log.info("job interrupted: back in the queue", job=job.id, kind=job.kind)
+            self._update(job, lambda j: j.release(job.id, self.name))
         except Exception as exc:
             message = exc.message if isinstance(exc, ServiceError) else repr(exc)
             log.warning("job failed", job=job.id, kind=job.kind, error=message)
@@ -161,6 +175,11 @@ class JobWorker:
 
         return report
 
-    def _update(self, job: Claimed, fn: Callable[[JobRepository], None]) -> None:
+    def _update(self, job: Claimed, fn: Callable[[JobRepository], object]) -> None:
         with transaction(self.sessions) as session:
             fn(JobRepository(session, job.tenant_id))
+
+
+def _brief(result: dict[str, Any]) -> dict[str, Any]:
+    """A result for the log line without its lists (an import's per-row errors stay in the job)."""
+    return {k: v for k, v in result.items() if not isinstance(v, list)}

@@ -1,20 +1,25 @@
 """Background jobs in the database: records (status, progress, result) and the queue's claim /
 heartbeat operations. Workers lease a job; a lease that is not renewed expires and the job is
-claimed again (retried), so a crash or a restart never leaves a job failed or stuck."""
+claimed again (retried), so a crash or a restart never leaves a job failed or stuck.
+
+A job may carry an input file (an import's upload, table `job_files`): it is stored with the
+queued job and deleted in the same transaction that finishes the job (succeeded, failed, or
+given up after its attempts), so it lives exactly as long as the job can still run."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Result, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from nlp_service.errors import NotFound
-from nlp_service.store.models import Job, as_utc, utcnow
+from nlp_service.store.models import Job, JobFile, as_utc, utcnow
 
 ACTIVE = ("queued", "running")
 
@@ -24,7 +29,8 @@ class JobRepository:
         self.session = session
         self.tenant_id = tenant_id
 
-    def create(self, kind: str, params: dict[str, Any]) -> Job:
+    def create(self, kind: str, params: dict[str, Any], file: bytes | None = None) -> Job:
+        """A queued job; `file` is its input (kept until the job finishes)."""
         job = Job(
             id="job_" + uuid.uuid4().hex[:20],
             tenant_id=self.tenant_id,
@@ -36,7 +42,27 @@ class JobRepository:
         )
         self.session.add(job)
         self.session.flush()
+        if file is not None:
+            self.session.add(
+                JobFile(
+                    job_id=job.id,
+                    tenant_id=self.tenant_id,
+                    data=file,
+                    size=len(file),
+                    sha256=hashlib.sha256(file).hexdigest(),
+                    created_at=utcnow(),
+                )
+            )
+            self.session.flush()
         return job
+
+    def file(self, job_id: str) -> bytes | None:
+        """The job's input file; None once the job finished (or when it never had one)."""
+        return self.session.scalar(
+            select(JobFile.data).where(
+                JobFile.tenant_id == self.tenant_id, JobFile.job_id == job_id
+            )
+        )
 
     def get(self, job_id: str) -> Job:
         job = self.session.scalars(
@@ -45,15 +71,6 @@ class JobRepository:
         if job is None:
             raise NotFound(f"job {job_id!r} not found", field="id")
         return job
-
-    def fail_if_stale(self, job: Job, lease_seconds: float) -> bool:
-        """A job whose process stopped without finishing it (no heartbeat or progress within the
-        lease) is marked failed, so it no longer blocks the next one of its kind."""
-        last = job.heartbeat_at or job.started_at or job.created_at
-        if (utcnow() - as_utc(last)).total_seconds() < lease_seconds:
-            return False
-        self.fail(job.id, "interrupted: the process running it stopped")
-        return True
 
     def active(self, kind: str) -> Job | None:
         return self.session.scalars(
@@ -72,9 +89,34 @@ class JobRepository:
 
     def succeed(self, job_id: str, result: dict[str, Any]) -> None:
         self._update(job_id, status="succeeded", progress=1.0, result=result, finished_at=utcnow())
+        _drop_file(self.session, job_id)
 
     def fail(self, job_id: str, error: str) -> None:
         self._update(job_id, status="failed", error=error, finished_at=utcnow())
+        _drop_file(self.session, job_id)
+
+    def release(self, job_id: str, worker: str) -> bool:
+        """Put a job its worker stopped on purpose (shutdown) back in the queue, for the next
+        worker to run from the start; the stopped run does not count as an attempt. False when
+        the job is no longer this worker's."""
+        result = self.session.execute(
+            update(Job)
+            .where(
+                Job.tenant_id == self.tenant_id,
+                Job.id == job_id,
+                Job.worker == worker,
+                Job.status == "running",
+            )
+            .values(
+                status="queued",
+                worker=None,
+                heartbeat_at=None,
+                started_at=None,
+                progress=0.0,
+                attempts=Job.attempts - 1,
+            )
+        )
+        return bool(_rowcount(result))
 
     def _update(self, job_id: str, **values: Any) -> None:
         self.session.execute(
@@ -114,7 +156,7 @@ def claim_next(
     ).all()
     for job_id, attempts in candidates:
         if attempts >= max_attempts:
-            session.execute(
+            gave_up = session.execute(
                 update(Job)
                 .where(Job.id == job_id, _claimable(kinds, stale_before))
                 .values(
@@ -123,6 +165,8 @@ def claim_next(
                     finished_at=now,
                 )
             )
+            if _rowcount(gave_up) == 1:
+                _drop_file(session, job_id)
             continue
         result = session.execute(
             update(Job)
@@ -148,6 +192,11 @@ def _rowcount(result: Result[*tuple[Any, ...]]) -> int:
     documents it), though `Session.execute` is typed as returning a plain Result."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def _drop_file(session: Session, job_id: str) -> None:
+    """A finished job's input file is not needed any more (see the module docstring)."""
+    session.execute(delete(JobFile).where(JobFile.job_id == job_id))
 
 
 def heartbeat(session: Session, job_id: str, worker: str) -> bool:

@@ -234,6 +234,23 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class JobFile(Base):
+    """The input file of a queued job (an import's upload), kept in the database so any worker
+    process can run the job and a retried job still has it. Deleted in the transaction that
+    finishes the job (store/jobs.py), so a file lives only while its job is queued or running."""
+
+    __tablename__ = "job_files"
+
+    job_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TopicModelRow(Base):
     """One version of a tenant's topic model (the artifact's files as bytes); at most one row
     per tenant is active. Shared by every process of the service."""

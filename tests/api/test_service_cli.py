@@ -85,3 +85,9 @@ def test_named_keys_list_revoke_rotate(cli_env: Path, api_pipeline) -> None:
         assert runner.invoke(cli, ["keys", "revoke", "beta", "anna"]).exit_code == 0
         client.app.state.service.key_cache.clear()  # type: ignore[attr-defined]
         assert client.get("/v1/moderation/queue", headers=new).status_code == 401
+
+
+def test_worker_refuses_an_unknown_job_kind(cli_env: Path) -> None:
+    out = CliRunner().invoke(cli, ["worker", "--kind", "import", "--kind", "reindex"])
+    assert out.exit_code == 2 and "reindex" in out.output, out.output
+    assert not (cli_env / "nlp_service.db").exists()  # refused before touching anything

@@ -1,5 +1,5 @@
 """/v1/imports: a survey export file (CSV/XLSX of Qualtrics, LimeSurvey or plain CSV) imported
-with a mapping as a background job."""
+with a mapping as a job of the database queue (services/imports.py)."""
 
 from __future__ import annotations
 
@@ -61,14 +61,18 @@ async def _upload(request: Request, limit: int) -> bytes:
     "`qualtrics` (three header rows), `limesurvey` (question codes as columns), `csv` (plain, "
     "columns named by the mapping) or `auto` (detected). Answers 202 with the job; poll "
     "`GET /v1/imports/{id}`: progress, then counts and a per-row error report. Re-importing the "
-    "same file stores nothing twice.",
+    "same file stores nothing twice. The file is kept in the database until the job finishes; a "
+    "job whose worker crashed is run again (`attempts`), without storing any answer twice.",
     response_model=JobOut,
     status_code=202,
     responses={
         **AUTH_ERRORS,
         **INPUT_ERRORS,
         **NOT_FOUND,
-        409: {"model": ErrorOut, "description": "An import is already running for this tenant"},
+        409: {
+            "model": ErrorOut,
+            "description": "An import is already queued or running for this tenant",
+        },
     },
     openapi_extra=UPLOAD_BODY,
 )
@@ -80,7 +84,7 @@ async def start_import(
     format: Annotated[str, Query(pattern=f"^({'|'.join(FORMATS)})$")] = "auto",
 ) -> JobOut:
     data = await _upload(request, state.settings.import_max_bytes)
-    job = await state.imports.start(principal.tenant_id, mapping, data, format)
+    job = await state.blocking(state.imports.enqueue, principal.tenant_id, mapping, data, format)
     return job_out(job)
 
 
