@@ -41,6 +41,7 @@ SETS = {
     "blind2": DATA_DIR / "flags_blind2.jsonl",
     "train_v2": DATA_DIR / "flags_train_v2.jsonl",
     "blind3": DATA_DIR / "flags_blind3.jsonl",
+    "blind4": DATA_DIR / "flags_blind4.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

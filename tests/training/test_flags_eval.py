@@ -110,3 +110,12 @@ def test_round_3_sets_are_registered() -> None:
         assert len(examples) >= 150
         assert sum(not e.flags for e in examples) >= 100
     assert "blind3" not in training.HEADS_TRAIN_SETS and "blind2" not in training.HEADS_TRAIN_SETS
+
+
+def test_blind4_is_registered_and_never_trained_on() -> None:
+    examples = training.load_set("blind4")
+    ordinary = [e for e in examples if not e.flags]
+    assert len(ordinary) >= 120 and sum(e.language == "de" for e in ordinary) >= 60
+    for t in ("legal", "churn", "urgent"):
+        assert sum(t in e.flags for e in examples) >= 20
+    assert "blind4" not in training.HEADS_TRAIN_SETS
