@@ -119,6 +119,42 @@ def test_insult_words_naming_a_third_party_do_not_flag(text: str) -> None:
     assert _reasons(text, FlagType.ABUSE) == []
 
 
+# Round 4: insults and fraud accusations aimed at the company (abuse_de.txt, abuse_addressed.txt).
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Was für ein Saftladen.", "Saftladen"),
+        ("Drecksladen!", "Drecksladen"),
+        ("Das ist doch Verarsche.", "Verarsche"),
+        ("Reine Kundenverarsche, sonst nichts.", "Kundenverarsche"),
+        ("Das ist Betrug!", "Betrug"),
+        ("Die Nachzahlung ist reine Abzocke.", "Abzocke"),
+        ("Was für eine Abzocke!", "Abzocke"),
+        ("Abzocke!", "Abzocke"),
+    ],
+)
+def test_insults_aimed_at_the_company_are_abuse(text: str, reason: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == [reason]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Decided: a complaint about conduct, not name-calling (abuse_addressed.txt).
+        "Das ist eine bodenlose Frechheit, wie Sie mit Kunden umgehen.",
+        "Frechheit!",
+        "Unverschämtheit, die Preise sind eine Zumutung.",
+        # Fraud as a topic, not an accusation against the company.
+        "Die Bank warnt vor Betrug am Telefon.",
+        "Ich habe einen Betrug gemeldet, der Support hat super reagiert.",
+        "Abzocke mit Fake-SMS: danke für die Warnung auf der Webseite.",
+        "I got a strange text and was worried it was a scam, support said to ignore it.",
+    ],
+)
+def test_complaints_and_fraud_as_a_topic_are_not_abuse(text: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == []
+
+
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
