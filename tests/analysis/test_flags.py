@@ -366,7 +366,7 @@ def test_empty_text(text: str) -> None:
 
 
 def test_rule_files_parse_and_reject_unknown_sections(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp_service.analysis import flags as module
+    from nlp_service.analysis.flags import context_rules as module
 
     rules = module._context_rules()
     assert [r.flag_type for r in rules] == [FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT]
