@@ -42,6 +42,7 @@ SETS = {
     "train_v2": DATA_DIR / "flags_train_v2.jsonl",
     "blind3": DATA_DIR / "flags_blind3.jsonl",
     "blind4": DATA_DIR / "flags_blind4.jsonl",
+    "train_v4": DATA_DIR / "flags_train_v4.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
