@@ -464,8 +464,11 @@ def test_word_lists_are_package_data() -> None:
 # --- optional context heads -------------------------------------------------------------------
 
 
-def _toy_context(threshold: float = 0.9) -> FlagContext:
-    """Heads on a 2-d toy encoder: dimension 0 fires when a sentence says goodbye."""
+def _toy_context(
+    threshold: float = 0.9, vetoes: tuple[tuple[float, float], ...] = ()
+) -> FlagContext:
+    """Heads on a 2-d toy encoder: dimension 0 fires when a sentence says goodbye; every other
+    sentence scores sigmoid(-5) = 0.0067 for every type."""
     heads = ContextHeads(
         types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
         coef=np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 0.0]]),
@@ -473,6 +476,7 @@ def _toy_context(threshold: float = 0.9) -> FlagContext:
         threshold=threshold,
         embedder_id="toy",
         version="test",
+        vetoes=vetoes,
     )
 
     def encode(texts: Sequence[str]) -> np.ndarray:
@@ -498,6 +502,45 @@ def test_heads_below_threshold_or_covered_by_rules_add_nothing() -> None:
     flags = detect_flags("Ich kündige und verabschiede mich.", context=_toy_context())
     assert [(f.type, f.reason) for f in flags] == [(FlagType.CHURN, "Ich kündige")]
     assert detect_flags("   ", context=_toy_context()) == []
+
+
+def test_a_confident_head_vetoes_weak_rule_flags_only_as_its_card_says() -> None:
+    weak = "Ich schalte meinen Anwalt ein."  # legal by a weak trigger ("Anwalt" + first person)
+    strong = "Ich kündige."  # churn by a strong phrase
+    # no vetoes (older cards): the rules' flags stay
+    assert [f.type for f in detect_flags(weak, context=_toy_context())] == [FlagType.LEGAL]
+    # weak veto 0.01 > p = 0.0067: the weak legal flag goes; strong veto 0: the churn stays
+    vetoing = _toy_context(vetoes=((0.01, 0.0), (0.01, 0.0), (0.01, 0.0)))
+    assert detect_flags(weak, context=vetoing) == []
+    assert [(f.type, f.reason) for f in detect_flags(strong, context=vetoing)] == [
+        (FlagType.CHURN, "Ich kündige")
+    ]
+    # a strong veto above p drops the strong phrase too; below p it does not
+    assert detect_flags(strong, context=_toy_context(vetoes=((0, 0.01),) * 3)) == []
+    assert detect_flags(strong, context=_toy_context(vetoes=((0, 0.005),) * 3)) != []
+    # abuse is lexical and never vetoed
+    assert [f.type for f in detect_flags("Ihr Idioten.", context=vetoing)] == [FlagType.ABUSE]
+
+
+def test_vetoes_and_encoders_round_trip(tmp_path: Path) -> None:
+    heads = ContextHeads(
+        types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
+        coef=np.zeros((3, 4)),
+        intercept=np.zeros(3),
+        threshold=0.9,
+        embedder_id="a + b",
+        version="t",
+        thresholds=(0.9, 2.0, 0.99),
+        vetoes=((0.1, 0.0), (0.5, 0.2), (0.0, 0.0)),
+        embedder_ids=("a", "b"),
+        embedder_specs=("use", "e5-torch"),
+    )
+    heads.save(tmp_path, {})
+    loaded = ContextHeads.load(tmp_path)
+    assert loaded.vetoes == heads.vetoes and loaded.encoders == ("a", "b")
+    assert loaded.specs == ("use", "e5-torch") and loaded.veto_for(1, strong=True) == 0.2
+    with pytest.raises(ModelError, match="veto"):
+        ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "x", "t", (), ((0, 0),))
 
 
 def test_heads_save_load_round_trip(tmp_path: Path) -> None:

@@ -14,10 +14,12 @@ Legal, churn and urgent are decided in context, not by a word alone (`legal.txt`
   (praise such as "kam sofort" or "kündigen war einfach", "mein Anwalt hat mir ... empfohlen",
   the resolved past) and by a negation among the few words before it in its clause
   ("kein Grund zu kündigen", "no urgent need"), except inability ("kann nicht kündigen").
-Optionally (`context=FlagContext(...)`), logistic heads on the USE vector of each sentence add
-legal/churn/urgent flags the rules missed (paraphrases without a trigger word, "Nach 15 Jahren
-verabschiede ich mich"); they run only above a threshold chosen so that they keep false alarms
-within target. Figures for both in models/flags/README.md.
+Optionally (`context=FlagContext(...)`), logistic heads on each sentence's vectors (USE and/or
+e5, per the heads' card) add legal/churn/urgent flags the rules missed (paraphrases without a
+trigger word, "Nach 15 Jahren verabschiede ich mich") above a high threshold, and veto a rule
+flag whose sentence they score very low (round 4); thresholds and vetoes are chosen by
+cross-validation on training data within a false-alarm budget. Figures in
+models/flags/README.md. Modules: `abuse`, `context_rules`, `heads`, `flag`, `lists`.
 
 Every flag's reason is the matched span, so moderators see why. Severity orders the queue:
     3  abuse, legal threat
@@ -28,7 +30,7 @@ Every flag's reason is the matched span, so moderators see why. Severity orders 
 from collections.abc import Sequence
 
 from nlp_service.analysis.flags.abuse import _abuse_flags
-from nlp_service.analysis.flags.context_rules import _SENTENCE, _context_flags, _context_rules
+from nlp_service.analysis.flags.context_rules import _SENTENCE, _context_candidates, _context_rules
 from nlp_service.analysis.flags.flag import (
     SEVERITY_ABUSE,
     SEVERITY_CHURN,
@@ -75,12 +77,14 @@ def detect_flags(
 ) -> list[Flag]:
     """Flags sorted by severity (desc) then position; one flag per (type, reason) and no two
     overlapping spans of one type (a strong phrase wins over the trigger word inside it).
-    With `context`, the heads add sentence-level legal/churn/urgent flags the rules missed."""
+    With `context`, the heads veto rule flags they are confident against (per the heads' card)
+    and add sentence-level legal/churn/urgent flags the rules missed."""
     candidates = [*_abuse_flags(text)]
-    for rules in _context_rules():
-        candidates.extend(_context_flags(text, rules))
+    rule_flags = [found for rules in _context_rules() for found in _context_candidates(text, rules)]
     if context is not None and text.strip():
-        candidates.extend(_head_flags(text, candidates, context))
+        candidates.extend(_head_flags(text, rule_flags, context))
+    else:
+        candidates.extend(found.flag for found in rule_flags)
     if pii_types:
         reason = ",".join(sorted(set(pii_types)))
         candidates.append(Flag(FlagType.PERSONAL_DATA, reason, SEVERITY_PERSONAL_DATA))

@@ -124,7 +124,21 @@ def _negated(clause_before: str, clause_after: str, trigger: str) -> bool:
     return negated and _INABILITY.isdisjoint(window)
 
 
+@dataclass(frozen=True)
+class RuleFlag:
+    """A rule's flag and whether a [strong] phrase raised it (a weak trigger needed a cue);
+    the context heads may veto weak ones (`heads.py`)."""
+
+    flag: Flag
+    strong: bool
+
+
 def _context_flags(text: str, rules: _ContextRules) -> Iterator[Flag]:
+    for found in _context_candidates(text, rules):
+        yield found.flag
+
+
+def _context_candidates(text: str, rules: _ContextRules) -> Iterator[RuleFlag]:
     for sentence_match in _SENTENCE.finditer(text):
         sentence, offset = sentence_match.group(), sentence_match.start()
         if not rules.any_trigger.search(sentence):
@@ -148,4 +162,5 @@ def _context_flags(text: str, rules: _ContextRules) -> Iterator[Flag]:
                     if cues is None or not cues.search(sentence):
                         continue
                 start, end = offset + match.start(), offset + match.end()
-                yield Flag(rules.flag_type, text[start:end], rules.severity, start, end)
+                flag = Flag(rules.flag_type, text[start:end], rules.severity, start, end)
+                yield RuleFlag(flag, trigger.strong)
