@@ -7,6 +7,10 @@ Prints texts/s of each raw encoder on the whole answers, of both encoders togeth
 pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
 With --before/--after: two pipelines that differ only in the sentiment model, timed on the same
 answers in one run (alternating rounds, so a change in machine load hits both alike).
+With --flags-before/--flags-after: the same for two flag-heads versions ("" = rules only).
+
+    python -m benchmarks.analyze --n 200 --rounds 2 \
+        --flags-before 20261126-heads-use-v2 --flags-after 20261126-heads-e5-v4
 """
 
 from __future__ import annotations
@@ -59,6 +63,36 @@ def compare(
     print(f"after / before throughput: {seconds['before'] / seconds['after']:.2f}x")
 
 
+def compare_flags(before: str, after: str, n: int, batch: int, rounds: int = 3) -> None:
+    """Two pipelines that differ only in their flag heads, alternating on the same answers."""
+    texts = feedback_answers(n)
+    items = [AnswerInput.create(t) for t in texts]
+    chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
+    pipelines = {
+        "before": Pipeline.from_settings(Settings(flag_heads=before)),
+        "after": Pipeline.from_settings(Settings(flag_heads=after)),
+    }
+    seconds = dict.fromkeys(pipelines, 0.0)
+    for p in pipelines.values():
+        p.analyze_batch(items[:32])  # warm-up outside the clock
+    for _ in range(rounds):
+        for label, p in pipelines.items():
+            seconds[label] += timed(lambda p=p: [p.analyze_batch(c) for c in chunks])
+    settings = Settings()
+    with open("/proc/loadavg") as f:
+        load = f.read().strip()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, threads={settings.threads}")
+    print(f"load average at the end: {load}")
+    print(f"answers: {n} (mean {sum(map(len, texts)) / n:.0f} chars), batch {batch}, "
+          f"{rounds} alternating rounds")  # fmt: skip
+    for label, p in pipelines.items():
+        heads = p.flag_heads.version if p.flag_heads is not None else "(rules only)"
+        reads = ", ".join(e.id for e in p.flag_encoders) or "-"
+        rate = n * rounds / seconds[label]
+        print(f"{label:6s} flag heads {heads:28s} reading {reads:45s} {rate:7.1f} texts/s")
+    print(f"after / before throughput: {seconds['before'] / seconds['after']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
@@ -67,7 +101,12 @@ def main() -> None:
     parser.add_argument("--after", help="sentiment model spec to compare with --before")
     parser.add_argument("--before-embedder", default="e5", help="sentiment embedder of --before")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--flags-before", help="flag heads version ('' = rules only)")
+    parser.add_argument("--flags-after", help="flag heads version to compare with")
     args = parser.parse_args()
+    if args.flags_before is not None and args.flags_after is not None:
+        compare_flags(args.flags_before, args.flags_after, args.n, args.batch, args.rounds)
+        return
     if args.before and args.after:
         compare(args.before, args.after, args.n, args.batch, args.rounds, args.before_embedder)
         return

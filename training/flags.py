@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -41,6 +42,8 @@ SETS = {
     "blind2": DATA_DIR / "flags_blind2.jsonl",
     "train_v2": DATA_DIR / "flags_train_v2.jsonl",
     "blind3": DATA_DIR / "flags_blind3.jsonl",
+    "blind4": DATA_DIR / "flags_blind4.jsonl",
+    "train_v4": DATA_DIR / "flags_train_v4.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
@@ -93,18 +96,26 @@ def predict(text: str, context: FlagContext | None = None) -> frozenset[str]:
 
 
 def load_context(version: str = "latest", models_dir: Path | None = None) -> FlagContext:
-    """The shipped context heads with the encoder they were trained on (USE, 2 threads)."""
+    """The shipped context heads with the encoders they were trained on (2 threads): their
+    vectors are concatenated in the card's order."""
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
 
     settings = get_settings()
     heads = ContextHeads.load(resolve_heads_folder(models_dir or settings.models_dir, version))
-    embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
-    if embedder.id != heads.embedder_id:
+    embedders = [get_embedder(spec, settings.threads) for spec in heads.specs]
+    if tuple(e.id for e in embedders) != heads.encoders:
         from nlp_service.errors import ModelError
 
-        raise ModelError(f"heads were trained on {heads.embedder_id}, not {embedder.id}")
-    return FlagContext(heads, embedder.encode)
+        raise ModelError(f"heads were trained on {heads.encoders}, not {[e.id for e in embedders]}")
+    return FlagContext(heads, lambda texts: encode_concat(embedders, texts))
+
+
+def encode_concat(embedders: Sequence, texts: Sequence[str]):
+    """The heads' input: the encoders' vectors side by side (each L2-normalised by its encoder)."""
+    import numpy as np
+
+    return np.hstack([e.encode(list(texts)) for e in embedders])
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -395,8 +406,9 @@ def print_comparison(results: dict) -> None:
 
 # --- context heads: train ---------------------------------------------------------------------
 
-HEADS_EMBEDDER = "use"
-HEADS_TRAIN_SETS = ("dev", "fresh", "train_v2")
+HEADS_EMBEDDER = "use"  # round 2-3 heads (v1, v2)
+HEADS_V2_TRAIN_SETS = ("dev", "fresh", "train_v2")
+HEADS_TRAIN_SETS = ("dev", "fresh", "train_v2", "train_v4")  # round 4 (heads v4)
 HEADS_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
 HEADS_CS = (0.03, 0.1, 0.3)  # on standardised vectors; chosen by answer-grouped 5-fold CV
 # Thresholds are calibrated to a false-alarm budget below the 2% target, leaving a margin for
@@ -481,7 +493,7 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
 
     settings = get_settings()
     embedder = get_embedder(HEADS_EMBEDDER, settings.threads)
-    train = [e for name in HEADS_TRAIN_SETS for e in load_set(name)]
+    train = [e for name in HEADS_V2_TRAIN_SETS for e in load_set(name)]
     owners_list, texts = [], []
     for i, e in enumerate(train):
         for sentence in _sentences(e.text):
@@ -548,7 +560,7 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
             "the standardised USE vector of each sentence (scaler folded into coef/intercept); "
             "label = the answer carries the type",
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
+            "trained_on": {name: len(load_set(name)) for name in HEADS_V2_TRAIN_SETS},
             "never_trained_or_tuned_on": ["eval", "blind", "blind2", "blind3"],
             "sentences": len(texts),
             "C": chosen_c,
@@ -567,16 +579,297 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     return folder
 
 
+# --- round 4: heads on e5 and/or USE, multiple-instance labels, vetoes ----------------------------
+
+# Chosen by answer-grouped 5-fold CV on HEADS_TRAIN_SETS (models/flags/README.md, round 4):
+# e5 alone beat USE + e5 and USE alone on the worst-type CV recall within the budget.
+V4_EMBEDDERS = ("e5-torch",)
+V4_CS = (0.03, 0.1, 0.3)
+V4_VETO_WEAK = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+V4_VETO_STRONG = (0.0, 0.01, 0.03, 0.1, 0.2, 0.3)
+NEVER_ALONE = 2.0  # a threshold no probability reaches
+V4_ALONE = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.9995, NEVER_ALONE)
+# Besides the pooled budget, no training source may exceed this false-alarm rate (at least one
+# answer): the pooled rate is dominated by the sets the rules were written on, where the rules
+# have no false alarms left, while train_v4's long answers look like unseen text.
+V4_PER_SET_CAP = 0.035
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Every sentence of the training answers: owner answer, text, and per answer and type the
+    rule flags' sentence rows (row -> (a weak trigger fired, a strong phrase fired))."""
+
+    owners: Any
+    sentences: list[str]
+    rules: list[dict[str, dict[int, tuple[bool, bool]]]]
+    abuse: Any
+
+
+def _rows(examples: Sequence[FlagExample]) -> _Rows:
+    import numpy as np
+
+    from nlp_service.analysis.flags.abuse import _abuse_flags
+    from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
+    from nlp_service.analysis.flags.heads import _head_spans
+
+    owners, sentences, rules, abuse = [], [], [], []
+    for i, e in enumerate(examples):
+        spans = _head_spans(e.text)
+        first = len(sentences)
+        for a, b in spans:
+            owners.append(i)
+            sentences.append(e.text[a:b].strip())
+        found: dict[str, dict[int, tuple[bool, bool]]] = {t: {} for t in MODEL_TYPES}
+        for type_rules in _context_rules():
+            for rule in _context_candidates(e.text, type_rules):
+                for n, (a, b) in enumerate(spans):
+                    if rule.flag.start is not None and a <= rule.flag.start < b:
+                        per_type = found[type_rules.flag_type.value]
+                        weak, strong = per_type.get(first + n, (False, False))
+                        per_type[first + n] = (weak or not rule.strong, strong or rule.strong)
+        rules.append(found)
+        abuse.append(any(True for _ in _abuse_flags(e.text)))
+    return _Rows(np.array(owners), sentences, rules, np.array(abuse))
+
+
+def _mil_head(X, owners, positive_answers: set[int], c: float):
+    """Multiple-instance labels: an answer that carries the type has at least one sentence that
+    says so, not every sentence ("Shame, your staff were always kind" is no churn). A first
+    head on all sentences picks each positive answer's most likely sentence; the second head is
+    trained on those and the sentences of the other answers (the rest are left out)."""
+    import numpy as np
+
+    y = np.array([int(o in positive_answers) for o in owners])
+    first = _scaled_head(c).fit(X, y)
+    p = first.predict_proba(X)[:, 1]
+    keep = y == 0
+    for o in positive_answers:
+        rows = np.flatnonzero(owners == o)
+        if len(rows):
+            keep[rows[np.argmax(p[rows])]] = True
+    return _scaled_head(c).fit(X[keep], y[keep])
+
+
+def _decision_options(prob, rows: _Rows, t: str, n: int) -> dict[tuple, Any]:
+    """Per (weak veto, strong veto, alone threshold): which answers get type t."""
+    import numpy as np
+
+    by_answer: list[list[int]] = [[] for _ in range(n)]
+    for r, o in enumerate(rows.owners):
+        by_answer[o].append(r)
+    top = np.array([prob[r].max() if r else 0.0 for r in by_answer])
+    options = {}
+    for weak in V4_VETO_WEAK:
+        for strong in V4_VETO_STRONG:
+            kept = np.array(
+                [
+                    any(
+                        (has_weak and prob[r] >= weak) or (has_strong and prob[r] >= strong)
+                        for r, (has_weak, has_strong) in rows.rules[i][t].items()
+                    )
+                    for i in range(n)
+                ]
+            )
+            for tau in V4_ALONE:
+                options[(weak, strong, tau)] = kept | (top >= tau)
+    return options
+
+
+def choose_decisions(
+    gold: Sequence[Iterable[str]],
+    abuse,
+    options: dict[str, dict[tuple, Any]],
+    sources: Sequence[str],
+    budget: float = HEADS_FALSE_ALARM_BUDGET,
+    per_set_cap: float = V4_PER_SET_CAP,
+) -> tuple[dict[str, tuple], dict] | None:
+    """Per type (weak veto, strong veto, alone threshold): among the combinations whose pooled
+    false-alarm rate on the ordinary answers is <= `budget` and whose rate on each training
+    source is <= `per_set_cap` (at least one answer allowed), the best worst-type recall, then
+    mean recall. Per type only the options on the recall / false-alarm frontier are combined."""
+    import itertools
+
+    import numpy as np
+
+    gold_sets = [set(g) for g in gold]
+    ordinary = np.array([not g for g in gold_sets])
+    groups = [
+        np.array([src == name and o for src, o in zip(sources, ordinary, strict=True)])
+        for name in dict.fromkeys(sources)
+    ]
+    frontier = {}
+    for t in MODEL_TYPES:
+        positive = np.array([t in g for g in gold_sets])
+        points = sorted(
+            (
+                (float(f[positive].mean()), int((f & ordinary).sum()), key, f)
+                for key, f in options[t].items()
+            ),
+            key=lambda x: (-x[0], x[1], -x[2][2], -x[2][0], -x[2][1]),
+        )
+        kept, lowest = [], None
+        for point in points:
+            if lowest is None or point[1] < lowest:
+                kept.append(point)
+                lowest = point[1]
+        frontier[t] = kept
+    best = None
+    for combo in itertools.product(*(frontier[t] for t in MODEL_TYPES)):
+        union = np.array(abuse, dtype=bool)
+        for point in combo:
+            union = union | point[3]
+        if int((union & ordinary).sum()) > budget * ordinary.sum():
+            continue
+        if any(int((union & g).sum()) > max(per_set_cap * g.sum(), 1) for g in groups):
+            continue
+        recalls = [point[0] for point in combo]
+        key = (round(min(recalls), 6), round(sum(recalls) / len(recalls), 6))
+        if best is None or key > best[0]:
+            best = (key, combo, union)
+    if best is None:
+        return None
+    chosen = {t: point[2] for t, point in zip(MODEL_TYPES, best[1], strict=True)}
+    predicted = [
+        ({"abuse"} if abuse[i] else set())
+        | {t for t, point in zip(MODEL_TYPES, best[1], strict=True) if point[3][i]}
+        for i in range(len(gold_sets))
+    ]
+    return chosen, score(gold, predicted)
+
+
+def train_heads_v4(
+    version: str | None = None,
+    models_dir: Path | None = None,
+    embedder_specs: Sequence[str] = V4_EMBEDDERS,
+) -> Path:
+    """Round-4 heads: one logistic head per type on the standardised, concatenated vectors of
+    `embedder_specs` for every sentence of HEADS_TRAIN_SETS, multiple-instance labels
+    (`_mil_head`), C, vetoes and alone-thresholds by answer-grouped 5-fold CV
+    (`choose_decisions`). The scaler is folded into the coefficients."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from nlp_service.analysis.embedding import get_embedder
+    from nlp_service.config import get_settings
+
+    settings = get_settings()
+    embedders = [get_embedder(spec, settings.threads) for spec in embedder_specs]
+    named = [(name, e) for name in HEADS_TRAIN_SETS for e in load_set(name)]
+    train = [e for _, e in named]
+    sources = [name for name, _ in named]
+    rows = _rows(train)
+    X = encode_concat(embedders, rows.sentences)
+    gold = [e.flags for e in train]
+    strata = [
+        1 + MODEL_TYPES.index(sorted(e.flags & set(MODEL_TYPES))[0])
+        if e.flags & set(MODEL_TYPES)
+        else 0
+        for e in train
+    ]
+    folds = list(
+        StratifiedGroupKFold(5, shuffle=True, random_state=MODEL_SEED).split(
+            np.zeros(len(train)), strata, groups=np.arange(len(train))
+        )
+    )
+    positives = {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES}
+
+    def out_of_fold(c: float) -> dict:
+        prob = {t: np.zeros(len(rows.sentences)) for t in MODEL_TYPES}
+        for fit_answers, test_answers in folds:
+            fit_rows = np.isin(rows.owners, fit_answers)
+            test_rows = np.isin(rows.owners, test_answers)
+            for t in MODEL_TYPES:
+                head = _mil_head(
+                    X[fit_rows], rows.owners[fit_rows], positives[t] & set(fit_answers), c
+                )
+                prob[t][test_rows] = head.predict_proba(X[test_rows])[:, 1]
+        return prob
+
+    candidates = {}
+    for c in V4_CS:
+        prob = out_of_fold(c)
+        options = {t: _decision_options(prob[t], rows, t, len(train)) for t in MODEL_TYPES}
+        chosen = choose_decisions(gold, rows.abuse, options, sources)
+        if chosen is not None:
+            decisions, cv = chosen
+            recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
+            candidates[c] = ((min(recalls), sum(recalls)), decisions, cv)
+    if not candidates:
+        raise RuntimeError("no C meets the false-alarm budget")
+    chosen_c = max(candidates, key=lambda c: candidates[c][0])
+    _, decisions, cv_scores = candidates[chosen_c]
+    coefs, intercepts = [], []
+    for t in MODEL_TYPES:
+        coef, intercept = _fold_scaler(_mil_head(X, rows.owners, positives[t], chosen_c))
+        coefs.append(coef)
+        intercepts.append(intercept)
+    tag = "-".join(spec.split("-")[0] for spec in embedder_specs)
+    version = version or f"{datetime.now(UTC):%Y%m%d}-heads-{tag}-v4"
+    folder = (models_dir or settings.models_dir) / "flags" / version
+    thresholds = tuple(decisions[t][2] for t in MODEL_TYPES)
+    heads = ContextHeads(
+        tuple(FlagType(t) for t in MODEL_TYPES),
+        np.array(coefs),
+        np.array(intercepts),
+        min(thresholds),
+        " + ".join(e.id for e in embedders),
+        version,
+        thresholds,
+        tuple((decisions[t][0], decisions[t][1]) for t in MODEL_TYPES),
+        tuple(e.id for e in embedders),
+        tuple(embedder_specs),
+    )
+    heads.save(
+        folder,
+        {
+            "model": "one logistic regression per type (scikit-learn, class_weight=balanced) on "
+            f"the standardised concatenated vectors ({', '.join(embedder_specs)}) of each "
+            "sentence (scaler folded into coef/intercept); multiple-instance labels: of an "
+            "answer carrying the type only its most likely sentence (by a first head) is a "
+            "positive, its other sentences are left out",
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
+            "never_trained_or_tuned_on": ["eval", "blind", "blind2", "blind3", "blind4"],
+            "sentences": len(rows.sentences),
+            "C": chosen_c,
+            "C_candidates": {
+                str(c): {"cv_min_recall": round(k[0], 4), "decisions": d}
+                for c, (k, d, _) in candidates.items()
+            },
+            "seed": MODEL_SEED,
+            "decision_rule": "per type (weak veto, strong veto, alone threshold) from the grids "
+            f"{list(V4_VETO_WEAK)}, {list(V4_VETO_STRONG)}, {list(V4_ALONE)} (2.0 = never "
+            "alone): the best worst-type recall of rules + heads on the out-of-fold "
+            "(answer-grouped 5-fold) sentence probabilities of the training answers whose "
+            f"pooled false-alarm rate is <= {HEADS_FALSE_ALARM_BUDGET} and whose rate on each "
+            f"training source is <= {V4_PER_SET_CAP} (at least one answer)",
+            "cv_rules_plus_heads": cv_scores,
+        },
+    )
+    return folder
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["evaluate", "compare", "train"])
+    parser.add_argument("command", choices=["evaluate", "compare", "train", "train-v4"])
     parser.add_argument("--set", default="eval", choices=sorted(SETS))
     parser.add_argument("--heads", default=None, help="Also the context heads (version/latest).")
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--embedders",
+        default=",".join(V4_EMBEDDERS),
+        help="train-v4: encoder specs, e.g. use,e5-torch",
+    )
     args = parser.parse_args()
+    if args.command == "train-v4":
+        print(train_heads_v4(embedder_specs=tuple(args.embedders.split(","))))
+        raise SystemExit(0)
     if args.command == "train":
         print(train_heads())
         raise SystemExit(0)

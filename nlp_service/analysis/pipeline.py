@@ -119,6 +119,7 @@ class Pipeline:
         settings: Settings,
         topics: TopicAssigner | None = None,
         flag_heads: ContextHeads | None = None,
+        flag_embedders: Sequence[Embedder] = (),
     ) -> None:
         if sentiment_embedder is not None and sentiment_model.embedder_id not in (
             None,
@@ -134,11 +135,19 @@ class Pipeline:
         self.language = language
         self.settings = settings
         self.limits = SegmentLimits(settings.max_chunk_chars, settings.max_chunks_per_text)
-        if flag_heads is not None and flag_heads.embedder_id != embedder.id:
-            raise ModelError(
-                f"flag heads {flag_heads.version} need embedder {flag_heads.embedder_id}, "
-                f"the main embedder is {embedder.id}"
-            )
+        # The encoders the flag heads read, in the heads' order: the main or the sentiment
+        # embedder when the ids match (their batch call encodes the heads' sentences too),
+        # otherwise one of `flag_embedders`.
+        self.flag_encoders: list[Embedder] = []
+        if flag_heads is not None:
+            available = {e.id: e for e in (embedder, sentiment_embedder, *flag_embedders) if e}
+            missing = [i for i in flag_heads.encoders if i not in available]
+            if missing:
+                raise ModelError(
+                    f"flag heads {flag_heads.version} need embedder(s) {missing}; the main "
+                    f"embedder is {embedder.id}"
+                )
+            self.flag_encoders = [available[i] for i in flag_heads.encoders]
         self.flag_heads = flag_heads
         self.topics: TopicAssigner | None = None
         if topics is not None:
@@ -180,18 +189,27 @@ class Pipeline:
             )
         language = LanguageDetector(settings.language_backend, settings.languages)
         heads = None
+        flag_embedders: list[Embedder] = []
         if settings.flag_heads:
             heads = ContextHeads.load(
                 resolve_heads_folder(settings.models_dir, settings.flag_heads)
             )
-            if heads.embedder_id != embedder.id:
-                heads = None  # trained on another embedder: rules only
+            loaded = {embedder.id, sentiment_embedder.id if sentiment_embedder else ""}
+            for spec, needed in zip(heads.specs, heads.encoders, strict=True):
+                if needed not in loaded:
+                    # e.g. e5 heads while the sentiment model reads texts: one more encoder
+                    extra = get_embedder(spec, settings.threads, settings.encode_batch_size)
+                    if extra.id != needed:
+                        raise ModelError(f"flag heads need {needed}; spec {spec} is {extra.id}")
+                    flag_embedders.append(extra)
         if topics is None:
             # Without a topic model of its own, answers get the starter codebook's themes.
             from nlp_service.analysis.codebook import default_codebook
 
             topics = default_codebook(settings, embedder.id)
-        return cls(embedder, sentiment_embedder, model, language, settings, topics, heads)
+        return cls(
+            embedder, sentiment_embedder, model, language, settings, topics, heads, flag_embedders
+        )
 
     def _check_topics(self, topics: TopicAssigner) -> None:
         if topics.embedder_id != self.embedder.id:
@@ -230,18 +248,22 @@ class Pipeline:
                 out[row] = assignment
         return out
 
-    def _flag_context(self, texts: list[str], vectors: np.ndarray) -> FlagContext | None:
-        """The flag heads read sentence vectors of the main embedder: the batch encoded them
-        with its segments (`_encode_once`), so a sentence is encoded here only if missed."""
+    def _flag_context(self, known: dict[str, dict[str, np.ndarray]]) -> FlagContext | None:
+        """The flag heads read sentence vectors of their encoders, concatenated: the batch
+        encoded them with its segments (`_encode_once`), so a sentence is encoded here only if
+        missed. `known`: per encoder id, text -> vector."""
         if self.flag_heads is None:
             return None
-        known = dict(zip(texts, vectors, strict=True))
 
         def encode(sentences: Sequence[str]) -> np.ndarray:
-            missing = [t for t in dict.fromkeys(sentences) if t not in known]
-            if missing:
-                known.update(zip(missing, self.embedder.encode(missing), strict=True))
-            return np.stack([known[t] for t in sentences])
+            parts = []
+            for encoder in self.flag_encoders:
+                seen = known.setdefault(encoder.id, {})
+                missing = [t for t in dict.fromkeys(sentences) if t not in seen]
+                if missing:
+                    seen.update(zip(missing, encoder.encode(missing), strict=True))
+                parts.append(np.stack([seen[t] for t in sentences]))
+            return np.hstack(parts)
 
         return FlagContext(self.flag_heads, encode)
 
@@ -292,22 +314,34 @@ class Pipeline:
             if self.flag_heads is not None
             else []
         )
-        encoded, vectors, main = self._encode_once(self.embedder, [*flat, *heads], flat)
+        reads = {e.id for e in self.flag_encoders}
+        known: dict[str, dict[str, np.ndarray]] = {}
+        main_texts = [*flat, *heads] if self.embedder.id in reads else flat
+        encoded, vectors, main = self._encode_once(self.embedder, main_texts, flat)
+        known[self.embedder.id] = dict(zip(encoded, vectors, strict=True))
         answer_main = _length_weighted_mean(main, groups, weights)
         if self.sentiment_embedder is None:
             seg_sent = self.sentiment_model.predict(None, flat)
         else:
-            sent_vecs = (
-                main
-                if self.sentiment_embedder is self.embedder
-                else self._encode_once(self.sentiment_embedder, flat, flat)[2]
-            )
+            if self.sentiment_embedder is self.embedder:
+                sent_vecs = main
+            else:
+                sentiment_id = self.sentiment_embedder.id
+                texts = [*flat, *heads] if sentiment_id in reads else flat
+                s_encoded, s_vectors, sent_vecs = self._encode_once(
+                    self.sentiment_embedder, texts, flat
+                )
+                known[sentiment_id] = dict(zip(s_encoded, s_vectors, strict=True))
             seg_sent = self.sentiment_model.predict(sent_vecs, flat)
         # An answer's score comes from its segments' scores (sentiment.answer_score: the mean
         # of the opinionated ones); abuse flags clamp it and the segments holding the abuse.
         # Flags read the redacted text: their offsets match what is stored and a reason never
         # quotes personal data.
-        flag_context = self._flag_context(encoded, vectors)
+        for encoder in self.flag_encoders:  # an encoder only the flag heads read: one call
+            if encoder.id not in known and heads:
+                distinct = list(dict.fromkeys(heads))
+                known[encoder.id] = dict(zip(distinct, encoder.encode(distinct), strict=True))
+        flag_context = self._flag_context(known)
         answer_flags = [detect_flags(r.text, r.entity_types, flag_context) for r in redactions]
         ans_sent = []
         for g, segs, flags in zip(groups, per_answer, answer_flags, strict=True):

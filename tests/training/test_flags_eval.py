@@ -110,3 +110,42 @@ def test_round_3_sets_are_registered() -> None:
         assert len(examples) >= 150
         assert sum(not e.flags for e in examples) >= 100
     assert "blind3" not in training.HEADS_TRAIN_SETS and "blind2" not in training.HEADS_TRAIN_SETS
+
+
+def test_blind4_is_registered_and_never_trained_on() -> None:
+    examples = training.load_set("blind4")
+    ordinary = [e for e in examples if not e.flags]
+    assert len(ordinary) >= 120 and sum(e.language == "de" for e in ordinary) >= 60
+    for t in ("legal", "churn", "urgent"):
+        assert sum(t in e.flags for e in examples) >= 20
+    assert "blind4" not in training.HEADS_TRAIN_SETS
+
+
+def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> None:
+    import numpy as np
+
+    gold = [{"legal"}, {"churn"}, {"urgent"}, set(), set(), set()]
+    never = (0.0, 0.0, 2.0)
+    options = {
+        "legal": {never: np.array([1, 0, 0, 0, 0, 0], bool)},
+        "urgent": {never: np.array([0, 0, 1, 0, 0, 0], bool)},
+        "churn": {
+            never: np.array([0, 1, 0, 1, 0, 0], bool),  # recall 1, a false alarm on answer 3
+            (0.5, 0.0, 2.0): np.zeros(6, bool),  # vetoes everything: recall 0
+            (0.2, 0.0, 0.9): np.array([0, 1, 0, 0, 0, 0], bool),  # recall 1, no false alarm
+        },
+    }
+    abuse = np.zeros(6, bool)
+    sources = ["a"] * 6
+    chosen = training.choose_decisions(gold, abuse, options, sources, budget=0.0)
+    assert chosen is not None
+    decisions, scores = chosen
+    assert decisions == {"legal": never, "churn": (0.2, 0.0, 0.9), "urgent": never}
+    assert scores["false_alarms"] == 0 and scores["types"]["churn"]["recall"] == 1.0
+    # An abuse flag on an ordinary answer uses the budget up: nothing is feasible at 0.
+    abuse[4] = True
+    assert training.choose_decisions(gold, abuse, options, sources, budget=0.0) is None
+    # Pooled 1/3 allowed, but source "b" (answers 3-5... here 3 and 4) may have one at most.
+    abuse[4] = False
+    loose = training.choose_decisions(gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34)
+    assert loose is not None and loose[1]["types"]["churn"]["recall"] == 1.0
