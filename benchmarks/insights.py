@@ -267,6 +267,50 @@ def refit_moves_every_answer(sessions: Any, tenant_id: str, shift: int) -> None:
         versions.stamp(session, tenant_id)
 
 
+def profile_full_read(sessions: Any, tenant_id: str, rounds: int = 3) -> str:
+    """Where a full read of the tenant's columns goes (median of `rounds`): the SQL statements
+    with the DBAPI's fetchall, the conversion of the rows to numpy, and pairing them."""
+    from nlp_service.services import insights as service
+    from nlp_service.store.insights import InsightsRepository
+
+    class Timed(InsightsRepository):
+        def __init__(self, session: Any, tenant: str) -> None:
+            super().__init__(session, tenant)
+            self.fetch: list[float] = []
+
+        def _raw_rows(self, query: Any) -> list[tuple[Any, ...]]:
+            start = time.perf_counter()
+            try:
+                return super()._raw_rows(query)
+            finally:
+                self.fetch.append((time.perf_counter() - start) * 1000)
+
+    parts: dict[str, list[float]] = {k: [] for k in ("a_sql", "a_np", "l_sql", "l_np", "pair")}
+    for _ in range(rounds):
+        with sessions() as session:
+            repo = Timed(session, tenant_id)
+            t0 = time.perf_counter()
+            answers = repo.answers_since(None)
+            t1 = time.perf_counter()
+            links = repo.links(None)
+            t2 = time.perf_counter()
+            service.TenantData.of(0, answers, links)
+            t3 = time.perf_counter()
+        a_sql, l_sql = repo.fetch
+        parts["a_sql"].append(a_sql)
+        parts["a_np"].append((t1 - t0) * 1000 - a_sql)
+        parts["l_sql"].append(l_sql)
+        parts["l_np"].append((t2 - t1) * 1000 - l_sql)
+        parts["pair"].append((t3 - t2) * 1000)
+    m = {k: float(np.median(v)) for k, v in parts.items()}
+    return (
+        f"  full read (median of {rounds}): {sum(m.values()):.0f} ms = answers SQL + fetchall "
+        f"{m['a_sql']:.0f} + to numpy {m['a_np']:.0f}; theme sentences SQL + fetchall "
+        f"{m['l_sql']:.0f} + to numpy (collapse) {m['l_np']:.0f}; pairing {m['pair']:.0f} "
+        f"({len(answers):,} answers, {len(links):,} pairs)"
+    )
+
+
 def measure(
     url: str, n: int, samples: int, refits: int, pipeline: object, out: Callable[[str], None]
 ) -> None:
@@ -312,6 +356,7 @@ def measure(
         settings = Settings(data_dir=Path(data_dir), database_url=url, log_json=True)
         with TestClient(create_app(settings, pipeline)) as client:  # type: ignore[arg-type]
             out(f"  load average {os.getloadavg()[0]:.1f} before the first endpoint")
+            out(profile_full_read(sessions, tenant_id))
             # The snapshot itself: written by the refit hook (a full read, encoded, upserted),
             # then read and decoded as a new process does.
             service.clear_caches()

@@ -565,16 +565,17 @@ def wait_for_snapshot_writes() -> None:
 
 
 def refresh_snapshot(sessions: sessionmaker[Session], tenant_id: str) -> int | None:
-    """Read all of the tenant's columns, store them as its snapshot and keep them as this
-    process's copy; returns the data version written (None when a newer one was there or the
-    write failed). The refit job calls it after activating a version that moved the answers'
-    themes, so no reader has to read everything."""
+    """Read all of the tenant's columns, store them as the tenant's snapshot and replace this
+    process's copy of the tenant if it holds one (an API process running the worker); returns
+    the data version written (None when one as new was there or the write failed). The refit
+    job calls it after activating a version that moved the answers' themes, so that no reader
+    has to read everything."""
     with sessions() as session:
         repo = InsightsRepository(session, tenant_id)
         data = _read_all(repo, repo.data_version())
     with _tenant_lock(tenant_id):
         held: TenantData | None = DATA.get(tenant_id)
-        if held is None or held.version < data.version:
+        if held is not None and held.version < data.version:  # this process serves it
             DATA.put(tenant_id, data)
     return data.version if _save(sessions, tenant_id, data) else None
 
