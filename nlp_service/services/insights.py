@@ -29,7 +29,7 @@ read everything either: the tenant's columns are kept as a compressed snapshot i
 right after activating its version (`refresh_snapshot`), and a reader that had to read
 everything, or topped up a snapshot more than SNAPSHOT_BEHIND answers behind, rewrites it in a
 background thread. Such a reader loads the snapshot and reads only the answers stamped after
-it, with the same rule as a held copy (`_mergeable`), so a snapshot is never served as
+it, with the same rule as a held copy (`_most_changed`), so a snapshot is never served as
 current: it is always brought to the current data version first, and when it is too far
 behind (or an answer was deleted) everything is read. Every process (API replicas, worker)
 shares it through the database.
@@ -493,10 +493,19 @@ def _tenant_lock(tenant_id: str) -> threading.Lock:
         return _LOADING.setdefault(tenant_id, threading.Lock())
 
 
-def _mergeable(changed: int, total: int) -> bool:
-    """The rule for a copy (held in memory or a snapshot) `changed` answers behind: top it up
-    (read those answers and their pairs) or read everything again."""
-    return changed <= max(MAX_DELTA, total // 10)
+def _most_changed(total: int) -> int:
+    """The rule for a copy (held in memory or a snapshot) of `total` answers: with at most this
+    many changed answers it is topped up (those answers and their pairs are read), with more
+    everything is read again."""
+    return max(MAX_DELTA, total // 10)
+
+
+def _changed(repo: InsightsRepository, base_version: int, total: int) -> int | None:
+    """How many entries changed after `base_version`, or None when too many (counted no
+    further: a refit's 100,000 are not counted)."""
+    limit = _most_changed(total)
+    changed = repo.changed_count(base_version, at_most=limit + 1)
+    return changed if changed <= limit else None
 
 
 def _read_all(repo: InsightsRepository, version: int) -> TenantData:
@@ -504,14 +513,13 @@ def _read_all(repo: InsightsRepository, version: int) -> TenantData:
 
 
 def _caught_up(
-    repo: InsightsRepository, base: TenantData, version: int, changed: int | None = None
+    repo: InsightsRepository, base: TenantData, version: int, counted: bool = False
 ) -> TenantData | None:
     """`base` with the answers changed after its version merged in, as of `version` (or
     base's own when newer); None when too many changed or an answer was deleted. The version
     is read before the changes, so a change committed in between is read now and again next
-    time: merging is idempotent."""
-    changed = repo.changed_count(base.version) if changed is None else changed
-    if not _mergeable(changed, len(base.answers)):
+    time: merging is idempotent. `counted`: the caller checked how many changed."""
+    if not counted and _changed(repo, base.version, len(base.answers)) is None:
         return None
     delta = repo.answers_since(base.version)
     data = base.merge(max(version, base.version), delta, repo.links(delta.seq))
@@ -524,19 +532,19 @@ def _from_snapshot(
     session: Session, repo: InsightsRepository, version: int, newer_than: int
 ) -> TenantData | None:
     """The tenant's stored snapshot brought to `version`, when there is one newer than
-    `newer_than` and close enough (`_mergeable`); rewritten in the background when it was
+    `newer_than` and close enough (`_most_changed`); rewritten in the background when it was
     more than SNAPSHOT_BEHIND answers behind."""
     snapshots = SnapshotRepository(session, repo.tenant_id)
     info = snapshots.info()
     if info is None or info.version <= newer_than:
         return None
-    changed = repo.changed_count(info.version)
-    if not _mergeable(changed, info.answers):
+    changed = _changed(repo, info.version, info.answers)
+    if changed is None:
         return None
     stored = snapshots.load(info.version)
     if stored is None:  # replaced since `info`: the next reader takes the new one
         return None
-    data = _caught_up(repo, TenantData.of(info.version, *stored), version, changed)
+    data = _caught_up(repo, TenantData.of(info.version, *stored), version, counted=True)
     if data is not None and changed > SNAPSHOT_BEHIND:
         _write_later(session, repo.tenant_id, data)
     return data

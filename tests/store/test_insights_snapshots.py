@@ -23,7 +23,7 @@ from nlp_service.store import (
     make_sessionmaker,
     transaction,
 )
-from nlp_service.store.insights import AnswerColumns, ThemeLinks
+from nlp_service.store.insights import AnswerColumns, InsightsRepository, ThemeLinks
 from nlp_service.store.models import Entry, InsightsSnapshot
 from nlp_service.store.snapshots import FORMAT, SnapshotInfo, SnapshotRepository, decode, encode
 from tests.store.test_data_versions import _seed, _strings, _tenant
@@ -247,3 +247,19 @@ def test_the_refit_hook_writes_the_snapshot_and_warms_this_process(
     assert len(full_reads) == reads and other.version == written
     assert _visible(other, 9) == 8
     assert _strings(other) == _strings(_read(sessions, tenant_id, None))
+
+
+def test_changed_count_stops_at_its_limit(sessions: sessionmaker[Session]) -> None:
+    tenant_id = _tenant(sessions)
+    ids = _seed(sessions, tenant_id, 0, 10)  # one flush: all 10 at version 1
+    with transaction(sessions) as s:
+        ModerationRepository(s, tenant_id).decide(ids[1], "hide", None, "test")
+        ModerationRepository(s, tenant_id).decide(ids[2], "hide", None, "test")
+    with sessions() as s:
+        repo = InsightsRepository(s, tenant_id)
+        # each decision is flushed on its own: answer 1 at version 2, answer 2 at version 3
+        assert repo.data_version() == 3
+        assert (repo.changed_count(1), repo.changed_count(2), repo.changed_count(3)) == (2, 1, 0)
+        assert repo.changed_count(0) == 10
+        assert repo.changed_count(0, at_most=4) == 4  # a refit's count stops early
+        assert repo.changed_count(1, at_most=4) == 2
