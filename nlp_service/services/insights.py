@@ -468,7 +468,10 @@ class TenantData:
     def merge(self, version: int, answers: AnswerColumns, links: ThemeLinks) -> TenantData:
         """These data with the changed `answers` (and all their pairs) replacing their rows;
         `answers` and `links` ordered by seq. New answers (usually at the end) are inserted in
-        seq order, known ones overwritten in place; no full sort."""
+        seq order, known ones overwritten in place; no full sort. Nothing changed (a version
+        bumped by a change that touched no answer): the same arrays, relabelled."""
+        if len(answers) == 0 and len(links) == 0:
+            return TenantData(version, self.answers, self.links, self.pos)
         held = self.answers
         at = np.searchsorted(held.seq, answers.seq)
         known = at < len(held)
