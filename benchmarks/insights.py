@@ -1,19 +1,30 @@
 """p95 latency of every insights endpoint over N stored answers, on SQLite and PostgreSQL.
 
-    python benchmarks/insights.py [--n 100000] [--samples 20] [--db sqlite,postgres]
+    python benchmarks/insights.py [--n 100000] [--samples 20] [--refits 8] [--db sqlite,postgres]
 
 Stores N synthetic answers for one tenant directly (bulk inserts: no models involved; 8
 touchpoints, 80% NPS / 20% CSAT, 1-4 sentences each, themes 0-59 of the bundled demo model with
 a hygiene theme and a theme that rises in the last week, dates over a year), then calls each
 endpoint through the real app (in-process httpx TestClient, auth and serialisation included):
-  start: every cache cleared before each call (a process's first request, or the first after a
-         refit moved every answer's themes: reads all answers and their theme sentences)
-  new:   before each call (not timed) one answer is stored, as an ingest process stores it, or
-         a moderation decision hides / approves one through the API: the first request after
-         new data, which merges the changed answers into the tenant's copy and recomputes the
-         view
-  views: the tenant's copy current, the view's cache cleared (another view or filter)
-  warm:  repeated calls (the view's cache, keyed on the data version, hits)
+  full:    every cache cleared and the tenant's insights snapshot deleted before each call (a
+           process's first request when no snapshot exists yet, e.g. the first ever, or in the
+           seconds between a refit's commit and the worker's snapshot): reads all answers and
+           their theme sentences
+  process: every cache cleared, the snapshot kept (a new API process): loads the snapshot and
+           reads the answers changed since it
+  refit:   before each round (not timed) a refit moves every answer's themes (one UPDATE of all
+           theme sentences, every entry stamped, as `SegmentRepository.reassign` does) and the
+           refit job's hook writes the snapshot (`refresh_snapshot`); then, per endpoint, the
+           tenant's pre-refit copy is put back and the views' caches cleared: the first request
+           of an API replica after the refit (its copy is 100,000 answers behind)
+  new:     before each call (not timed) one answer is stored, as an ingest process stores it, or
+           a moderation decision hides / approves one through the API: the first request after
+           new data, which merges the changed answers into the tenant's copy and recomputes the
+           view
+  views:   the tenant's copy current, the view's cache cleared (another view or filter)
+  warm:    repeated calls (the view's cache, keyed on the data version, hits)
+Snapshot writes queued by a request run in a background thread; the benchmark waits for them
+(untimed) before each timed call, so they do not overlap it.
 Prints p50 / p95 per endpoint and database, with the load average (the machine may be shared),
 and writes benchmarks/results/insights.txt.
 PostgreSQL: a fresh database on NLP_SERVICE_TEST_POSTGRES_URL's server, dropped afterwards.
@@ -39,7 +50,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, delete, insert, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from nlp_service.store import (  # noqa: E402
@@ -50,7 +61,7 @@ from nlp_service.store import (  # noqa: E402
     upgrade,
     versions,
 )
-from nlp_service.store.models import Entry, Segment  # noqa: E402
+from nlp_service.store.models import Entry, InsightsSnapshot, Segment  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "insights.txt"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -174,7 +185,8 @@ def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-MODES = ("start", "new", "views", "warm")
+MODES = ("full", "process", "refit", "new", "views", "warm")
+COLD = ("full", "process")  # measured per endpoint, before the others
 
 
 def new_data(
@@ -242,12 +254,72 @@ def new_data(
         assert r.status_code == 200, r.text
 
 
-def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str], None]) -> None:
+def refit_moves_every_answer(sessions: Any, tenant_id: str, shift: int) -> None:
+    """What a refit's reassignment does to the data the insights read: every theme sentence
+    moves (theme t -> (t + shift) % 60) and every entry is stamped with one new data version."""
+    with transaction(sessions) as session:
+        session.execute(
+            update(Segment)
+            .where(Segment.tenant_id == tenant_id, Segment.topic_id >= 0)
+            .values(topic_id=(Segment.topic_id + shift) % 60)
+            .execution_options(synchronize_session=False)
+        )
+        versions.stamp(session, tenant_id)
+
+
+def profile_full_read(sessions: Any, tenant_id: str, rounds: int = 3) -> str:
+    """Where a full read of the tenant's columns goes (median of `rounds`): the SQL statements
+    with the DBAPI's fetchall, the conversion of the rows to numpy, and pairing them."""
+    from nlp_service.services import insights as service
+    from nlp_service.store.insights import InsightsRepository
+
+    class Timed(InsightsRepository):
+        def __init__(self, session: Any, tenant: str) -> None:
+            super().__init__(session, tenant)
+            self.fetch: list[float] = []
+
+        def _raw_rows(self, query: Any) -> list[tuple[Any, ...]]:
+            start = time.perf_counter()
+            try:
+                return super()._raw_rows(query)
+            finally:
+                self.fetch.append((time.perf_counter() - start) * 1000)
+
+    parts: dict[str, list[float]] = {k: [] for k in ("a_sql", "a_np", "l_sql", "l_np", "pair")}
+    for _ in range(rounds):
+        with sessions() as session:
+            repo = Timed(session, tenant_id)
+            t0 = time.perf_counter()
+            answers = repo.answers_since(None)
+            t1 = time.perf_counter()
+            links = repo.links(None)
+            t2 = time.perf_counter()
+            service.TenantData.of(0, answers, links)
+            t3 = time.perf_counter()
+        a_sql, l_sql = repo.fetch
+        parts["a_sql"].append(a_sql)
+        parts["a_np"].append((t1 - t0) * 1000 - a_sql)
+        parts["l_sql"].append(l_sql)
+        parts["l_np"].append((t2 - t1) * 1000 - l_sql)
+        parts["pair"].append((t3 - t2) * 1000)
+    m = {k: float(np.median(v)) for k, v in parts.items()}
+    return (
+        f"  full read (median of {rounds}): {sum(m.values()):.0f} ms = answers SQL + fetchall "
+        f"{m['a_sql']:.0f} + to numpy {m['a_np']:.0f}; theme sentences SQL + fetchall "
+        f"{m['l_sql']:.0f} + to numpy (collapse) {m['l_np']:.0f}; pairing {m['pair']:.0f} "
+        f"({len(answers):,} answers, {len(links):,} pairs)"
+    )
+
+
+def measure(
+    url: str, n: int, samples: int, refits: int, pipeline: object, out: Callable[[str], None]
+) -> None:
     from fastapi.testclient import TestClient
 
     from nlp_service.api import create_app
     from nlp_service.config import Settings
-    from nlp_service.services.insights import clear_caches
+    from nlp_service.services import insights as service
+    from nlp_service.store.snapshots import SnapshotRepository
 
     t0 = time.perf_counter()
     tenant_id, key = seed(url, n)
@@ -263,34 +335,98 @@ def measure(url: str, n: int, samples: int, pipeline: object, out: Callable[[str
             )
         ]
     headers = {"Authorization": f"Bearer {key}"}
+    labels = [
+        path + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        for path, params in ENDPOINTS
+    ]
+    timings: dict[str, dict[str, list[float]]] = {
+        label: {mode: [] for mode in MODES} for label in labels
+    }
     changes = 0
+    cold_samples = max(3, samples // 2)
+
+    def call(label: str, mode: str, path: str, params: dict[str, str]) -> None:
+        service.wait_for_snapshot_writes()  # a queued snapshot write must not overlap the call
+        start = time.perf_counter()
+        r = client.get(path, params=params, headers=headers)
+        timings[label][mode].append((time.perf_counter() - start) * 1000)
+        assert r.status_code == 200, r.text
+
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), database_url=url, log_json=True)
         with TestClient(create_app(settings, pipeline)) as client:  # type: ignore[arg-type]
             out(f"  load average {os.getloadavg()[0]:.1f} before the first endpoint")
-            for path, params in ENDPOINTS:
-                label = path + (
-                    "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
-                )
-                timings: dict[str, list[float]] = {mode: [] for mode in MODES}
-                for mode in MODES:
-                    for _ in range(samples if mode != "start" else max(3, samples // 2)):
-                        if mode == "start":
-                            clear_caches()
-                        elif mode == "new":
+            out(profile_full_read(sessions, tenant_id))
+            # The snapshot itself: written by the refit hook (a full read, encoded, upserted),
+            # then read and decoded as a new process does.
+            service.clear_caches()
+            hook, load = [], []
+            for _ in range(3):
+                with transaction(sessions) as session:  # a snapshot at the same version stays
+                    session.execute(
+                        delete(InsightsSnapshot).where(InsightsSnapshot.tenant_id == tenant_id)
+                    )
+                t = time.perf_counter()
+                version = service.refresh_snapshot(sessions, tenant_id)
+                hook.append((time.perf_counter() - t) * 1000)
+                assert version is not None
+                with sessions() as session:
+                    t = time.perf_counter()
+                    loaded = SnapshotRepository(session, tenant_id).load(version)
+                    load.append((time.perf_counter() - t) * 1000)
+                    assert loaded is not None
+                    size = session.scalar(
+                        text("SELECT length(data) FROM insights_snapshots WHERE tenant_id = :t"),
+                        {"t": tenant_id},
+                    )
+            out(
+                f"  snapshot {int(size or 0) / 1e6:.1f} MB: refit hook (read all, encode, "
+                f"write) {np.median(hook):.0f} ms; load + decode {np.median(load):.0f} ms "
+                "(median of 3)"
+            )
+            # Cold: a process's first request, without and with the snapshot.
+            for label, (path, params) in zip(labels, ENDPOINTS, strict=True):
+                for _ in range(cold_samples):
+                    service.wait_for_snapshot_writes()
+                    with transaction(sessions) as session:
+                        session.execute(
+                            delete(InsightsSnapshot).where(InsightsSnapshot.tenant_id == tenant_id)
+                        )
+                    service.clear_caches()
+                    call(label, "full", path, params)
+                for _ in range(cold_samples):
+                    service.clear_caches()
+                    call(label, "process", path, params)
+            # The first request of each endpoint after a refit that moved every answer.
+            client.get(ENDPOINTS[0][0], params=ENDPOINTS[0][1], headers=headers)
+            for round_ in range(refits):
+                held = service.DATA.get(tenant_id)
+                assert held is not None
+                refit_moves_every_answer(sessions, tenant_id, 7 + round_)
+                service.refresh_snapshot(sessions, tenant_id)  # the refit job's hook
+                for label, (path, params) in zip(labels, ENDPOINTS, strict=True):
+                    service.clear_caches()
+                    service.DATA.put(tenant_id, held)  # an API replica's copy from before
+                    call(label, "refit", path, params)
+            # Warm process: new data, other views, cache hits.
+            for label, (path, params) in zip(labels, ENDPOINTS, strict=True):
+                for mode in ("new", "views", "warm"):
+                    for _ in range(samples):
+                        if mode == "new":
                             new_data(client, headers, sessions, tenant_id, ids, changes)
                             changes += 1
                         elif mode == "views":
-                            clear_caches(data=False)
-                        start = time.perf_counter()
-                        r = client.get(path, params=params, headers=headers)
-                        timings[mode].append((time.perf_counter() - start) * 1000)
-                        assert r.status_code == 200, r.text
+                            service.clear_caches(data=False)
+                        call(label, mode, path, params)
+            for label in labels:
                 out(
                     f"  {label:46s}"
-                    + "".join(f"  {m} {p(t, 50):5.0f} /{p(t, 95):5.0f}" for m, t in timings.items())
+                    + "".join(
+                        f"  {m} {p(t, 50):4.0f} /{p(t, 95):4.0f}" for m, t in timings[label].items()
+                    )
                 )
             out(f"  load average {os.getloadavg()[0]:.1f} after the last endpoint")
+    service.wait_for_snapshot_writes()
     engine.dispose()
 
 
@@ -298,6 +434,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument(
+        "--refits", type=int, default=8, help="refit rounds (each endpoint timed once per round)"
+    )
     parser.add_argument("--db", default="sqlite,postgres")
     args = parser.parse_args()
 
@@ -313,13 +452,18 @@ def main() -> None:
 
     out(
         f"# insights benchmark: {platform.platform()}, {os.cpu_count()} cpus, python "
-        f"{platform.python_version()}; {args.n:,} answers, {args.samples} samples per mode"
+        f"{platform.python_version()}; {args.n:,} answers"
     )
     out(
-        "# p50 / p95 ms per mode; start: all caches cleared (process start, refit); new: first "
-        "request after an answer or a decision arrived; views: view recomputed; warm: cache "
-        f"hits; target p95 < 300 ms; load average (1, 5, 15 min) at start "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cpus"
+        "# p50 / p95 ms per mode (target p95 < 300 ms). Cold: full = a process's first request "
+        "without a snapshot (reads every answer); process = a new process's first request "
+        "(snapshot + changes since); refit = an API replica's first request after a refit moved "
+        "every answer (snapshot written by the refit job). Warm process: new = first request "
+        "after an answer or a decision arrived; views = view recomputed; warm = cache hits. "
+        f"{args.samples} samples per mode, {max(3, args.samples // 2)} for full / process, "
+        f"{args.refits} refit rounds. Load average (1, 5, 15 min) at start "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cpus "
+        "(shared machine: other jobs may run)"
     )
     for db in args.db.split(","):
         out(f"{db}:")
@@ -327,7 +471,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 url = f"sqlite:///{folder}/bench.db"
                 upgrade(url)
-                measure(url, args.n, args.samples, pipeline, out)
+                measure(url, args.n, args.samples, args.refits, pipeline, out)
         else:
             admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
             name = f"nlp_service_bench_{uuid.uuid4().hex[:10]}"
@@ -336,7 +480,7 @@ def main() -> None:
             try:
                 url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
                 upgrade(url)
-                measure(url, args.n, args.samples, pipeline, out)
+                measure(url, args.n, args.samples, args.refits, pipeline, out)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -21,8 +21,18 @@ the answers stamped with a newer version are read and merged in, so the first re
 answers or a decision reads a handful of rows, not 100,000. Filters are applied in numpy
 (`AnswerColumns.mask`), each view's statistics are vectorised over the pairs (per-theme work is
 proportional to the theme's answers, the KPI without a theme comes from subtracted totals) and
-cached per (tenant, data version, catalog, filters). A process's first request, and the first
-after a refit that moved every answer's themes, read everything.
+cached per (tenant, data version, catalog, filters).
+
+A process's first request, and the first after a refit that moved most answers' themes, do not
+read everything either: the tenant's columns are kept as a compressed snapshot in the database
+(store/snapshots.py), tagged with the data version they were read at. The refit job writes it
+right after activating its version (`refresh_snapshot`), and a reader that had to read
+everything, or topped up a snapshot more than SNAPSHOT_BEHIND answers behind, rewrites it in a
+background thread. Such a reader loads the snapshot and reads only the answers stamped after
+it, with the same rule as a held copy (`_most_changed`), so a snapshot is never served as
+current: it is always brought to the current data version first, and when it is too far
+behind (or an answer was deleted) everything is read. Every process (API replicas, worker)
+shares it through the database.
 """
 
 from __future__ import annotations
@@ -35,13 +45,17 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
+import structlog
 from scipy import sparse
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.errors import InvalidInput, NotFound
 from nlp_service.insights import drivers as drv
@@ -99,6 +113,9 @@ from nlp_service.store.insights import (
     ThemeLinks,
     to_us,
 )
+from nlp_service.store.snapshots import SnapshotRepository
+
+log = structlog.get_logger("nlp_service.insights")
 
 KPI_TYPES = ("nps", "csat", "ces")
 LABEL_LANGUAGES = ("de", "en")
@@ -324,7 +341,11 @@ _LOADING: dict[str, threading.Lock] = {}
 # Changed answers merged into the held copy (their pairs read by answer); above this (and a
 # tenth of the answers), everything is read again, which is cheaper than that many lookups.
 MAX_DELTA = 5_000
+# A snapshot that a reader had to top up with more changed answers than this is rewritten.
+SNAPSHOT_BEHIND = 1_000
 _LOADING_LOCK = threading.Lock()
+# Snapshots noticed far behind are written here, off the request (one at a time).
+_SNAPSHOT_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights-snapshot")
 
 
 def _cached(cache: TableCache | None, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -447,7 +468,10 @@ class TenantData:
     def merge(self, version: int, answers: AnswerColumns, links: ThemeLinks) -> TenantData:
         """These data with the changed `answers` (and all their pairs) replacing their rows;
         `answers` and `links` ordered by seq. New answers (usually at the end) are inserted in
-        seq order, known ones overwritten in place; no full sort."""
+        seq order, known ones overwritten in place; no full sort. Nothing changed (a version
+        bumped by a change that touched no answer): the same arrays, relabelled."""
+        if len(answers) == 0 and len(links) == 0:
+            return TenantData(version, self.answers, self.links, self.pos)
         held = self.answers
         at = np.searchsorted(held.seq, answers.seq)
         known = at < len(held)
@@ -472,14 +496,111 @@ def _tenant_lock(tenant_id: str) -> threading.Lock:
         return _LOADING.setdefault(tenant_id, threading.Lock())
 
 
+def _most_changed(total: int) -> int:
+    """The rule for a copy (held in memory or a snapshot) of `total` answers: with at most this
+    many changed answers it is topped up (those answers and their pairs are read), with more
+    everything is read again."""
+    return max(MAX_DELTA, total // 10)
+
+
+def _changed(repo: InsightsRepository, base_version: int, total: int) -> int | None:
+    """How many entries changed after `base_version`, or None when too many (counted no
+    further: a refit's 100,000 are not counted)."""
+    limit = _most_changed(total)
+    changed = repo.changed_count(base_version, at_most=limit + 1)
+    return changed if changed <= limit else None
+
+
+def _read_all(repo: InsightsRepository, version: int) -> TenantData:
+    return TenantData.of(version, repo.answers_since(None), repo.links(None))
+
+
+def _caught_up(
+    repo: InsightsRepository, base: TenantData, version: int, counted: bool = False
+) -> TenantData | None:
+    """`base` with the answers changed after its version merged in, as of `version` (or
+    base's own when newer); None when too many changed or an answer was deleted. The version
+    is read before the changes, so a change committed in between is read now and again next
+    time: merging is idempotent. `counted`: the caller checked how many changed."""
+    if not counted and _changed(repo, base.version, len(base.answers)) is None:
+        return None
+    delta = repo.answers_since(base.version)
+    data = base.merge(max(version, base.version), delta, repo.links(delta.seq))
+    if len(data.answers) != repo.answer_count():  # an answer was deleted
+        return None
+    return data
+
+
+def _from_snapshot(
+    session: Session, repo: InsightsRepository, version: int, newer_than: int
+) -> TenantData | None:
+    """The tenant's stored snapshot brought to `version`, when there is one newer than
+    `newer_than` and close enough (`_most_changed`); rewritten in the background when it was
+    more than SNAPSHOT_BEHIND answers behind."""
+    snapshots = SnapshotRepository(session, repo.tenant_id)
+    info = snapshots.info()
+    if info is None or info.version <= newer_than:
+        return None
+    changed = _changed(repo, info.version, info.answers)
+    if changed is None:
+        return None
+    stored = snapshots.load(info.version)
+    if stored is None:  # replaced since `info`: the next reader takes the new one
+        return None
+    data = _caught_up(repo, TenantData.of(info.version, *stored), version, counted=True)
+    if data is not None and changed > SNAPSHOT_BEHIND:
+        _write_later(session, repo.tenant_id, data)
+    return data
+
+
+def _save(sessions: Callable[[], Session], tenant_id: str, data: TenantData) -> bool:
+    try:
+        with sessions() as session, session.begin():
+            return SnapshotRepository(session, tenant_id).save(
+                data.version, data.answers, data.links
+            )
+    except SQLAlchemyError as exc:  # a cache: the readers read everything instead
+        log.warning("insights_snapshot_not_written", tenant=tenant_id, error=str(exc))
+        return False
+
+
+def _write_later(session: Session, tenant_id: str, data: TenantData) -> None:
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        _SNAPSHOT_WRITER.submit(_save, functools.partial(Session, bind), tenant_id, data)
+
+
+def wait_for_snapshot_writes() -> None:
+    """Block until the snapshots queued so far are written (tests, benchmarks, shutdown)."""
+    _SNAPSHOT_WRITER.submit(lambda: None).result()
+
+
+def refresh_snapshot(sessions: sessionmaker[Session], tenant_id: str) -> int | None:
+    """Read all of the tenant's columns, store them as the tenant's snapshot and replace this
+    process's copy of the tenant if it holds one (an API process running the worker); returns
+    the data version written (None when one as new was there or the write failed). The refit
+    job calls it after activating a version that moved the answers' themes, so that no reader
+    has to read everything."""
+    with sessions() as session:
+        repo = InsightsRepository(session, tenant_id)
+        data = _read_all(repo, repo.data_version())
+    with _tenant_lock(tenant_id):
+        held: TenantData | None = DATA.get(tenant_id)
+        if held is not None and held.version < data.version:  # this process serves it
+            DATA.put(tenant_id, data)
+    return data.version if _save(sessions, tenant_id, data) else None
+
+
 def tenant_data(session: Session, tenant_id: str, cache: TableCache | None = DATA) -> TenantData:
     """The tenant's answers and pairs at its current data version: from memory when nothing
     changed (one primary-key read), else the held copy with the changed answers merged in
-    (reads only those), else everything (first use in this process)."""
+    (reads only those), else the stored snapshot brought up to date the same way, else
+    everything (the snapshot is then rewritten in the background). Without a cache: always
+    everything, straight from the answers (the reference the tests compare with)."""
     repo = InsightsRepository(session, tenant_id)
     version = repo.data_version()
     if cache is None:
-        return TenantData.of(version, repo.answers_since(None), repo.links(None))
+        return _read_all(repo, version)
     held: TenantData | None = cache.get(tenant_id)
     if held is not None and held.version == version:
         return held
@@ -487,17 +608,13 @@ def tenant_data(session: Session, tenant_id: str, cache: TableCache | None = DAT
         held = cache.get(tenant_id)
         if held is not None and held.version >= version:
             return held
-        data = None
-        if held is not None:
-            # The version is read before the changes, so a change committed in between is
-            # read now and again next time: merging is idempotent.
-            changed = repo.answers_since(held.version)
-            if len(changed) <= max(MAX_DELTA, len(held.answers) // 10):
-                data = held.merge(version, changed, repo.links(changed.seq))
-                if len(data.answers) != repo.answer_count():  # an answer was deleted
-                    data = None
-        if data is None:  # first use, or most answers changed (a refit): read everything
-            data = TenantData.of(version, repo.answers_since(None), repo.links(None))
+        data = _caught_up(repo, held, version) if held is not None else None
+        if data is None:
+            newer_than = held.version if held is not None else -1
+            data = _from_snapshot(session, repo, version, newer_than)
+        if data is None:  # no copy close enough: read everything
+            data = _read_all(repo, version)
+            _write_later(session, tenant_id, data)
         cache.put(tenant_id, data)
         return data
 

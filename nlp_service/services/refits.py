@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput
 from nlp_service.services.codebook import apply_pins, record_replay, replay_on
+from nlp_service.services.insights import refresh_snapshot
 from nlp_service.services.jobs import JobContext
 from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
@@ -133,6 +134,9 @@ class Refits:
             ]
             summary = record_replay(session, tenant_id, version, outcomes)
         self.topics.remember(tenant_id, version, model)
+        # Most answers' themes moved: the insights' snapshot is written here, once, so readers in
+        # every process top it up instead of reading every answer (services/insights.py).
+        snapshot = refresh_snapshot(self.sessions, tenant_id)
         return {
             "version": version,
             "previous_version": previous.version if previous is not None else None,
@@ -143,4 +147,5 @@ class Refits:
             "unassigned_segments": fit.metrics.unassigned,
             "reassigned": reassigned,
             "edits": summary.to_dict(),
+            "insights_snapshot": snapshot,
         }

@@ -304,6 +304,19 @@ class InsightsRepository:
         or reassigned (store/versions.py). One primary-key lookup."""
         return versions.current(self.session, self.tenant_id)
 
+    def changed_count(self, version: int, at_most: int | None = None) -> int:
+        """Entries (answers and posts) stamped after data `version`, counted up to `at_most`
+        (more are reported as `at_most`): an index range `(tenant_id, data_version > version)`,
+        so a reader can tell a few changes from a refit before reading any of them, without
+        counting all of a refit's."""
+        query = select(Entry.seq).where(
+            Entry.tenant_id == self.tenant_id, Entry.data_version > version
+        )
+        if at_most is not None:
+            query = query.limit(at_most)
+        counted = select(func.count()).select_from(query.subquery())
+        return int(self.session.scalar(counted) or 0)
+
     def answer_count(self) -> int:
         """All of the tenant's answers, hidden ones included."""
         return int(

@@ -66,6 +66,23 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class InsightsSnapshot(Base):
+    """A tenant's insights columns (answers and theme pairs, store/snapshots.py) as one
+    compressed blob, as of data version `version`: read instead of every answer when a process
+    has no copy of the tenant, then topped up with the entries stamped after `version`."""
+
+    __tablename__ = "insights_snapshots"
+
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[int] = mapped_column(Integer)  # store/snapshots.FORMAT when written
+    answers: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 

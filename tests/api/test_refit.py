@@ -93,6 +93,13 @@ def test_refit_end_to_end(client: TestClient, tenant, db) -> None:
         "SELECT count(*) FROM segments WHERE tenant_id = :t AND topic_id IS NULL", {"t": key.id}
     )
     assert rows[0][0] == 0
+    # The refit wrote the insights' snapshot at the tenant's data version after reassigning.
+    snapshot = db(
+        "SELECT s.version, s.answers, v.version FROM insights_snapshots s "
+        "JOIN data_versions v ON v.tenant_id = s.tenant_id WHERE s.tenant_id = :t",
+        {"t": key.id},
+    )
+    assert snapshot == [(result["insights_snapshot"], len(texts), result["insights_snapshot"])]
     # theme= finds the answers that carry it in any sentence: mostly the delivery ones.
     page = client.get("/v1/answers", params={"theme": str(theme_id), "limit": 100}, headers=h)
     found = {a["id"] for a in page.json()["items"]}
