@@ -150,6 +150,14 @@ def test_in_process_import_deletes_its_file_and_reports_per_row_errors(
     assert (error["row"], error["field"]) == (5, "kpi.score")  # the file's 5th line
     assert _stored(db, key.id) == (3, 3)
     assert _files(db, job["id"]) == 0
+    # An import that stored answers leaves the insights' snapshot at the tenant's data version,
+    # so no reader has to read everything after a big import.
+    snapshot = db(
+        "SELECT s.version, s.answers, v.version FROM insights_snapshots s "
+        "JOIN data_versions v ON v.tenant_id = s.tenant_id WHERE s.tenant_id = :t",
+        {"t": key.id},
+    )
+    assert snapshot == [(result["insights_snapshot"], 3, result["insights_snapshot"])]
     # Every kind is a job of the one queue: GET /v1/jobs/{id} shows the import too.
     assert client.get(f"/v1/jobs/{job['id']}", headers=key.headers).json()["kind"] == "import"
 
