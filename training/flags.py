@@ -613,7 +613,10 @@ def _rows(examples: Sequence[FlagExample]) -> _Rows:
     from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
     from nlp_service.analysis.flags.heads import _head_spans
 
-    owners, sentences, rules, abuse = [], [], [], []
+    owners: list[int] = []
+    sentences: list[str] = []
+    rules: list[dict[str, dict[int, tuple[bool, bool]]]] = []
+    abuse: list[bool] = []
     for i, e in enumerate(examples):
         spans = _head_spans(e.text)
         first = len(sentences)
