@@ -989,9 +989,11 @@ def train(
         return train_lora(version, models_dir)
     if kind == "polarity-head":
         return train_polarity(version, models_dir)
+    if kind == "polarity-v4":
+        return train_polarity_v4(version, models_dir)
     if kind == "head":
         return train_three_class(version, models_dir, embedder_spec)
-    raise SystemExit(f"unknown kind {kind!r}; expected e5-lora, polarity-head or head")
+    raise SystemExit(f"unknown kind {kind!r}; expected e5-lora, polarity-head, polarity-v4 or head")
 
 
 def evaluate(

@@ -6,7 +6,12 @@ import pytest
 from nlp_service.analysis.embedding import Embedder
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
-from nlp_service.analysis.sentiment import Sentiment, SentimentModel, answer_score
+from nlp_service.analysis.sentiment import (
+    NEGATED_NEGATIVE_MIN_SCORE,
+    Sentiment,
+    SentimentModel,
+    answer_score,
+)
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
 
@@ -138,7 +143,6 @@ INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."
 # them right, the suite says so.
 ISSUE_SENTENCES = {
     "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.": -1,
-    "Zahlung per PayPal lief problemlos.": 1,
 }
 
 
@@ -163,7 +167,23 @@ def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
     assert all(s.sentiment.score <= -0.5 for s in a.segments)
 
 
-@pytest.mark.xfail(strict=True, reason="known: v2 models still score these two with the wrong sign")
+def test_a_denied_problem_is_positive(pipeline: Pipeline) -> None:
+    """The issue's "Zahlung per PayPal lief problemlos." (-0.87 from the head alone): the served
+    head's negated-negative rule lifts it to at least NEGATED_NEGATIVE_MIN_SCORE; a denied denial
+    stays with the head."""
+    a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
+    assert a.sentiment.label == "positive"
+    assert a.sentiment.score == pytest.approx(NEGATED_NEGATIVE_MIN_SCORE)
+    denied = "Die Zahlung lief leider nicht problemlos."
+    b = pipeline.analyze(AnswerInput.create(denied))
+    assert pipeline.sentiment_embedder is not None
+    head_only = pipeline.sentiment_model.scores(pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
+    assert b.sentiment.score == pytest.approx(float(head_only[0]), abs=1e-3)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="known: the served head still scores this with the wrong sign"
+)
 @pytest.mark.parametrize(("text", "sign"), list(ISSUE_SENTENCES.items()))
 def test_issue_sentences_come_out_with_the_right_sign(
     pipeline: Pipeline, text: str, sign: int

