@@ -50,9 +50,16 @@ def train_sentiment(
     ),
     kind: str = typer.Option(
         "polarity-head",
-        help="polarity-head (head on frozen e5 vectors, served by default), e5-lora "
+        help="polarity-head (head on frozen e5 vectors, the v2 recipe), polarity-v4 (the v4 "
+        "recipe: written data, segment-mean vectors; see --ensemble, --negation-rule), e5-lora "
         "(fine-tuned e5 with a LoRA adapter; long on 2 cores) or head (the 2026-11-24 "
         "three-class head).",
+    ),
+    ensemble: bool = typer.Option(
+        False, help="polarity-v4: add a head on the pipeline's USE vectors (no extra encoder)."
+    ),
+    negation_rule: bool = typer.Option(
+        False, help="polarity-v4: apply the negated-negative rule to segment scores."
     ),
     epochs: int = typer.Option(1, help="Fine-tuning epochs (e5-lora)."),
     lr: float = typer.Option(3e-4, help="LoRA learning rate (e5-lora)."),
@@ -69,9 +76,11 @@ def train_sentiment(
     ),
 ) -> None:
     """Train a sentiment model (fixed seed) and write models/sentiment/<version>/."""
-    from training.sentiment import train, train_lora
+    from training.sentiment import train, train_lora, train_polarity_v4
 
-    if kind == "e5-lora":
+    if kind == "polarity-v4":
+        train_polarity_v4(version, models_dir, ensemble, negation_rule, evaluate_sets)
+    elif kind == "e5-lora":
         train_lora(
             version, models_dir, epochs=epochs, lr=lr, tweets_per_class=tweets_per_class,
             written_share=written_share, max_tokens=max_tokens, max_minutes=max_minutes,

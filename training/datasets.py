@@ -24,6 +24,8 @@ FEEDBACK_LANGUAGES = ("de", "nl", "fr", "en")
 GERMAN_REVIEWS_EVAL = TRAINING_DIR / "data" / "german_reviews_eval.jsonl"
 # Short survey answers written for sentiment v3 (train / heldout), see survey_short.md.
 SHORT_LANGUAGES = ("de", "en")
+# Short German survey answers written for sentiment v4 (train / heldout), see survey_short4_de.md.
+SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 
@@ -127,10 +129,15 @@ def short_answers(split: str, languages: tuple[str, ...] = SHORT_LANGUAGES) -> l
     ]
 
 
+def short_answers_v4(split: str) -> list[Example]:
+    """The v4 short German survey answers (survey_short4_de.jsonl) of one split."""
+    return [e for e in _read_feedback(SHORT4_DE, "short4") if e.split == split]
+
+
 def written_corpus(split: str) -> list[Example]:
     """Everything the project wrote for training sentiment, one split: the feedback texts
-    (de/nl/fr/en) and the short survey answers (de/en)."""
-    return feedback_corpus(split) + short_answers(split)
+    (de/nl/fr/en), the short survey answers (de/en) and the v4 short German answers."""
+    return feedback_corpus(split) + short_answers(split) + short_answers_v4(split)
 
 
 def blind_short_de() -> list[Example]:

@@ -37,6 +37,7 @@ from nlp_service.analysis.sentiment import (
     load_head,
     model_kind,
     resolve_head_folder,
+    second_embedder_id,
 )
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
@@ -128,6 +129,12 @@ class Pipeline:
             raise ModelError(
                 f"sentiment model {sentiment_model.id} needs embedder "
                 f"{sentiment_model.embedder_id}, got {sentiment_embedder.id}"
+            )
+        second = second_embedder_id(sentiment_model)
+        if second is not None and (sentiment_embedder is None or second != embedder.id):
+            raise ModelError(
+                f"sentiment model {sentiment_model.id} also reads {second} vectors, which must "
+                f"be the main embedder's (got {embedder.id})"
             )
         self.embedder = embedder
         self.sentiment_embedder = sentiment_embedder
@@ -332,6 +339,9 @@ class Pipeline:
                     self.sentiment_embedder, texts, flat
                 )
                 known[sentiment_id] = dict(zip(s_encoded, s_vectors, strict=True))
+            if second_embedder_id(self.sentiment_model) is not None:
+                # An ensemble head also reads the main vectors the segments already have.
+                sent_vecs = np.hstack([sent_vecs, main])
             seg_sent = self.sentiment_model.predict(sent_vecs, flat)
         # An answer's score comes from its segments' scores (sentiment.answer_score: the mean
         # of the opinionated ones); abuse flags clamp it and the segments holding the abuse.

@@ -23,6 +23,7 @@ sign. Insults and profanity never score positive (`clamp_abuse`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,61 @@ MIXED_THRESHOLD = 0.5
 SEGMENT_FLOOR = 0.1
 # An answer or segment with an abuse flag scores at most this (and is labelled negative).
 ABUSE_MAX_SCORE = -0.5
+
+# --- negated negatives: the one lexical correction (German and English) -----------------------
+# Frozen sentence encoders read "lief problemlos", "keine Beanstandungen", "nicht schlecht" close
+# to the problem they deny (v4 error analysis, README "Sentiment"). A segment that denies a problem
+# and says nothing else against it scores at least NEGATED_NEGATIVE_MIN_SCORE. Applied only by
+# models whose card enables it (`negation_rule`), inside their `predict`, so the pipeline,
+# training and evaluation see the same scores.
+_PROBLEM_WORDS = (
+    r"(?:probleme?n?|schwierigkeiten|ärger|stress|beanstandung(?:en)?|beschwerden?|mängel|"
+    r"komplikationen|fehler|verzögerung(?:en)?|zwischenfälle?)"
+)
+NEGATED_NEGATIVE = re.compile(
+    r"\b(?:"
+    r"problemlos\w*|reibungslos\w*|anstandslos\w*|fehlerfrei\w*|"
+    r"ohne (?:jegliche[n]? |große[n]? |größere[n]? |irgendwelche[n]? |weitere[n]? )?"
+    rf"{_PROBLEM_WORDS}|"
+    rf"kein(?:e|en|erlei)? (?:einzige[sn]? |große[n]? |größeren )?{_PROBLEM_WORDS}|"
+    r"nichts (?:zu )?(?:meckern|beanstanden|auszusetzen|bemängeln)|"
+    r"(?:gar )?nicht (?:mal )?(?:so )?(?:schlecht|übel)|"
+    r"kann mich nicht (?:beklagen|beschweren)|"
+    r"no (?:issues?|problems?|complaints?|hassle)|not bad|"
+    r"without (?:any )?(?:issues?|problems?|hassle)|nothing to complain|can'?t complain"
+    r")\b",
+    re.IGNORECASE,
+)
+# "nicht problemlos", "alles andere als reibungslos": the denial is itself denied.
+_DENIED = re.compile(
+    r"\b(?:nicht|nie|kaum|alles andere als|not|never|far from|hardly)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+# A segment that also complains or contrasts ("problemlos, nur teuer") is left to the model.
+_CONTRAST = re.compile(
+    r"\b(?:aber|leider|jedoch|trotzdem|allerdings|nur|but|unfortunately|however|only)\b",
+    re.IGNORECASE,
+)
+NEGATED_NEGATIVE_MIN_SCORE = 0.3  # chosen on train data the v2 head never saw (README, v4)
+
+
+def denies_a_problem(text: str) -> bool:
+    """True when `text` denies a problem ("Zahlung lief problemlos.", "Keine Beanstandungen.",
+    "Nicht schlecht!", "No issues.") without denying the denial or adding a complaint."""
+    if _CONTRAST.search(text):
+        return False
+    return any(not _DENIED.search(text[: m.start()]) for m in NEGATED_NEGATIVE.finditer(text))
+
+
+def correct_negated_negatives(
+    scores: np.ndarray, texts: Sequence[str], min_score: float = NEGATED_NEGATIVE_MIN_SCORE
+) -> np.ndarray:
+    """Segment scores with the negated-negative rule applied: a segment that denies a problem
+    scores at least `min_score`; every other score is unchanged."""
+    out = np.asarray(scores, dtype=np.float64).copy()
+    for i, text in enumerate(texts):
+        if out[i] < min_score and denies_a_problem(text):
+            out[i] = min_score
+    return out
 
 
 @dataclass(frozen=True)
@@ -266,6 +322,8 @@ class PolarityHead:
         version: str,
         neutral_margin: float = 0.0,
         card: dict | None = None,
+        negation_rule: bool = False,
+        second_embedder_id: str | None = None,
     ) -> None:
         self.coef = np.asarray(coef, dtype=np.float32).reshape(-1)
         self.intercept = float(intercept)
@@ -273,6 +331,12 @@ class PolarityHead:
         self.version = version
         self.neutral_margin = neutral_margin
         self.card = card or {}
+        # Apply `correct_negated_negatives` to the segment scores (the card's `negation_rule`).
+        self.negation_rule = negation_rule
+        # An ensemble of two heads is one linear head on the two embedders' vectors of the same
+        # segments side by side: [embedder_id | second_embedder_id]. The pipeline's main encoder
+        # supplies the second part, so it costs no encoder pass (`Pipeline.analyze_batch`).
+        self.second_embedder_id = second_embedder_id
         self.id = f"head:{version}"
 
     @property
@@ -287,9 +351,13 @@ class PolarityHead:
     def predict(self, embeddings: np.ndarray | None, texts: Sequence[str] = ()) -> list[Sentiment]:
         if embeddings is None:
             raise ModelError("the sentiment head needs embeddings")
+        scores = self.scores(embeddings)
+        if self.negation_rule:
+            if len(texts) != len(scores):
+                raise ModelError(f"sentiment head {self.version} needs the segment texts")
+            scores = correct_negated_negatives(scores, texts)
         return [
-            Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4))
-            for s in self.scores(embeddings)
+            Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4)) for s in scores
         ]
 
     def save(self, folder: Path, card: dict) -> None:
@@ -298,7 +366,8 @@ class PolarityHead:
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {"coef": self.coef, "intercept": np.array([self.intercept], np.float32)}
         save_file(tensors, str(folder / HEAD_FILE))
-        _write_card(folder, self, card)
+        extra = {"negation_rule": self.negation_rule, "second_embedder_id": self.second_embedder_id}
+        _write_card(folder, self, {**card, **extra})
 
     @classmethod
     def load(cls, folder: Path, expected_embedder_id: str | None = None) -> PolarityHead:
@@ -314,7 +383,16 @@ class PolarityHead:
             card.get("version", folder.name),
             float(card.get("neutral_margin", 0.0)),
             card,
+            bool(card.get("negation_rule", False)),
+            card.get("second_embedder_id"),
         )
+
+
+def second_embedder_id(model: SentimentModel) -> str | None:
+    """The embedder whose vectors a model reads after its own (None for a single-embedder head
+    and for models that read texts); see `PolarityHead.second_embedder_id`."""
+    value = getattr(model, "second_embedder_id", None)
+    return value if isinstance(value, str) else None
 
 
 class _Head(Protocol):

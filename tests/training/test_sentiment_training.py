@@ -1,3 +1,4 @@
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_written_corpus_splits_never_overlap() -> None:
         return text.strip().lower().rstrip(".!")
 
     train_texts = {key(e.text) for e in written_corpus("train")}
-    assert {e.dataset for e in written_corpus("train")} == {"feedback", "short"}
+    assert {e.dataset for e in written_corpus("train")} == {"feedback", "short", "short4"}
     evaluation = [e for examples in training.evaluation_sets().values() for e in examples]
     assert not any(key(e.text) in train_texts for e in evaluation)
     assert all(e.split in ("", "heldout", "eval") for e in evaluation)
@@ -101,6 +102,29 @@ def test_short_answers_and_blind_set() -> None:
     train = short_answers("train")
     assert Counter(e.language for e in train) == {"de": 250, "en": 86}
     assert all(len(e.text.split()) <= 13 for e in train + blind_short_de())
+
+
+def test_v4_short_answers_are_split_and_apart_from_every_other_file() -> None:
+    from collections import Counter
+
+    from training.datasets import TRAINING_DIR, short_answers_v4
+
+    train, heldout = short_answers_v4("train"), short_answers_v4("heldout")
+    assert len(train) == 206 and len(heldout) == 66
+    assert Counter(e.label for e in heldout) == {"negative": 31, "positive": 29, "neutral": 6}
+    assert training.evaluation_sets()["short4_heldout"] == heldout
+
+    def key(text: str) -> str:
+        return text.strip().lower().rstrip(".!?")
+
+    mine = {key(e.text) for e in train + heldout}
+    assert len(mine) == len(train) + len(heldout)
+    for path in (TRAINING_DIR / "data").glob("*.jsonl"):
+        if path.name == "survey_short4_de.jsonl":
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            assert not isinstance(row.get("text"), str) or key(row["text"]) not in mine, path
 
 
 def test_metrics_auc_and_mixed_counts_as_neutral() -> None:
