@@ -1,8 +1,11 @@
 """OpenMP wait policy A/B on the analysis pipeline: threads that spin (libgomp's default when
-OMP_WAIT_POLICY is unset) against threads that sleep (PASSIVE, the service's default since
-nlp_service/__init__.py sets it), in alternating subprocesses so machine load hits both alike.
+OMP_WAIT_POLICY is unset: ~300,000 spins before sleeping) against threads that sleep at once
+(PASSIVE, the service's default since nlp_service/__init__.py sets it), in alternating
+subprocesses so machine load hits both alike. `--short-spin` adds a third variant, libgomp's
+default policy with GOMP_SPINCOUNT=10000 (spin a few microseconds, then sleep): on a quiet
+machine it may keep spinning's single-answer latency without its cost under load.
 
-    python -m benchmarks.omp_wait_policy [--rounds 2] [--n 128] [--singles 40]
+    python -m benchmarks.omp_wait_policy [--rounds 2] [--n 128] [--singles 40] [--short-spin]
 
 Per variant: `Pipeline.analyze_batch` answers/s and CPU ms per answer (batches of 64), then
 single-answer `analyze` latency p50/p99 on ~20-word answers (what a lone request costs the
@@ -21,13 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "omp_wait_policy.txt"
-VARIANTS = ("spin", "passive")
+VARIANTS = ("spin", "passive", "short-spin")
 
 
 def child(variant: str, n: int, singles: int) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if variant == "spin":
+    if variant in ("spin", "short-spin"):
         os.environ.pop("OMP_WAIT_POLICY", None)
+        if variant == "short-spin":
+            os.environ["GOMP_SPINCOUNT"] = "10000"
         import torch  # noqa: F401  (libgomp reads the policy now: unset, so it spins)
     else:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
@@ -71,6 +76,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--n", type=int, default=128)
     parser.add_argument("--singles", type=int, default=40)
+    parser.add_argument("--short-spin", action="store_true")
     parser.add_argument("--child", choices=VARIANTS)
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
@@ -85,7 +91,7 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     for _ in range(args.rounds):
-        for variant in VARIANTS:
+        for variant in VARIANTS if args.short_spin else VARIANTS[:2]:
             out = subprocess.run(
                 [sys.executable, "-m", "benchmarks.omp_wait_policy", "--child", variant,
                  "--n", str(args.n), "--singles", str(args.singles)],
