@@ -13,6 +13,8 @@ Rungs, each as answers/s and as a ratio of the raw encoders:
   5. 32 concurrent clients POSTing single answers (SQLite server), also as a ratio of rung 3.
 Then single-answer latency p50/p95/p99 at concurrency 1, 8 and 32 on answers of about 20 words.
 Targets: HTTP batch >= 0.70 of raw; 32 clients >= 0.60 of batch; p99 at concurrency 1 < 150 ms.
+Rungs 1-4 also print CPU ms per answer (this process's for 1-2, the server's for 3-4, the client
+excluded): on a shared machine they show where the time goes better than the rates do.
 The load average is printed: on a shared machine the figures are a lower bound.
 """
 
@@ -37,7 +39,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.concurrency import run_batches, run_singles, serve  # noqa: E402
+from benchmarks.concurrency import cpu_seconds, run_batches, run_singles, serve  # noqa: E402
 from benchmarks.corpus import feedback_answers  # noqa: E402
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline  # noqa: E402
 from nlp_service.config import Settings  # noqa: E402
@@ -71,12 +73,13 @@ def load() -> str:
 
 
 @contextlib.contextmanager
-def server(db_url: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """A running `nlp-service serve` on db_url, warmed up: (base URL, headers with a fresh key)."""
+def server(db_url: str) -> Iterator[tuple[str, dict[str, str], int]]:
+    """A running `nlp-service serve` on db_url, warmed up: (base URL, headers with a fresh key,
+    the server's process id)."""
     # 32 clients on one key: measure the server, not a rate limit.
     with serve({"NLP_SERVICE_RATE_LIMIT": ""}, db_url, ready_timeout=600) as running:
         run_batches(running.base, running.headers, [f"warm up {i}" for i in range(20)], 10, "warm")
-        yield running.base, running.headers
+        yield running.base, running.headers, running.proc.pid
 
 
 @contextlib.contextmanager
@@ -125,6 +128,10 @@ async def latencies(
     return out
 
 
+def per_answer(seconds: float, n: int) -> str:
+    return f"{seconds / n * 1000:.1f} ms/answer"
+
+
 def twenty_word_answers(texts: list[str], n: int) -> list[str]:
     """n answers of 18-22 words from the corpus (longer ones cut at 20 words), cycled."""
     picked = [t for t in texts if 18 <= len(t.split()) <= 22]
@@ -168,6 +175,7 @@ def main() -> None:
     if second is not None and second is not pipeline.embedder:
         encoders.append(second)
     raw_seconds = 0.0
+    cpu = time.process_time()
     for encoder in encoders:
         start = time.perf_counter()
         for i in range(0, n, 64):
@@ -176,22 +184,28 @@ def main() -> None:
         raw_seconds += seconds
         say(f"  raw {encoder.id:44s} {n / seconds:8.1f} texts/s")
     raw = n / raw_seconds
-    say(f"1. raw encoders together                         {raw:8.1f} answers/s   1.00")
-    start = time.perf_counter()
+    say(
+        f"1. raw encoders together                         {raw:8.1f} answers/s   1.00"
+        f"  (cpu {per_answer(time.process_time() - cpu, n)})"
+    )
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, n, 64):
         pipeline.analyze_batch(items[i : i + 64])
     pipe = n / (time.perf_counter() - start)
     say(
         f"2. Pipeline.analyze_batch                        {pipe:8.1f} answers/s   {pipe / raw:.2f}"
+        f"  (cpu {per_answer(time.process_time() - cpu, n)})"
     )
     del pipeline, items
 
     # 3 and 5 share one SQLite server; 4 runs on PostgreSQL.
-    with server("") as (base, headers):
+    with server("") as (base, headers, pid):
+        cpu = cpu_seconds(pid)
         batch_sqlite = run_batches(base, headers, texts, args.batch, "ladder-b")
         say(
             f"3. HTTP batch ingest, SQLite ({args.batch}/request)       {batch_sqlite:8.1f} "
-            f"answers/s   {batch_sqlite / raw:.2f}  (target >= 0.70)"
+            f"answers/s   {batch_sqlite / raw:.2f}  (target >= 0.70; server cpu "
+            f"{per_answer(cpu_seconds(pid) - cpu, n)})"
         )
         singles = asyncio.run(run_singles(base, headers, texts, args.clients, "ladder-s"))
         say(
@@ -216,11 +230,13 @@ def main() -> None:
             )
     batch_pg: float | None = None
     if not args.skip_postgres:
-        with postgres_database() as url, server(url) as (base, headers):
+        with postgres_database() as url, server(url) as (base, headers, pid):
+            cpu = cpu_seconds(pid)
             batch_pg = run_batches(base, headers, texts, args.batch, "ladder-b")
             say(
                 f"4. HTTP batch ingest, PostgreSQL ({args.batch}/request)   {batch_pg:8.1f} "
-                f"answers/s   {batch_pg / raw:.2f}  (target >= 0.70)"
+                f"answers/s   {batch_pg / raw:.2f}  (target >= 0.70; server cpu "
+                f"{per_answer(cpu_seconds(pid) - cpu, n)})"
             )
     say("single-answer latency (SQLite server, one request after another per client):")
     for line in table:

@@ -12,6 +12,7 @@ database.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -134,6 +135,11 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.service = state
         # Models load lazily; one tiny call makes the first real request fast.
         await run_in_threadpool(model.analyze_batch, [AnswerInput.create("ok", "en")])
+        # The loaded models leave ~500k long-lived objects (tokenizer vocabularies, modules)
+        # that every full collection would walk again (seconds on a busy 2-core machine, a
+        # pause for whichever request triggers it): move them out of the collector's view.
+        gc.collect()
+        gc.freeze()
         state.batcher.start()
         if state.worker is not None:
             # Jobs a previous run left behind are claimed again once their lease expired.
