@@ -271,6 +271,13 @@ def test_negation_only_counts_in_the_same_clause() -> None:
     assert _reasons("No idea why, but I'm cancelling my plan", FlagType.CHURN) == ["I'm cancelling"]
 
 
+def test_a_negation_at_the_trigger_counts_inside_a_condition_too() -> None:
+    # Only words of the condition before the trigger's neighbour are dropped from the window.
+    assert _reasons("If I don't cancel now I lose the bonus.", FlagType.CHURN) == []
+    assert _reasons("Wenn ich nicht kündige, verlängert sich der Vertrag.", FlagType.CHURN) == []
+    assert _reasons("Unless you call me back I won't cancel anything.", FlagType.CHURN) == []
+
+
 def test_being_unable_to_cancel_is_still_churn() -> None:
     assert _reasons("Ich kann meinen Vertrag nicht kündigen!", FlagType.CHURN) == [
         "kann meinen Vertrag nicht kündigen"
@@ -306,6 +313,11 @@ def test_an_intent_given_up_is_not_churn() -> None:
         ("See you in small claims", "See you in small claims"),
         ("I filed a chargeback", "chargeback"),
         ("I'm reporting you to the police.", "reporting you to the police"),
+        ("Ich erstatte Anzeige.", "erstatte Anzeige"),
+        ("Morgen erstatte ich Strafanzeige gegen den Fahrer.", "erstatte ich Strafanzeige"),
+        # The negation belongs to the condition, not to the threat:
+        ("If this isn't fixed by Friday my lawyer will be in touch.", "lawyer"),
+        ("Sollte das Geld nicht bis Montag da sein gehe ich zum Anwalt.", "Anwalt"),
     ],
 )
 def test_legal_threats_are_legal_with_top_severity(text: str, reason: str) -> None:

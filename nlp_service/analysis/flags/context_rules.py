@@ -114,10 +114,21 @@ def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     return left, right
 
 
+# A negation after one of these (with more than a word before the trigger) is the condition's,
+# not the threat's: "If this isn't fixed by Friday my lawyer will be in touch".
+_CONDITIONALS = frozenset({"if", "unless", "wenn", "falls", "sofern", "sollte", "sollten"})
+
+
 def _negated(clause_before: str, clause_after: str, trigger: str) -> bool:
     """A negation among the words just before the trigger's last word (the trigger included,
-    so "werde nicht kündigen" counts), or "nicht" right after it, unless it is inability."""
+    so "werde nicht kündigen" counts), or "nicht" right after it, unless it is inability or
+    belongs to a condition the threat depends on (see `_CONDITIONALS`)."""
     words = [w.replace("’", "'") for w in _TOKEN.findall((clause_before + trigger).lower())]
+    conditional = next((i for i, w in enumerate(words) if w in _CONDITIONALS), None)
+    if conditional is not None:
+        # Words of the condition two or more words before the trigger's last word are dropped;
+        # "If I don't cancel" (the negation right at the trigger) stays negated.
+        words = words[:conditional] + words[max(conditional, len(words) - 2) :]
     window = words[:-1][-_NEGATION_WINDOW:]
     following = _TOKEN.findall(clause_after.lower())[:1]
     negated = not _NEGATIONS.isdisjoint(window) or not _POST_NEGATIONS.isdisjoint(following)
