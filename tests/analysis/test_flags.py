@@ -655,12 +655,21 @@ def test_shipped_heads_load() -> None:
 
 
 def test_round_4_heads_read_e5_and_veto() -> None:
-    latest = ContextHeads.load(resolve_heads_folder(Path(__file__).parents[2] / "models"))
-    assert latest.version == "20261126-heads-e5-v4"
+    models = Path(__file__).parents[2] / "models"
+    latest = ContextHeads.load(resolve_heads_folder(models, "20261126-heads-e5-v4"))
+    assert latest.units == SENTENCE_UNITS
     assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
     assert latest.encoders == ("e5torch:multilingual-e5-small:query",)
     assert len(latest.vetoes) == 3 and all(0 <= v < 1 for pair in latest.vetoes for v in pair)
     assert all(0.9 <= t <= 2.0 for t in latest.thresholds)  # alone only when very confident
+
+
+def test_round_5_heads_read_segments_and_are_the_latest() -> None:
+    models = Path(__file__).parents[2] / "models"
+    latest = ContextHeads.load(resolve_heads_folder(models))
+    assert latest.version == "20261126-heads-e5-v5" and latest.units == SEGMENT_UNITS
+    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
+    assert len(latest.vetoes) == 3 and all(0.9 <= t <= 2.0 for t in latest.thresholds)
 
 
 def test_default_setting_names_shipped_heads() -> None:

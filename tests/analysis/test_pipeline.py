@@ -155,18 +155,17 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_units(
     assert np.array_equal(results[1].segment_embeddings, results[2].segment_embeddings)
 
 
-def test_the_default_flag_heads_add_no_encoder_text(pipeline: Pipeline, settings: Settings) -> None:
-    """The shipped default: its heads read the segments, so the encoders see the distinct
-    segments and nothing else on a mixed batch (long answers, contrast clauses, lists)."""
-    from nlp_service.analysis.flags import SEGMENT_UNITS
+def test_segment_flag_heads_add_no_encoder_text(pipeline: Pipeline, settings: Settings) -> None:
+    """Heads on segment units (v5): the encoders see the distinct segments and nothing else on
+    a mixed batch (long answers, contrast clauses, lists, no language hint)."""
+    from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
 
-    assert pipeline.flag_heads is not None and pipeline.sentiment_embedder is not None
-    assert pipeline.flag_heads.units == SEGMENT_UNITS
+    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, V5_HEADS))
+    assert heads.units == SEGMENT_UNITS and pipeline.sentiment_embedder is not None
     main = CountingEmbedder(pipeline.embedder)
     sent = CountingEmbedder(pipeline.sentiment_embedder)
     counted = Pipeline(
-        main, sent, pipeline.sentiment_model, pipeline.language, settings,
-        flag_heads=pipeline.flag_heads,
+        main, sent, pipeline.sentiment_model, pipeline.language, settings, flag_heads=heads
     )  # fmt: skip
     texts = [
         "The app is fine, but support never answers. I will cancel next month!\n- no refund",
