@@ -7,10 +7,11 @@ Prints texts/s of each raw encoder on the whole answers, of both encoders togeth
 pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
 With --before/--after: two pipelines that differ only in the sentiment model, timed on the same
 answers in one run (alternating rounds, so a change in machine load hits both alike).
-With --flags-before/--flags-after: the same for two flag-heads versions ("" = rules only).
+With --flags-before/--flags-after: the same for flag-heads versions ("" = rules only; several
+after versions comma-separated), plus the texts and characters each encoder encodes.
 
-    python -m benchmarks.analyze --n 200 --rounds 2 \
-        --flags-before 20261126-heads-use-v2 --flags-after 20261126-heads-e5-v4
+    python -m benchmarks.analyze --n 150 --rounds 2 --flags-before 20261126-heads-use-v2 \
+        --flags-after 20261126-heads-e5-v4,20261126-heads-e5-v5
 """
 
 from __future__ import annotations
@@ -63,34 +64,77 @@ def compare(
     print(f"after / before throughput: {seconds['before'] / seconds['after']:.2f}x")
 
 
-def compare_flags(before: str, after: str, n: int, batch: int, rounds: int = 3) -> None:
-    """Two pipelines that differ only in their flag heads, alternating on the same answers."""
+class _Counted:
+    """An embedder wrapper that counts the texts and characters it encodes."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.id, self.dim = inner, inner.id, inner.dim
+        self.texts = self.chars = 0
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        self.chars += sum(map(len, texts))
+        return self.inner.encode(texts)
+
+
+def _encoded(p: Pipeline, items: list[AnswerInput], batch: int) -> dict[str, tuple[int, int]]:
+    """(texts, characters) each encoder of `p` encodes for `items`: one untimed pass with the
+    encoders wrapped (the pipeline's own objects are restored afterwards)."""
+    saved = (p.embedder, p.sentiment_embedder, list(p.flag_encoders))
+    wrapped: dict[int, _Counted] = {}
+
+    def wrap(e):
+        return wrapped.setdefault(id(e), _Counted(e)) if e is not None else None
+
+    p.embedder, p.sentiment_embedder = wrap(p.embedder), wrap(p.sentiment_embedder)
+    p.flag_encoders = [wrap(e) for e in p.flag_encoders]
+    try:
+        for i in range(0, len(items), batch):
+            p.analyze_batch(items[i : i + batch])
+    finally:
+        p.embedder, p.sentiment_embedder, p.flag_encoders = saved[0], saved[1], saved[2]
+    return {c.id: (c.texts, c.chars) for c in wrapped.values()}
+
+
+def compare_flags(before: str, afters: list[str], n: int, batch: int, rounds: int = 3) -> None:
+    """Pipelines that differ only in their flag heads, alternating on the same answers; each
+    `afters` version is compared with `before` (and the last with the others)."""
     texts = feedback_answers(n)
     items = [AnswerInput.create(t) for t in texts]
     chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
-    pipelines = {
-        "before": Pipeline.from_settings(Settings(flag_heads=before)),
-        "after": Pipeline.from_settings(Settings(flag_heads=after)),
-    }
+    versions = [before, *afters]
+    pipelines = {v: Pipeline.from_settings(Settings(flag_heads=v)) for v in versions}
     seconds = dict.fromkeys(pipelines, 0.0)
     for p in pipelines.values():
         p.analyze_batch(items[:32])  # warm-up outside the clock
+    with open("/proc/loadavg") as f:
+        load_start = f.read().strip()
     for _ in range(rounds):
         for label, p in pipelines.items():
             seconds[label] += timed(lambda p=p: [p.analyze_batch(c) for c in chunks])
-    settings = Settings()
     with open("/proc/loadavg") as f:
         load = f.read().strip()
+    settings = Settings()
+    segments = sum(len(a.segments) for a in pipelines[before].analyze_batch(items))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, threads={settings.threads}")
-    print(f"load average at the end: {load}")
-    print(f"answers: {n} (mean {sum(map(len, texts)) / n:.0f} chars), batch {batch}, "
-          f"{rounds} alternating rounds")  # fmt: skip
+    print(f"load average at the start: {load_start}")
+    print(f"load average at the end:   {load}")
+    print(f"answers: {n} (mean {sum(map(len, texts)) / n:.0f} chars, {segments} segments), "
+          f"batch {batch}, {rounds} alternating rounds")  # fmt: skip
     for label, p in pipelines.items():
         heads = p.flag_heads.version if p.flag_heads is not None else "(rules only)"
+        units = p.flag_heads.units if p.flag_heads is not None else "-"
         reads = ", ".join(e.id for e in p.flag_encoders) or "-"
         rate = n * rounds / seconds[label]
-        print(f"{label:6s} flag heads {heads:28s} reading {reads:45s} {rate:7.1f} texts/s")
-    print(f"after / before throughput: {seconds['before'] / seconds['after']:.2f}x")
+        print(f"flag heads {heads:28s} units {units:9s} reading {reads:40s} {rate:6.1f} texts/s")
+        for encoder, (count, chars) in _encoded(p, items, batch).items():
+            print(f"    {encoder:45s} encodes {count:5d} texts, {chars:7d} chars")
+    for after in afters:
+        ratio = seconds[before] / seconds[after]
+        print(f"{after} / {before} throughput: {ratio:.2f}x")
+    last = afters[-1]
+    for other in afters[:-1]:
+        print(f"{last} / {other} throughput: {seconds[other] / seconds[last]:.2f}x")
 
 
 def main() -> None:
@@ -102,10 +146,13 @@ def main() -> None:
     parser.add_argument("--before-embedder", default="e5", help="sentiment embedder of --before")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--flags-before", help="flag heads version ('' = rules only)")
-    parser.add_argument("--flags-after", help="flag heads version to compare with")
+    parser.add_argument(
+        "--flags-after", help="flag heads version(s) to compare with, comma-separated"
+    )
     args = parser.parse_args()
     if args.flags_before is not None and args.flags_after is not None:
-        compare_flags(args.flags_before, args.flags_after, args.n, args.batch, args.rounds)
+        afters = args.flags_after.split(",")
+        compare_flags(args.flags_before, afters, args.n, args.batch, args.rounds)
         return
     if args.before and args.after:
         compare(args.before, args.after, args.n, args.batch, args.rounds, args.before_embedder)

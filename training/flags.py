@@ -26,10 +26,13 @@ from typing import Any
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp_service.analysis.flags import (
+    SEGMENT_UNITS,
+    SENTENCE_UNITS,
     ContextHeads,
     FlagContext,
     FlagType,
     detect_flags,
+    head_units,
     resolve_heads_folder,
 )
 
@@ -86,11 +89,14 @@ def load_set(name_or_path: str | Path) -> list[FlagExample]:
     return examples
 
 
-def predict(text: str, context: FlagContext | None = None) -> frozenset[str]:
-    """Flag types the service raises for `text` (personal_data is not part of this scoring)."""
+def predict(
+    text: str, context: FlagContext | None = None, language: str | None = None
+) -> frozenset[str]:
+    """Flag types the service raises for `text` (personal_data is not part of this scoring);
+    `language` splits the text into the heads' units as the pipeline does (segment units)."""
     return frozenset(
         f.type.value
-        for f in detect_flags(text, context=context)
+        for f in detect_flags(text, context=context, language=language)
         if f.type is not FlagType.PERSONAL_DATA
     )
 
@@ -168,13 +174,15 @@ def evaluate(
 ) -> dict:
     """Scores overall and per language, the errors, and the time per answer. `heads` (a version
     or "latest") scores the rules plus the context heads instead of the rules alone."""
+    run: Callable[[FlagExample], Iterable[str]] = lambda e: predictor(e.text)  # noqa: E731
     if heads is not None:
         context = load_context(heads)
-        predictor = lambda text: predict(text, context)  # noqa: E731
+        # the set's language, as a hint would give it, splits the text into the heads' units
+        run = lambda e: predict(e.text, context, e.language)  # noqa: E731
     examples = load_set(set_name)
     predictor("")  # loads and compiles the lists, so the timing is per answer only
     started = time.perf_counter()
-    predicted = [frozenset(predictor(e.text)) for e in examples]
+    predicted = [frozenset(run(e)) for e in examples]
     elapsed = time.perf_counter() - started
     results: dict = {
         "set": str(set_name) + (f" + heads {heads}" if heads else ""),
@@ -597,8 +605,8 @@ V4_PER_SET_CAP = 0.035
 
 @dataclass(frozen=True)
 class _Rows:
-    """Every sentence of the training answers: owner answer, text, and per answer and type the
-    rule flags' sentence rows (row -> (a weak trigger fired, a strong phrase fired))."""
+    """Every unit (`head_units`) of the training answers: owner answer, text, and per answer and
+    type the rule flags' unit rows (row -> (a weak trigger fired, a strong phrase fired))."""
 
     owners: Any
     sentences: list[str]
@@ -606,23 +614,23 @@ class _Rows:
     abuse: Any
 
 
-def _rows(examples: Sequence[FlagExample]) -> _Rows:
+def _rows(examples: Sequence[FlagExample], units: str = SENTENCE_UNITS) -> _Rows:
     import numpy as np
 
     from nlp_service.analysis.flags.abuse import _abuse_flags
     from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
-    from nlp_service.analysis.flags.heads import _head_spans
 
     owners: list[int] = []
     sentences: list[str] = []
     rules: list[dict[str, dict[int, tuple[bool, bool]]]] = []
     abuse: list[bool] = []
     for i, e in enumerate(examples):
-        spans = _head_spans(e.text)
+        pieces = head_units(e.text, units, e.language)
+        spans = [(u.start, u.end) for u in pieces]
         first = len(sentences)
-        for a, b in spans:
+        for u in pieces:
             owners.append(i)
-            sentences.append(e.text[a:b].strip())
+            sentences.append(u.text)
         found: dict[str, dict[int, tuple[bool, bool]]] = {t: {} for t in MODEL_TYPES}
         for type_rules in _context_rules():
             for rule in _context_candidates(e.text, type_rules):
@@ -745,9 +753,11 @@ def train_heads_v4(
     version: str | None = None,
     models_dir: Path | None = None,
     embedder_specs: Sequence[str] = V4_EMBEDDERS,
+    units: str = SEGMENT_UNITS,
 ) -> Path:
-    """Round-4 heads: one logistic head per type on the standardised, concatenated vectors of
-    `embedder_specs` for every sentence of HEADS_TRAIN_SETS, multiple-instance labels
+    """Round-4 recipe: one logistic head per type on the standardised, concatenated vectors of
+    `embedder_specs` for every unit (`head_units`: the analysis segments since round 5, v5; the
+    regex sentences with `units=SENTENCE_UNITS`, v4) of HEADS_TRAIN_SETS, multiple-instance labels
     (`_mil_head`), C, vetoes and alone-thresholds by answer-grouped 5-fold CV
     (`choose_decisions`). The scaler is folded into the coefficients."""
     from datetime import UTC, datetime
@@ -763,7 +773,7 @@ def train_heads_v4(
     named = [(name, e) for name in HEADS_TRAIN_SETS for e in load_set(name)]
     train = [e for _, e in named]
     sources = [name for name, _ in named]
-    rows = _rows(train)
+    rows = _rows(train, units)
     X = encode_concat(embedders, rows.sentences)
     gold = [e.flags for e in train]
     strata = [
@@ -810,7 +820,8 @@ def train_heads_v4(
         coefs.append(coef)
         intercepts.append(intercept)
     tag = "-".join(spec.split("-")[0] for spec in embedder_specs)
-    version = version or f"{datetime.now(UTC):%Y%m%d}-heads-{tag}-v4"
+    generation = "v5" if units == SEGMENT_UNITS else "v4"
+    version = version or f"{datetime.now(UTC):%Y%m%d}-heads-{tag}-{generation}"
     folder = (models_dir or settings.models_dir) / "flags" / version
     thresholds = tuple(decisions[t][2] for t in MODEL_TYPES)
     heads = ContextHeads(
@@ -824,19 +835,21 @@ def train_heads_v4(
         tuple((decisions[t][0], decisions[t][1]) for t in MODEL_TYPES),
         tuple(e.id for e in embedders),
         tuple(embedder_specs),
+        units,
     )
     heads.save(
         folder,
         {
             "model": "one logistic regression per type (scikit-learn, class_weight=balanced) on "
             f"the standardised concatenated vectors ({', '.join(embedder_specs)}) of each "
-            "sentence (scaler folded into coef/intercept); multiple-instance labels: of an "
-            "answer carrying the type only its most likely sentence (by a first head) is a "
-            "positive, its other sentences are left out",
+            f"unit ({units}; scaler folded into coef/intercept); multiple-instance labels: of an "
+            "answer carrying the type only its most likely unit (by a first head) is a "
+            "positive, its other units are left out",
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
             "never_trained_or_tuned_on": ["eval", "blind", "blind2", "blind3", "blind4"],
-            "sentences": len(rows.sentences),
+            "units_read": units,
+            "rows": len(rows.sentences),
             "C": chosen_c,
             "C_candidates": {
                 str(c): {"cv_min_recall": round(k[0], 4), "decisions": d}
@@ -865,13 +878,19 @@ if __name__ == "__main__":
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--units",
+        default=SEGMENT_UNITS,
+        choices=[SEGMENT_UNITS, SENTENCE_UNITS],
+        help="train-v4: what a head row reads (segments: v5, sentences: v4)",
+    )
+    parser.add_argument(
         "--embedders",
         default=",".join(V4_EMBEDDERS),
         help="train-v4: encoder specs, e.g. use,e5-torch",
     )
     args = parser.parse_args()
     if args.command == "train-v4":
-        print(train_heads_v4(embedder_specs=tuple(args.embedders.split(","))))
+        print(train_heads_v4(embedder_specs=tuple(args.embedders.split(",")), units=args.units))
         raise SystemExit(0)
     if args.command == "train":
         print(train_heads())

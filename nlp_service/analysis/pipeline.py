@@ -17,7 +17,7 @@ from nlp_service.analysis.flags import (
     ContextHeads,
     FlagContext,
     detect_flags,
-    head_sentences,
+    head_units,
     resolve_heads_folder,
 )
 from nlp_service.analysis.kpi import Kpi, parse_kpi
@@ -314,11 +314,13 @@ class Pipeline:
             start += len(segs)
         weights = np.array([max(len(t), 1) for t in flat], dtype=np.float32)
 
-        # The sentences the flag heads read go into the same call as the segments: one call per
-        # encoder per batch (a call costs far more than a few short texts in it).
+        # The units the flag heads read go into the same call as the segments: one call per
+        # encoder per batch. Heads on segment units (round 5) read the segments themselves, so
+        # they add no text; older heads add their regex sentences.
+        units = self.flag_heads.units if self.flag_heads is not None else None
         heads = (
-            [s for r in redactions for s in head_sentences(r.text)]
-            if self.flag_heads is not None
+            [u.text for p in prepared for u in head_units(p.text, units, segments=p.segments)]
+            if units is not None
             else []
         )
         reads = {e.id for e in self.flag_encoders}
@@ -352,7 +354,10 @@ class Pipeline:
                 distinct = list(dict.fromkeys(heads))
                 known[encoder.id] = dict(zip(distinct, encoder.encode(distinct), strict=True))
         flag_context = self._flag_context(known)
-        answer_flags = [detect_flags(r.text, r.entity_types, flag_context) for r in redactions]
+        answer_flags = [
+            detect_flags(p.text, p.redaction.entity_types, flag_context, segments=p.segments)
+            for p in prepared
+        ]
         ans_sent = []
         for g, segs, flags in zip(groups, per_answer, answer_flags, strict=True):
             abuse = [(f.start, f.end) for f in flags if f.type == "abuse"]

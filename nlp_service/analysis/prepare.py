@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from nlp_service.analysis.language import LanguageDetector, LanguageResult
 from nlp_service.analysis.privacy import Redaction, redact
-from nlp_service.analysis.segments import Segment, cap_segments, split_segments
+from nlp_service.analysis.segments import Segment, segment_text
 from nlp_service.errors import TooLarge
 
 
@@ -41,10 +41,9 @@ def prepare(
     """Raises TooLarge (field `text`) when the text cannot be split within the limits."""
     redaction = redact(text)
     language = detector.detect(redaction.text, hint)
-    segments = split_segments(redaction.text, language.language, limits.max_chunk_chars)
     try:
-        segments = cap_segments(
-            segments, redaction.text, limits.max_chunk_chars, limits.max_chunks_per_text
+        segments = segment_text(
+            redaction.text, language.language, limits.max_chunk_chars, limits.max_chunks_per_text
         )
     except ValueError as exc:
         raise TooLarge(str(exc), field="text") from None

@@ -94,3 +94,12 @@ def cap_segments(segments: list[Segment], text: str, max_chars: int, cap: int) -
             f"text needs {len(merged)} segments of <= {max_chars} characters; the cap is {cap}"
         )
     return merged
+
+
+def segment_text(
+    text: str, language: str | None, max_chars: int = 1_000, cap: int = 64
+) -> list[Segment]:
+    """The segments an answer is analysed in: `split_segments`, then `cap_segments` (raises
+    ValueError when the text cannot be split within the limits). `prepare` calls this for the
+    pipeline, CLI and training; the flag heads (round 5) read these segments' vectors."""
+    return cap_segments(split_segments(text, language, max_chars), text, max_chars, cap)

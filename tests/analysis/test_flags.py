@@ -12,15 +12,19 @@ import numpy as np
 import pytest
 
 from nlp_service.analysis.flags import (
+    SEGMENT_UNITS,
+    SENTENCE_UNITS,
     ContextHeads,
     Flag,
     FlagContext,
     FlagType,
     detect_flags,
     has_abuse,
+    head_units,
     resolve_heads_folder,
 )
 from nlp_service.analysis.privacy import redact
+from nlp_service.analysis.segments import Segment, segment_text
 from nlp_service.errors import ModelError
 
 
@@ -555,6 +559,93 @@ def test_vetoes_and_encoders_round_trip(tmp_path: Path) -> None:
         ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "x", "t", (), ((0, 0),))
 
 
+def _segment_context(
+    vetoes: tuple[tuple[float, float], ...] = (),
+) -> tuple[FlagContext, list[str]]:
+    """The toy heads of `_toy_context` on segment units (round 5), recording what they read."""
+    toy = _toy_context(vetoes=vetoes)
+    read: list[str] = []
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        read.extend(texts)
+        return toy.encode(texts)
+
+    heads = ContextHeads(
+        toy.heads.types,
+        toy.heads.coef,
+        toy.heads.intercept,
+        toy.heads.threshold,
+        "toy",
+        "test-segments",
+        vetoes=vetoes,
+        units=SEGMENT_UNITS,
+    )
+    return FlagContext(heads, encode), read
+
+
+def test_segment_units_are_the_analysis_segments() -> None:
+    text = "Der Service war lange gut, aber ich verabschiede mich. Danke.\nTschüss"
+    units = head_units(text, SEGMENT_UNITS, "de")
+    assert units == segment_text(text, "de")
+    assert [u.text for u in units] == [
+        "Der Service war lange gut",
+        "aber ich verabschiede mich.",
+        "Danke.",
+        "Tschüss",
+    ]
+    assert all(text[u.start : u.end] == u.text for u in units)
+    # older cards: the regex sentences, one unit for the contrast sentence
+    assert head_units(text, SENTENCE_UNITS)[0].text == (
+        "Der Service war lange gut, aber ich verabschiede mich."
+    )
+    # given segments (the pipeline's) are used as they are, not recomputed
+    given = [Segment("x", 0, 3)]
+    assert head_units(text, SEGMENT_UNITS, "de", given) == given
+
+
+def test_segment_heads_read_the_segments_and_flag_the_clause() -> None:
+    text = "Der Service war lange gut, aber ich verabschiede mich."
+    context, read = _segment_context()
+    flags = detect_flags(text, context=context, language="de")
+    # the head flags the clause it fires on, not the whole sentence
+    assert [(f.type, f.reason, f.start, f.end) for f in flags] == [
+        (FlagType.CHURN, "aber ich verabschiede mich.", 27, 54)
+    ]
+    assert read == ["Der Service war lange gut", "aber ich verabschiede mich."]
+    # the pipeline's segments are read as given (their texts are what it encoded)
+    segments = segment_text(text, "de")
+    context, read = _segment_context()
+    assert detect_flags(text, context=context, segments=segments) == flags
+    assert read == [s.text for s in segments]
+
+
+def test_segment_heads_veto_the_rule_flag_of_the_unit_holding_its_offset() -> None:
+    # "Ich kündige" (strong churn) sits in the second clause; the first clause says goodbye
+    # (p = 0.993), the second scores 0.0067 < the strong veto 0.01: the rule flag goes.
+    text = "Ich verabschiede mich nicht, aber ich kündige."
+    vetoing, _ = _segment_context(vetoes=((0.0, 0.01),) * 3)
+    assert [f.type for f in detect_flags(text)] == [FlagType.CHURN]
+    flags = detect_flags(text, context=vetoing, language="de")
+    # the veto read the second clause's probability; the first clause is flagged alone
+    assert [(f.type, f.reason) for f in flags] == [(FlagType.CHURN, "Ich verabschiede mich nicht")]
+    # on sentence units the rule flag's sentence says goodbye (0.993): not vetoed, and it
+    # covers the sentence, so the head adds nothing
+    sentence_heads = _toy_context(vetoes=((0.0, 0.01),) * 3)
+    assert [(f.type, f.reason) for f in detect_flags(text, context=sentence_heads)] == [
+        (FlagType.CHURN, "ich kündige")
+    ]
+
+
+def test_units_round_trip_and_unknown_units(tmp_path: Path) -> None:
+    heads = _segment_context()[0].heads
+    heads.save(tmp_path, {})
+    assert ContextHeads.load(tmp_path).units == SEGMENT_UNITS
+    _toy_context().heads.save(tmp_path / "old", {})
+    assert ContextHeads.load(tmp_path / "old").units == SENTENCE_UNITS  # cards before round 5
+    with pytest.raises(ModelError, match="units"):
+        ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "x", "t", units="words")
+
+
 def test_heads_save_load_round_trip(tmp_path: Path) -> None:
     heads = _toy_context().heads
     heads.save(tmp_path / "flags" / "v1", {"created": "2026-01-01"})
@@ -576,12 +667,21 @@ def test_shipped_heads_load() -> None:
 
 
 def test_round_4_heads_read_e5_and_veto() -> None:
-    latest = ContextHeads.load(resolve_heads_folder(Path(__file__).parents[2] / "models"))
-    assert latest.version == "20261126-heads-e5-v4"
+    models = Path(__file__).parents[2] / "models"
+    latest = ContextHeads.load(resolve_heads_folder(models, "20261126-heads-e5-v4"))
+    assert latest.units == SENTENCE_UNITS
     assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
     assert latest.encoders == ("e5torch:multilingual-e5-small:query",)
     assert len(latest.vetoes) == 3 and all(0 <= v < 1 for pair in latest.vetoes for v in pair)
     assert all(0.9 <= t <= 2.0 for t in latest.thresholds)  # alone only when very confident
+
+
+def test_round_5_heads_read_segments_and_are_the_latest() -> None:
+    models = Path(__file__).parents[2] / "models"
+    latest = ContextHeads.load(resolve_heads_folder(models))
+    assert latest.version == "20261126-heads-e5-v5" and latest.units == SEGMENT_UNITS
+    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
+    assert len(latest.vetoes) == 3 and all(0.9 <= t <= 2.0 for t in latest.thresholds)
 
 
 def test_default_setting_names_shipped_heads() -> None:

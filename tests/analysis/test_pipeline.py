@@ -94,26 +94,39 @@ def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings:
     assert len(segments) == 4
 
 
-def test_one_encoder_call_per_batch_with_the_flag_heads_sentences(
-    pipeline: Pipeline, settings: Settings
-) -> None:
-    """The sentences the flag heads read go into the segments' call (a call per answer cost more
-    than the model itself); a repeated text is encoded once; flags are those of detect_flags
-    with the heads reading the encoder directly."""
-    from nlp_service.analysis.flags import FlagContext, detect_flags
+V4_HEADS = "20261126-heads-e5-v4"  # regex-sentence units (round 4)
+V5_HEADS = "20261126-heads-e5-v5"  # segment units (round 5)
 
-    assert pipeline.flag_heads is not None and pipeline.sentiment_embedder is not None
+
+@pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS])
+def test_one_encoder_call_per_batch_with_the_flag_heads_units(
+    pipeline: Pipeline, settings: Settings, version: str
+) -> None:
+    """The units the flag heads read go into the segments' call (a call per answer cost more
+    than the model itself); a repeated text is encoded once; flags are those of detect_flags
+    with the heads reading the encoder directly. Heads on segment units (v5) make the encoders
+    see exactly the distinct segments: no text of their own; v4's regex sentences add one here."""
+    from nlp_service.analysis.flags import (
+        SEGMENT_UNITS,
+        ContextHeads,
+        FlagContext,
+        detect_flags,
+        resolve_heads_folder,
+    )
+
+    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, version))
+    assert pipeline.sentiment_embedder is not None
     main = CountingEmbedder(pipeline.embedder)
     sent = CountingEmbedder(pipeline.sentiment_embedder)
     counted = Pipeline(
-        main, sent, pipeline.sentiment_model, pipeline.language, settings,
-        flag_heads=pipeline.flag_heads,
-    )  # fmt: skip
+        main, sent, pipeline.sentiment_model, pipeline.language, settings, flag_heads=heads
+    )
     texts = [
         "Lieferung schnell, aber die Hotline ist eine Katastrophe.",  # 2 segments, 1 sentence
         "Alles gut.",
         "Alles gut.",
         "Ich kündige zum Monatsende. Ihr hört von meinem Anwalt!",
+        "Der Tarif war lange gut, aber jetzt wechsle ich zu einem anderen Anbieter.",
     ]
     results = counted.analyze_batch([AnswerInput.create(t, "de") for t in texts])
     segments = [s.text for r in results for s in r.segments]
@@ -124,23 +137,51 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_sentences(
         "Alles gut.",
         "Ich kündige zum Monatsende.",
         "Ihr hört von meinem Anwalt!",
+        "Der Tarif war lange gut",
+        "aber jetzt wechsle ich zu einem anderen Anbieter.",
     ]
     assert main.calls == 1 and sent.calls == 1
     distinct = list(dict.fromkeys(segments))
-    # The heads' sentences go into the call of each encoder the heads read (e5 since round 4).
-    reads = {e.id for e in pipeline.flag_encoders}
+    reads = {e.id for e in counted.flag_encoders}
     assert reads and reads <= {main.id, sent.id}
-    with_sentences = [*distinct, "Lieferung schnell, aber die Hotline ist eine Katastrophe."]
-    assert sent.seen == (with_sentences if sent.id in reads else distinct)
-    assert main.seen == (with_sentences if main.id in reads else distinct)
-    encoders = pipeline.flag_encoders
-    reference = FlagContext(
-        pipeline.flag_heads, lambda texts: np.hstack([e.encode(list(texts)) for e in encoders])
+    extra = (
+        []
+        if heads.units == SEGMENT_UNITS
+        else [texts[0], texts[4]]  # the two sentences that are not one segment
     )
+    assert sent.seen == ([*distinct, *extra] if sent.id in reads else distinct)
+    assert main.seen == ([*distinct, *extra] if main.id in reads else distinct)
+    encoders = counted.flag_encoders
+    reference = FlagContext(heads, lambda t: np.hstack([e.encode(list(t)) for e in encoders]))
     for r in results:
-        assert r.flags == detect_flags(r.redacted_text, r.pii_types, reference)
+        # the heads split the text as the pipeline did (same language, same limits)
+        got = detect_flags(r.redacted_text, r.pii_types, reference, language=r.language)
+        assert r.flags == got
     assert results[1].segments[0].sentiment == results[2].segments[0].sentiment
     assert np.array_equal(results[1].segment_embeddings, results[2].segment_embeddings)
+
+
+def test_segment_flag_heads_add_no_encoder_text(pipeline: Pipeline, settings: Settings) -> None:
+    """Heads on segment units (v5): the encoders see the distinct segments and nothing else on
+    a mixed batch (long answers, contrast clauses, lists, no language hint)."""
+    from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
+
+    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, V5_HEADS))
+    assert heads.units == SEGMENT_UNITS and pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(pipeline.embedder)
+    sent = CountingEmbedder(pipeline.sentiment_embedder)
+    counted = Pipeline(
+        main, sent, pipeline.sentiment_model, pipeline.language, settings, flag_heads=heads
+    )  # fmt: skip
+    texts = [
+        "The app is fine, but support never answers. I will cancel next month!\n- no refund",
+        "Seit drei Tagen kein Internet, obwohl ich bezahlt habe; bitte sofort zurückrufen.",
+        "Top",
+    ]
+    results = counted.analyze_batch([AnswerInput.create(t) for t in texts])
+    distinct = list(dict.fromkeys(s.text for r in results for s in r.segments))
+    assert main.seen == distinct and sent.seen == distinct
+    assert main.calls == 1 and sent.calls == 1
 
 
 INSULT = "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal."

@@ -149,3 +149,24 @@ def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> N
     abuse[4] = False
     loose = training.choose_decisions(gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34)
     assert loose is not None and loose[1]["types"]["churn"]["recall"] == 1.0
+
+
+def test_training_rows_are_the_units_the_service_reads() -> None:
+    """train-v4 (v5 cards) reads the analysis segments, and a rule flag belongs to the segment
+    holding its start: the same `head_units` as serving."""
+    from nlp_service.analysis.flags import SEGMENT_UNITS, SENTENCE_UNITS
+    from nlp_service.analysis.segments import segment_text
+
+    text = "Der Service war lange gut, aber ich kündige. Danke!"
+    example = training.FlagExample("x", text, "de", frozenset({"churn"}))
+    ordinary = training.FlagExample("y", "Alles gut.", "de", frozenset())
+    rows = training._rows([example, ordinary], SEGMENT_UNITS)
+    assert rows.sentences == [s.text for s in segment_text(text, "de")] + ["Alles gut."]
+    assert rows.sentences[:3] == ["Der Service war lange gut", "aber ich kündige.", "Danke!"]
+    assert list(rows.owners) == [0, 0, 0, 1]
+    # "ich kündige" is a strong churn phrase in the second segment (row 1)
+    assert rows.rules[0]["churn"] == {1: (False, True)} and rows.rules[1]["churn"] == {}
+    # v4's regex sentences: the contrast sentence is one row
+    old = training._rows([example], SENTENCE_UNITS)
+    assert old.sentences == ["Der Service war lange gut, aber ich kündige.", "Danke!"]
+    assert old.rules[0]["churn"] == {0: (False, True)}

@@ -14,10 +14,11 @@ Legal, churn and urgent are decided in context, not by a word alone (`legal.txt`
   (praise such as "kam sofort" or "kündigen war einfach", "mein Anwalt hat mir ... empfohlen",
   the resolved past) and by a negation among the few words before it in its clause
   ("kein Grund zu kündigen", "no urgent need"), except inability ("kann nicht kündigen").
-Optionally (`context=FlagContext(...)`), logistic heads on each sentence's vectors (USE and/or
-e5, per the heads' card) add legal/churn/urgent flags the rules missed (paraphrases without a
-trigger word, "Nach 15 Jahren verabschiede ich mich") above a high threshold, and veto a rule
-flag whose sentence they score very low (round 4); thresholds and vetoes are chosen by
+Optionally (`context=FlagContext(...)`), logistic heads on each unit's vectors (USE and/or e5,
+per the heads' card; from round 5 the units are the analysis segments, `head_units`) add
+legal/churn/urgent flags the rules missed (paraphrases without a trigger word, "Nach 15 Jahren
+verabschiede ich mich") above a high threshold, and veto a rule flag whose unit they score very
+low (round 4); thresholds and vetoes are chosen by
 cross-validation on training data within a false-alarm budget. Figures in
 models/flags/README.md. Modules: `abuse`, `context_rules`, `heads`, `flag`, `lists`.
 
@@ -44,16 +45,22 @@ from nlp_service.analysis.flags.flag import (
 from nlp_service.analysis.flags.heads import (
     HEADS_CARD,
     HEADS_FILE,
+    SEGMENT_UNITS,
+    SENTENCE_UNITS,
     ContextHeads,
     FlagContext,
     _head_flags,
     head_sentences,
+    head_units,
     resolve_heads_folder,
 )
+from nlp_service.analysis.segments import Segment
 
 __all__ = [
     "HEADS_CARD",
     "HEADS_FILE",
+    "SEGMENT_UNITS",
+    "SENTENCE_UNITS",
     "SEVERITY_ABUSE",
     "SEVERITY_CHURN",
     "SEVERITY_LEGAL",
@@ -68,21 +75,30 @@ __all__ = [
     "detect_flags",
     "has_abuse",
     "head_sentences",
+    "head_units",
     "resolve_heads_folder",
 ]
 
 
 def detect_flags(
-    text: str, pii_types: Sequence[str] = (), context: FlagContext | None = None
+    text: str,
+    pii_types: Sequence[str] = (),
+    context: FlagContext | None = None,
+    *,
+    language: str | None = None,
+    segments: Sequence[Segment] | None = None,
 ) -> list[Flag]:
     """Flags sorted by severity (desc) then position; one flag per (type, reason) and no two
     overlapping spans of one type (a strong phrase wins over the trigger word inside it).
     With `context`, the heads veto rule flags they are confident against (per the heads' card)
-    and add sentence-level legal/churn/urgent flags the rules missed."""
+    and add unit-level legal/churn/urgent flags the rules missed. The heads' units come from
+    `head_units`: `segments` (the pipeline passes the answer's analysis segments, whose vectors
+    it already has) or else those of `text` in `language`."""
     candidates = [*_abuse_flags(text)]
     rule_flags = [found for rules in _context_rules() for found in _context_candidates(text, rules)]
     if context is not None and text.strip():
-        candidates.extend(_head_flags(text, rule_flags, context))
+        units = head_units(text, context.heads.units, language, segments)
+        candidates.extend(_head_flags(text, rule_flags, context, units))
     else:
         candidates.extend(found.flag for found in rule_flags)
     if pii_types:

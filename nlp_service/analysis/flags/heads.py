@@ -6,7 +6,13 @@ encoders, e.g. USE and/or e5):
 - a rule flag raised by a weak trigger is dropped when p < the type's weak veto, one raised by a
   strong phrase when p < its strong veto (0 = never vetoed);
 - the head alone flags the sentence when p >= the type's threshold (> 1 = never alone).
-Older cards have no vetoes (0) and one encoder (USE)."""
+Older cards have no vetoes (0) and one encoder (USE).
+
+What a head reads (`head_units`): cards from round 5 on (`"units": "segments"`) read the answer's
+analysis segments (`segments.segment_text`: pysbd sentences, clauses split at contrastive
+conjunctions, chunked and capped), the very texts the pipeline encodes for sentiment and themes,
+so the heads cost no encoder call of their own; older cards read the regex sentences
+(`_SENTENCE`) they were trained on."""
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,10 +23,13 @@ import numpy as np
 
 from nlp_service.analysis.flags.context_rules import _SENTENCE, RuleFlag, _context_rules
 from nlp_service.analysis.flags.flag import Flag, FlagType
+from nlp_service.analysis.segments import Segment, segment_text
 from nlp_service.errors import ModelError
 
 HEADS_FILE = "heads.npz"
 HEADS_CARD = "card.json"
+SENTENCE_UNITS = "sentences"  # the regex sentences (`_SENTENCE`), cards before round 5
+SEGMENT_UNITS = "segments"  # the analysis segments (`segment_text`), round 5 on
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class ContextHeads:
     # (embedder ids and the specs that build them); older cards: one, `embedder_id`.
     embedder_ids: tuple[str, ...] = ()
     embedder_specs: tuple[str, ...] = ()
+    # What one head row reads (`head_units`); cards without the field: SENTENCE_UNITS.
+    units: str = SENTENCE_UNITS
 
     def __post_init__(self) -> None:
         if self.thresholds and len(self.thresholds) != len(self.types):
@@ -51,6 +62,8 @@ class ContextHeads:
             raise ModelError(f"flag heads {self.version}: one veto pair per type expected")
         if self.embedder_ids and len(self.embedder_specs) != len(self.embedder_ids):
             raise ModelError(f"flag heads {self.version}: one spec per embedder expected")
+        if self.units not in (SENTENCE_UNITS, SEGMENT_UNITS):
+            raise ModelError(f"flag heads {self.version}: unknown units {self.units!r}")
 
     @property
     def encoders(self) -> tuple[str, ...]:
@@ -94,6 +107,8 @@ class ContextHeads:
         if self.embedder_ids:
             meta["embedder_ids"] = list(self.embedder_ids)
             meta["embedder_specs"] = list(self.embedder_specs)
+        if self.units != SENTENCE_UNITS:
+            meta["units"] = self.units
         (folder / HEADS_CARD).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -116,6 +131,7 @@ class ContextHeads:
             )
             embedder_ids = tuple(meta.get("embedder_ids") or ())
             embedder_specs = tuple(meta.get("embedder_specs") or ())
+            units = str(meta.get("units", SENTENCE_UNITS))
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot load flag context heads from {folder}: {exc}") from exc
         if coef.shape[0] != len(types) or intercept.shape != (len(types),):
@@ -131,6 +147,7 @@ class ContextHeads:
             vetoes,
             embedder_ids,
             embedder_specs,
+            units,
         )
 
 
@@ -163,20 +180,36 @@ def _head_spans(text: str) -> list[tuple[int, int]]:
 
 
 def head_sentences(text: str) -> list[str]:
-    """The sentences the context heads read (stripped, as in training): a caller that encodes
-    many texts at once can encode these with them instead of one encoder call per text."""
+    """The regex sentences older heads read (stripped, as in training)."""
     return [text[a:b].strip() for a, b in _head_spans(text)]
 
 
-def _head_flags(text: str, found: Sequence[RuleFlag], context: FlagContext) -> Iterator[Flag]:
-    """The rule flags the heads do not veto, then the sentences the heads flag alone."""
-    spans = _head_spans(text)
+def head_units(
+    text: str,
+    units: str,
+    language: str | None = None,
+    segments: Sequence[Segment] | None = None,
+) -> list[Segment]:
+    """The one definition of what the heads read, in training and serving: one row per unit,
+    its vector that of `unit.text`; a rule flag belongs to the unit whose span holds its start.
+    SEGMENT_UNITS: the answer's analysis segments (`segments` when the caller has them, as the
+    pipeline does, else `segment_text(text, language)` with the default limits); SENTENCE_UNITS:
+    the regex sentences (span as matched, text stripped)."""
+    if units == SEGMENT_UNITS:
+        return list(segments) if segments is not None else segment_text(text, language)
+    return [Segment(text[a:b].strip(), a, b) for a, b in _head_spans(text)]
+
+
+def _head_flags(
+    text: str, found: Sequence[RuleFlag], context: FlagContext, units: Sequence[Segment]
+) -> Iterator[Flag]:
+    """The rule flags the heads do not veto, then the units the heads flag alone."""
+    spans = [(u.start, u.end) for u in units]
     if not spans:
         yield from (f.flag for f in found)
         return
-    sentences = [text[a:b].strip() for a, b in spans]
     heads = context.heads
-    probabilities = heads.probabilities(context.encode(sentences))
+    probabilities = heads.probabilities(context.encode([u.text for u in units]))
     index = {t: i for i, t in enumerate(heads.types)}
     kept: list[Flag] = []
     for rule in found:
