@@ -247,6 +247,18 @@ def test_hard_negatives_get_no_flag(text: str) -> None:
         ("Close my account please", "Close my account"),
         ("Never again.", "Never again"),
         ("How do I cancel my membership?", "How do I cancel"),
+        (
+            "Ich schaue mich bereits nach Alternativen um.",
+            "schaue mich bereits nach Alternativen um",
+        ),
+        (
+            "Wir sehen uns gerade nach einem neuen Anbieter um.",
+            "sehen uns gerade nach einem neuen Anbieter um",
+        ),
+        (
+            "Der Vertrag läuft aus, verlängern werde ich sicher nicht.",
+            "verlängern werde ich sicher nicht",
+        ),
     ],
 )
 def test_churn(text: str, reason: str) -> None:
@@ -273,6 +285,11 @@ def test_negated_churn_does_not_flag(text: str) -> None:
 def test_negation_only_counts_in_the_same_clause() -> None:
     assert _reasons("Keine Lust mehr, ich kündige", FlagType.CHURN) == ["ich kündige"]
     assert _reasons("No idea why, but I'm cancelling my plan", FlagType.CHURN) == ["I'm cancelling"]
+
+
+def test_browsing_and_renewing_are_not_churn() -> None:
+    assert _reasons("Ich schaue mich gern in Ihrem Shop nach Angeboten um.", FlagType.CHURN) == []
+    assert _reasons("Verlängern werde ich auf jeden Fall, super Service.", FlagType.CHURN) == []
 
 
 def test_a_negation_at_the_trigger_counts_inside_a_condition_too() -> None:
