@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from nlp_service.errors import ServiceError
+from nlp_service.commands.errors import service_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,15 +53,6 @@ def _default_actor() -> str:
 
 
 ACTOR = typer.Option(None, "--actor", help="Who the edit is recorded as (default cli:$USER).")
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except ServiceError as exc:
-        typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False), err=True)
-        raise typer.Exit(code=2) from None
 
 
 def _run(tenant: str, fn: Callable[[CodebookService, str], T]) -> T:
@@ -112,7 +102,7 @@ def _edit(tenant: str, data: dict[str, Any], actor: str | None, note: str | None
         edit = service.parse({k: v for k, v in data.items() if v is not None})
         return service.apply(tenant_id, actor or _default_actor(), [edit], note)
 
-    with _errors():
+    with service_errors():
         applied = _run(tenant, run)
     out = {"edit": applied.edits[0].model_dump(mode="json"), "version": applied.version,
            "reassigned": applied.reassigned}  # fmt: skip
@@ -132,7 +122,7 @@ def show(
     """The active codebook: id, label, source, status, answers, keywords."""
     from nlp_service.errors import InvalidInput
 
-    with _errors():
+    with service_errors():
         if lang not in (None, "de", "en"):
             raise InvalidInput("lang must be de or en", field="lang")
         out = _run(tenant, lambda s, t: s.show(t, lang))
@@ -155,7 +145,7 @@ def edits(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Edit events, newest first: who, when, what, the last replay's outcome."""
-    with _errors():
+    with service_errors():
         items, _ = _run(tenant, lambda s, t: s.edits(t, limit, None))
     if as_json:
         typer.echo(json.dumps([e.model_dump(mode="json") for e in items], ensure_ascii=False))
@@ -205,7 +195,7 @@ def propose_split(
     parts: int = typer.Option(2, "--parts", min=2, max=6),
 ) -> None:
     """Propose a split of a theme (k-means on its answers' stored vectors)."""
-    with _errors():
+    with service_errors():
         out = _run(tenant, lambda s, t: s.propose_split(t, theme_id, parts))
     typer.echo(out.model_dump_json(indent=1))
 
@@ -290,7 +280,7 @@ def export(
     output: Path | None = typer.Option(None, "--output", "-o", help="File (default stdout)."),
 ) -> None:
     """Export the active codebook (id, labels, description, keywords, phrases, source, status)."""
-    with _errors():
+    with service_errors():
         fmt = _format(format)
         text = _run(tenant, lambda s, t: s.export(t, fmt))
     if output is None:
@@ -318,7 +308,7 @@ def import_(
     actor: str | None = ACTOR,
 ) -> None:
     """Import a codebook file: new ids become added themes, known ids renames."""
-    with _errors():
+    with service_errors():
         fmt = _format(format or ("csv" if file.suffix.lower() == ".csv" else "json"))
         text = file.read_text(encoding="utf-8-sig")
         out = _run(tenant, lambda s, t: s.import_file(t, actor or _default_actor(), text, fmt,
@@ -329,7 +319,7 @@ def import_(
 @app.command()
 def diff(tenant: str = TENANT, as_json: bool = JSON_OPT) -> None:
     """Every edit and whether the last refit honoured it or reported a conflict."""
-    with _errors():
+    with service_errors():
         out = _run(tenant, lambda s, t: s.diff(t))
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))

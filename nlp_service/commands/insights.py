@@ -19,15 +19,14 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
-from nlp_service.errors import ServiceError
+from nlp_service.commands.errors import service_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -120,15 +119,6 @@ def with_view(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except ServiceError as exc:
-        typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False), err=True)
-        raise typer.Exit(code=2) from None
-
-
 def _when(value: str | None, field: str) -> datetime | None:
     from nlp_service.errors import InvalidInput
 
@@ -219,7 +209,7 @@ def touchpoints(tenant: Tenant, *, view: View) -> None:
     """Answers, KPI, net sentiment, top themes and priority per touchpoint."""
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         q = view.query()
         out = _run(tenant, lambda s, t, c: service.touchpoints(s, t, c, q, lang=view.lang))
     _emit(
@@ -270,7 +260,7 @@ def themes(
     from nlp_service.errors import InvalidInput
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         if sort not in _SORTS:
             raise InvalidInput("sort must be impact, volume or sentiment", field="sort")
         order = _SORTS[sort]
@@ -294,7 +284,7 @@ def theme(
     """One theme: its statistics and children (table), trend and quotes (json)."""
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         period = _check_interval(interval)
         q = view.query()
         out = _run(
@@ -327,7 +317,7 @@ def trends(
     """Volume, share, net sentiment and KPI per period."""
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         period = _check_interval(interval)
         q = view.query()
         out = _run(
@@ -365,7 +355,7 @@ def emerging(
     """Themes whose share rose significantly, and themes new in the last refit."""
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         q = view.query()
         out = _run(
             tenant,
@@ -404,7 +394,7 @@ def drivers(
     with the theme's KPI interval and its driver coefficient and interval."""
     from nlp_service.services import insights as service
 
-    with _errors():
+    with service_errors():
         q = view.query()
         found = _run(
             tenant,

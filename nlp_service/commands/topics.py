@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from nlp_service.errors import ServiceError
+from nlp_service.commands.errors import service_errors
 
 if TYPE_CHECKING:
     # Imported lazily below so `nlp-service --help` stays fast; the types still carry over.
@@ -52,16 +51,6 @@ INPUT_OPT = typer.Option(
     None, "--input", "-i", exists=True, dir_okay=False,
     help="JSON lines answers to assign and summarise instead of the fitted corpus.",
 )  # fmt: skip
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Service errors become a JSON error object on stderr and exit code 2."""
-    try:
-        yield
-    except ServiceError as exc:
-        typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False), err=True)
-        raise typer.Exit(code=2) from None
 
 
 def _settings() -> Settings:
@@ -153,7 +142,7 @@ def fit(
     from nlp_service.analysis.corpus import read_answers, segment_answers
     from nlp_service.analysis.topics import TopicParams, TopicRegistry, fit_topics
 
-    with _errors():
+    with service_errors():
         settings = _settings()
         registry = TopicRegistry(root or Path(settings.data_dir) / "topics")
         prev = None
@@ -202,7 +191,7 @@ def show(
     {"documents": N, "unassigned": COUNT, "themes": [{"id", "label", "keywords", "size",
     "examples", "parent"}]}: documents are answers, unassigned the answers without any theme,
     and a theme's size counts segments (one answer can carry several themes)."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
     if as_json:
         typer.echo(json.dumps(model.summary(), ensure_ascii=False, indent=1))
@@ -228,7 +217,7 @@ def assign(
     root: Path | None = ROOT_OPT,
 ) -> None:  # fmt: skip
     """Assign themes to each answer's segments; one JSON object per answer on stdout."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
         answers = _read_any(file)
         rows = _assign_answers(model, answers)
@@ -279,7 +268,7 @@ def hierarchy(
     root: Path | None = ROOT_OPT,
 ) -> None:  # fmt: skip
     """Parent themes (groups of similar themes) with their children."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
     labels = {t.id: t.label for t in model.themes()}
     if as_json:
@@ -322,7 +311,7 @@ def per_class_cmd(
     as_json: bool = JSON_OPT, root: Path | None = ROOT_OPT,
 ) -> None:  # fmt: skip
     """Themes per touchpoint (class): size, share of the class's segments, class keywords."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
         rows = _structure_rows(model, "per_class", input, "auto")
     if as_json:
@@ -347,7 +336,7 @@ def over_time_cmd(
     as_json: bool = JSON_OPT, root: Path | None = ROOT_OPT,
 ) -> None:  # fmt: skip
     """Themes per period: size and share of the period's segments."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
         rows = _structure_rows(model, "over_time", input, bin)
     if as_json:
@@ -369,7 +358,7 @@ def mapping(
     root: Path | None = ROOT_OPT,
 ) -> None:  # fmt: skip
     """How this version's theme IDs relate to the previous version's."""
-    with _errors():
+    with service_errors():
         model = _load(name, version, root)
     data = model.mapping.to_dict()
     if as_json:
@@ -385,7 +374,7 @@ def mapping(
 @app.command()
 def versions(name: str = NAME_ARG, root: Path | None = ROOT_OPT) -> None:
     """Saved versions of NAME; the active one is marked with '*'."""
-    with _errors():
+    with service_errors():
         registry = _registry(name, root)
         active = registry.active_version(name)
         for v in registry.versions(name):
@@ -396,6 +385,6 @@ def versions(name: str = NAME_ARG, root: Path | None = ROOT_OPT) -> None:
 def activate(name: str = NAME_ARG, version: str = typer.Argument(...),
              root: Path | None = ROOT_OPT) -> None:  # fmt: skip
     """Make VERSION the active version of NAME (atomic pointer switch)."""
-    with _errors():
+    with service_errors():
         _registry(name, root).activate(name, version)
     typer.echo(json.dumps({"name": name, "active": version}))
