@@ -487,6 +487,25 @@ def choose_thresholds(
     return taus, score(gold, union)
 
 
+def _answer_folds(train: list[FlagExample]) -> list[tuple[Any, Any]]:
+    """5 folds over the answers, stratified by each answer's first context type, grouped by
+    answer: an answer's sentences never sit on both sides of a fold."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    strata = [
+        1 + MODEL_TYPES.index(sorted(e.flags & set(MODEL_TYPES))[0])
+        if e.flags & set(MODEL_TYPES)
+        else 0
+        for e in train
+    ]
+    return list(
+        StratifiedGroupKFold(5, shuffle=True, random_state=MODEL_SEED).split(
+            np.zeros(len(train)), strata, groups=np.arange(len(train))
+        )
+    )
+
+
 def train_heads(version: str | None = None, models_dir: Path | None = None) -> Path:
     """Fit one logistic head per context-decided type on the standardised USE vectors of every
     sentence of the development sets (label: the answer carries the type), C by answer-grouped
@@ -494,7 +513,6 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     worst-type recall of rules + heads within the false-alarm budget. The scaler is folded into
     the coefficients, so serving stays one dot product per sentence."""
     import numpy as np
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
@@ -510,19 +528,7 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     owners = np.array(owners_list)
     X = embedder.encode(texts)
     gold = [e.flags for e in train]
-    # Stratified by the answer's first context type, grouped by answer: an answer's sentences
-    # never sit on both sides of a fold.
-    strata = [
-        1 + MODEL_TYPES.index(sorted(e.flags & set(MODEL_TYPES))[0])
-        if e.flags & set(MODEL_TYPES)
-        else 0
-        for e in train
-    ]
-    folds = list(
-        StratifiedGroupKFold(5, shuffle=True, random_state=MODEL_SEED).split(
-            np.zeros(len(train)), strata, groups=np.arange(len(train))
-        )
-    )
+    folds = _answer_folds(train)
     labels = {t: np.array([int(t in train[i].flags) for i in owners]) for t in MODEL_TYPES}
     rules = [set(predict(e.text)) for e in train]
 
@@ -763,7 +769,6 @@ def train_heads_v4(
     from datetime import UTC, datetime
 
     import numpy as np
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
@@ -776,17 +781,7 @@ def train_heads_v4(
     rows = _rows(train, units)
     X = encode_concat(embedders, rows.sentences)
     gold = [e.flags for e in train]
-    strata = [
-        1 + MODEL_TYPES.index(sorted(e.flags & set(MODEL_TYPES))[0])
-        if e.flags & set(MODEL_TYPES)
-        else 0
-        for e in train
-    ]
-    folds = list(
-        StratifiedGroupKFold(5, shuffle=True, random_state=MODEL_SEED).split(
-            np.zeros(len(train)), strata, groups=np.arange(len(train))
-        )
-    )
+    folds = _answer_folds(train)
     positives = {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES}
 
     def out_of_fold(c: float) -> dict:
