@@ -59,11 +59,10 @@ def _run(tenant: str, fn: Callable[[CodebookService, str], T]) -> T:
     """Open the database, find the tenant by name, run `fn(service, tenant_id)`."""
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
-    from nlp_service.errors import NotFound
     from nlp_service.services.codebook import CodebookService
+    from nlp_service.services.tenants import tenant_by_name
     from nlp_service.services.topics import TopicProvider
     from nlp_service.store import make_engine, make_sessionmaker
-    from nlp_service.store.tenants import get_tenant_by_name
 
     settings = get_settings()
     embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
@@ -75,10 +74,7 @@ def _run(tenant: str, fn: Callable[[CodebookService, str], T]) -> T:
     try:
         sessions = make_sessionmaker(engine)
         with sessions() as session:
-            row = get_tenant_by_name(session, tenant)
-            if row is None:
-                raise NotFound(f"tenant {tenant!r} not found", field="tenant")
-            tenant_id = row.id
+            tenant_id = tenant_by_name(session, tenant).id
         topics = TopicProvider(settings, sessions, embedder.id)
         return fn(CodebookService(sessions, topics, embedder.id, encode), tenant_id)
     finally:

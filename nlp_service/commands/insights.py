@@ -150,18 +150,15 @@ def load_catalog(sessions: sessionmaker[Session], tenant_id: str) -> ThemeCatalo
 def _run(tenant: str, fn: Callable[[Session, str, ThemeCatalog], T]) -> T:
     """Open the database, find the tenant by name, run `fn(session, tenant_id, catalog)`."""
     from nlp_service.config import get_settings
-    from nlp_service.errors import NotFound
+    from nlp_service.services.tenants import tenant_by_name
     from nlp_service.store import make_engine, make_sessionmaker
-    from nlp_service.store.tenants import get_tenant_by_name
 
     engine = make_engine(get_settings().resolved_database_url, one_shot=True)
     try:
         sessions = make_sessionmaker(engine)
         with sessions() as session:
-            row = get_tenant_by_name(session, tenant)
-            if row is None:
-                raise NotFound(f"tenant {tenant!r} not found", field="tenant")
-            return fn(session, row.id, load_catalog(sessions, row.id))
+            tenant_id = tenant_by_name(session, tenant).id
+            return fn(session, tenant_id, load_catalog(sessions, tenant_id))
     finally:
         engine.dispose()
 
