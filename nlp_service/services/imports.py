@@ -35,7 +35,7 @@ from nlp_service.connectors.mapping import MappedAnswer, MappingConfig, map_resp
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
 from nlp_service.services.connectors import ConnectorIngest, connector_principal, mapping_config
 from nlp_service.services.ingest import Analyzed, IngestService, IngestStore, analyze_each
-from nlp_service.services.insights import refresh_snapshot
+from nlp_service.services.insights import refresh_snapshot_if_behind
 from nlp_service.services.jobs import JobContext, JobInterrupted
 from nlp_service.services.topics import TopicProvider
 from nlp_service.store import JobRepository, transaction
@@ -63,7 +63,7 @@ class ImportReport:
     unmapped_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    insights_snapshot: int | None = None  # the data version of the snapshot the job stored
+    insights_snapshot: int | None = None  # the data version of the snapshot the job stored, if any
 
     def error(self, row: int | None, question: str | None, exc: ServiceError) -> None:
         self.failed += 1
@@ -275,7 +275,7 @@ class Imports:
         if report.created or report.updated:
             # An import can add more answers than readers top up from a snapshot (see
             # services/insights.py): store a fresh one now, so no reader reads everything.
-            report.insights_snapshot = refresh_snapshot(self.sessions, job.tenant_id)
+            report.insights_snapshot = refresh_snapshot_if_behind(self.sessions, job.tenant_id)
         log.info(
             "import done",
             job=job.job_id,

@@ -591,6 +591,20 @@ def refresh_snapshot(sessions: sessionmaker[Session], tenant_id: str) -> int | N
     return data.version if _save(sessions, tenant_id, data) else None
 
 
+def refresh_snapshot_if_behind(sessions: sessionmaker[Session], tenant_id: str) -> int | None:
+    """`refresh_snapshot` when the tenant has no snapshot or it is more than SNAPSHOT_BEHIND
+    answers behind (the rule a reader rewrites it by), else nothing (None). The import job calls
+    it: a small import leaves the readers a cheap top-up, a big one would make them read
+    everything."""
+    with sessions() as session:
+        info = SnapshotRepository(session, tenant_id).info()
+        if info is not None:
+            repo = InsightsRepository(session, tenant_id)
+            if repo.changed_count(info.version, at_most=SNAPSHOT_BEHIND + 1) <= SNAPSHOT_BEHIND:
+                return None
+    return refresh_snapshot(sessions, tenant_id)
+
+
 def tenant_data(session: Session, tenant_id: str, cache: TableCache | None = DATA) -> TenantData:
     """The tenant's answers and pairs at its current data version: from memory when nothing
     changed (one primary-key read), else the held copy with the changed answers merged in
