@@ -62,7 +62,7 @@ def _run(tenant: str, fn: Callable[[CodebookService, str], T]) -> T:
     from nlp_service.services.codebook import CodebookService
     from nlp_service.services.tenants import tenant_by_name
     from nlp_service.services.topics import TopicProvider
-    from nlp_service.store import make_engine, make_sessionmaker
+    from nlp_service.store import make_sessionmaker, migrated_engine
 
     settings = get_settings()
     embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
@@ -70,7 +70,7 @@ def _run(tenant: str, fn: Callable[[CodebookService, str], T]) -> T:
     def encode(texts: Any) -> np.ndarray:
         return embedder.encode(list(texts))  # loads the model on first use only
 
-    engine = make_engine(settings.resolved_database_url, one_shot=True)
+    engine = migrated_engine(settings.resolved_database_url, one_shot=True)
     try:
         sessions = make_sessionmaker(engine)
         with sessions() as session:

@@ -176,15 +176,13 @@ def export_command(
     from nlp_service.connectors.exports import EXPORT_FORMATS, csv_lines, jsonl_lines, write_xlsx
     from nlp_service.services.exports import AnswerExport
     from nlp_service.services.tenants import tenant_by_name
-    from nlp_service.store import EntryFilter, make_engine, make_sessionmaker, upgrade
+    from nlp_service.store import EntryFilter, make_sessionmaker, migrated_engine
 
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
     if fmt == "xlsx" and output is None:
         raise _fail("xlsx needs --output FILE")
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_engine(get_settings().resolved_database_url)
     try:
         sessions = make_sessionmaker(engine)
         from nlp_service.errors import ServiceError

@@ -151,9 +151,9 @@ def _run(tenant: str, fn: Callable[[Session, str, ThemeCatalog], T]) -> T:
     """Open the database, find the tenant by name, run `fn(session, tenant_id, catalog)`."""
     from nlp_service.config import get_settings
     from nlp_service.services.tenants import tenant_by_name
-    from nlp_service.store import make_engine, make_sessionmaker
+    from nlp_service.store import make_sessionmaker, migrated_engine
 
-    engine = make_engine(get_settings().resolved_database_url, one_shot=True)
+    engine = migrated_engine(get_settings().resolved_database_url, one_shot=True)
     try:
         sessions = make_sessionmaker(engine)
         with sessions() as session:

@@ -25,11 +25,9 @@ def _session() -> Iterator[Session]:
     """One transaction on the configured database (migrated first); errors exit with 2."""
     from nlp_service.config import get_settings
     from nlp_service.errors import ServiceError
-    from nlp_service.store import make_engine, make_sessionmaker, transaction, upgrade
+    from nlp_service.store import make_sessionmaker, migrated_engine, transaction
 
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_engine(get_settings().resolved_database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
             yield session
@@ -195,15 +193,14 @@ def worker(
     from nlp_service.services import refits as refit_jobs
     from nlp_service.services.jobs import Handler, JobWorker
     from nlp_service.services.topics import TopicProvider
-    from nlp_service.store import make_engine, make_sessionmaker, upgrade
+    from nlp_service.store import make_sessionmaker, migrated_engine
 
     unknown = sorted(set(kind or []) - {refit_jobs.KIND, import_jobs.KIND})
     if unknown:
         raise typer.BadParameter(f"unknown job kind(s) {unknown}", param_hint="--kind")
     settings = get_settings()
     url = settings.resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_engine(url)
     sessions = make_sessionmaker(engine)
     # Refits read stored vectors: the embedder is loaded only for its id (vectors must match).
     embedder_id = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size).id

@@ -5,7 +5,13 @@ handlers cannot forget it; a row of another tenant is reported as not found.
 """
 
 from nlp_service.store import versions  # noqa: F401  (registers the data-version listener)
-from nlp_service.store.db import make_engine, make_sessionmaker, transaction, upgrade
+from nlp_service.store.db import (
+    make_engine,
+    make_sessionmaker,
+    migrated_engine,
+    transaction,
+    upgrade,
+)
 from nlp_service.store.entries import EntryFilter, EntryRepository, NewEntry
 from nlp_service.store.jobs import JobRepository
 from nlp_service.store.moderation import ModerationRepository
@@ -27,6 +33,7 @@ __all__ = [
     "create_tenant",
     "make_engine",
     "make_sessionmaker",
+    "migrated_engine",
     "transaction",
     "upgrade",
 ]

@@ -87,6 +87,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def migrated_engine(url: str, *, one_shot: bool = False) -> Engine:
+    """An engine on a database brought up to the latest schema first: every command that opens
+    the database goes through here, so none of them meets an unmigrated (or new) database."""
+    upgrade(url)
+    return make_engine(url, one_shot=one_shot)
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
