@@ -167,7 +167,7 @@ def _emit(out: Any, rows: list[Any], fmt: str, title: str, columns: dict[str, Ca
     if fmt == "json":
         typer.echo(out.model_dump_json(by_alias=True, indent=1))
     elif fmt == "csv":
-        from nlp_service.services.insights_csv import csv_text
+        from nlp_service.services.insights import csv_text
 
         typer.echo(csv_text(rows), nl=False)
     elif fmt == "table":
@@ -419,7 +419,7 @@ def drivers(
         "few": lambda r: "yes" if r["theme"].driver and r["theme"].driver.too_few else "",
     }
     if view.fmt == "csv":
-        from nlp_service.services.insights_csv import csv_text
+        from nlp_service.services.insights import csv_text
 
         flat = [{"touchpoint": d.touchpoint, **d.theme.model_dump(mode="json")} for d in found]
         typer.echo(csv_text(flat), nl=False)

@@ -135,7 +135,7 @@ class Refits:
             summary = record_replay(session, tenant_id, version, outcomes)
         self.topics.remember(tenant_id, version, model)
         # Most answers' themes moved: the insights' snapshot is written here, once, so readers in
-        # every process top it up instead of reading every answer (services/insights.py).
+        # every process top it up instead of reading every answer (services/insights/loading.py).
         snapshot = refresh_snapshot(self.sessions, tenant_id)
         return {
             "version": version,

@@ -1,8 +1,9 @@
-"""Insights snapshots (store/snapshots.py, services/insights.py) on SQLite and PostgreSQL: written
-after a full read and by the refit hook, used by a process without a copy, always brought to the
-current data version before it is served, ignored when too far behind or after a deletion, and
-never replaced by an older one. Counts are worked out by hand from `_seed`'s rule: answer i
-carries theme i % 5 (negative when i % 4 == 0) and, when i % 3 == 0, theme 2 as well."""
+"""Insights snapshots (store/snapshots.py, services/insights/loading.py) on SQLite and
+PostgreSQL: written after a full read and by the refit hook, used by a process without a copy,
+always brought to the current data version before it is served, ignored when too far behind or
+after a deletion, and never replaced by an older one. Counts are worked out by hand from
+`_seed`'s rule: answer i carries theme i % 5 (negative when i % 4 == 0) and, when i % 3 == 0,
+theme 2 as well."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.services import insights as service
+from nlp_service.services.insights import loading
 from nlp_service.store import (
     ModerationRepository,
     SegmentRepository,
@@ -43,13 +45,13 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The data versions of every full read of a tenant's answers (`_read_all`)."""
     calls: list[int] = []
-    read_all = service._read_all
+    read_all = loading._read_all
 
     def counted(repo: Any, version: int) -> service.TenantData:
         calls.append(version)
         return read_all(repo, version)
 
-    monkeypatch.setattr(service, "_read_all", counted)
+    monkeypatch.setattr(loading, "_read_all", counted)
     return calls
 
 
@@ -171,7 +173,7 @@ def _move_every_answer(sessions: sessionmaker[Session], tenant_id: str) -> None:
 def test_a_snapshot_too_far_behind_is_not_used_and_is_rewritten(
     sessions: sessionmaker[Session], full_reads: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MAX_DELTA", 0)  # close enough: 45 // 10 = 4 changed answers
+    monkeypatch.setattr(loading, "MAX_DELTA", 0)  # close enough: 45 // 10 = 4 changed answers
     tenant_id = _tenant(sessions)
     _seed(sessions, tenant_id, 0, 45)
     _read(sessions, tenant_id, service.TableCache(4))
