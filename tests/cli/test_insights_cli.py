@@ -77,7 +77,7 @@ def test_insights_cli_errors(seeded: str) -> None:
 
 
 def test_every_insights_command_takes_the_shared_filters(seeded: str) -> None:
-    # One definition (commands/insights.py View): every command parses --from the same way.
+    # One definition (commands/insights_options.py View): every command parses --from the same way.
     runner = CliRunner()
     commands = (["touchpoints"], ["themes"], ["theme", "1"], ["trends"], ["emerging"], ["drivers"])
     for args in commands:
