@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput
-from nlp_service.services.codebook import apply_pins, record_replay, replay_on
+from nlp_service.services.codebook_replay import apply_pins, record_replay, replay_on
 from nlp_service.services.insights import refresh_snapshot
 from nlp_service.services.jobs import JobContext
 from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
