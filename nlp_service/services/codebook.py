@@ -17,8 +17,7 @@ Insights take labels from the theme catalog built from the served model (part of
 cache key), so a rename shows at once without a reassignment; answers and segments keep their
 labels in the store too (answer views, exports, label search), hence `relabel`.
 
-Refits (services/refits.py) replay every stored edit on top of the fit with `replay_on`, in the
-same transaction that activates the refit, and record each edit's outcome (`last_replay`).
+Refits replay the stored edits on top of their fit: services/codebook_replay.py.
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ from nlp_service.schemas_codebook import (
     parse_edit,
 )
 from nlp_service.services.codebook_files import FileFormat, export_rows, export_text, parse_file
+from nlp_service.services.codebook_replay import apply_pins, stored_edits
 from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
 from nlp_service.store import JobRepository, SegmentRepository, transaction
 from nlp_service.store.codebook import CodebookRepository
@@ -58,7 +58,6 @@ from nlp_service.store.topic_models import TopicModelRepository
 
 if TYPE_CHECKING:
     from nlp_service.analysis.topics import TopicModel
-    from nlp_service.analysis.topics.edits import Edit, ReplayOutcome
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 MIN_SEGMENTS_PER_PART = 3
@@ -70,16 +69,6 @@ class Applied:
     edits: list[EditOut]
     version: str | None
     reassigned: int
-
-
-@dataclass(frozen=True)
-class ReplaySummary:
-    replayed: int
-    honoured: int
-    conflicts: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"replayed": self.replayed, "honoured": self.honoured, "conflicts": self.conflicts}
 
 
 def new_version() -> str:
@@ -104,66 +93,6 @@ def edit_out(row: CodebookEdit) -> EditOut:
         status="conflict" if row.status == "conflict" else "applied", version=row.version,
         last_replay=ReplayOut(**replay) if replay else None,
     )  # fmt: skip
-
-
-def stored_edits(rows: Sequence[CodebookEdit]) -> list[Edit]:
-    from nlp_service.analysis.topics.edits import Edit
-
-    return [Edit(row.kind, dict(row.params), row.id) for row in rows]  # type: ignore[arg-type]
-
-
-def apply_pins(
-    session: Session,
-    tenant_id: str,
-    model: TopicModel,
-    edits: Sequence[Edit],
-    version: str,
-    embedder_id: str,
-) -> dict[int | None, str]:
-    """Re-apply every answer move (after a reassignment); returns the moves that could not be
-    applied (edit id -> reason)."""
-    from nlp_service.analysis.topics.edits import pins
-
-    pinned, conflicts = pins(edits, model)
-    segments = SegmentRepository(session, tenant_id)
-    touched: set[int] = set()
-    for pin in pinned:
-        touched |= segments.pin(
-            pin.answer_ids, pin.from_theme, pin.to_theme, model.label_for(pin.to_theme),
-            model.centroid_of(pin.to_theme), embedder_id,
-        )  # fmt: skip
-    segments.refresh_entries(touched, version, embedder_id)
-    return conflicts
-
-
-def replay_on(
-    session: Session, tenant_id: str, model: TopicModel
-) -> tuple[TopicModel, list[ReplayOutcome], list[Edit]]:
-    """The tenant's stored edits replayed on a refitted model (inside the refit's transaction,
-    after `CodebookRepository.lock`)."""
-    from nlp_service.analysis.topics.edits import replay
-
-    edits = stored_edits(CodebookRepository(session, tenant_id).all())
-    replayed, outcomes = replay(model, edits)
-    return replayed, outcomes, edits
-
-
-def record_replay(
-    session: Session, tenant_id: str, version: str, outcomes: Sequence[ReplayOutcome]
-) -> ReplaySummary:
-    repo = CodebookRepository(session, tenant_id)
-    conflicts = []
-    for o in outcomes:
-        if o.edit_id is None:
-            continue
-        repo.set_replay(
-            o.edit_id, {"version": version, "outcome": o.outcome, "reason": o.reason},
-            "conflict" if o.outcome == "conflict" else "applied",
-        )  # fmt: skip
-        if o.outcome == "conflict":
-            conflicts.append({"edit_id": o.edit_id, "kind": o.kind, "reason": o.reason})
-    honoured = sum(o.outcome == "honoured" for o in outcomes)
-    return ReplaySummary(len(outcomes), honoured, conflicts)
 
 
 class CodebookService:

@@ -274,7 +274,7 @@ class Imports:
             raise
         if report.created or report.updated:
             # An import can add more answers than readers top up from a snapshot (see
-            # services/insights.py): store a fresh one now, so no reader reads everything.
+            # services/insights/loading.py): store a fresh one now, so no reader reads everything.
             report.insights_snapshot = refresh_snapshot_if_behind(self.sessions, job.tenant_id)
         log.info(
             "import done",

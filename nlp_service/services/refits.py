@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.config import Settings
 from nlp_service.errors import Conflict, InvalidInput
-from nlp_service.services.codebook import apply_pins, record_replay, replay_on
+from nlp_service.services.codebook_replay import apply_pins, record_replay, replay_on
 from nlp_service.services.insights import refresh_snapshot
 from nlp_service.services.jobs import JobContext
 from nlp_service.services.topics import REFIT_JOB_KIND, TopicProvider, tenant_model_name
@@ -135,7 +135,7 @@ class Refits:
             summary = record_replay(session, tenant_id, version, outcomes)
         self.topics.remember(tenant_id, version, model)
         # Most answers' themes moved: the insights' snapshot is written here, once, so readers in
-        # every process top it up instead of reading every answer (services/insights.py).
+        # every process top it up instead of reading every answer (services/insights/loading.py).
         snapshot = refresh_snapshot(self.sessions, tenant_id)
         return {
             "version": version,

@@ -7,7 +7,7 @@ one zlib-compressed npz (no pickles) tagged with the data version they were read
 process without a copy loads them in tens of milliseconds and reads only the entries stamped
 after that version (store/versions.py). One row per tenant: the newest snapshot wins, an older
 one never replaces it. Whether a snapshot is used or rewritten is decided in
-`services/insights.py`.
+`services/insights/loading.py`.
 """
 
 from __future__ import annotations

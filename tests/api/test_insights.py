@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from nlp_service.services.insights import CACHE
-from nlp_service.store import make_engine, make_sessionmaker, transaction
-from nlp_service.store.models import Entry, Segment
 from tests.conftest import TenantKey
+from tests.helpers.answers import seed_corpus
 
 NEG, NEU, POS = "negative", "neutral", "positive"
 # name, touchpoint, (kpi type, score), answer sentiment, [(theme, sentence sentiment, confidence)],
@@ -39,67 +36,12 @@ CORPUS = [
 ]
 
 
-def seed(db_url: str, tenant_id: str, corpus: list[tuple]) -> dict[str, str]:
-    """Store the corpus for one tenant; returns name -> answer id."""
-    engine = make_engine(db_url)
-    ids: dict[str, str] = {}
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            for name, tp, (ktype, score), sent, segs, day, hidden, lang in corpus:
-                ids[name] = "ans_" + uuid.uuid4().hex[:20]
-                text = f"{name} " + " ".join(f"sentence {i}." for i in range(len(segs)))
-                entry = Entry(
-                    id=ids[name],
-                    tenant_id=tenant_id,
-                    kind="answer",
-                    content_hash=uuid.uuid4().hex,
-                    touchpoint=tp,
-                    survey_id="s1",
-                    question_id="q1",
-                    submitted_at=datetime(2026, 11, day, 12, tzinfo=UTC),
-                    text=text,
-                    kpi_type=ktype,
-                    kpi_score=float(score),
-                    language=lang,
-                    sentiment_label=sent,
-                    sentiment_score=0.0,
-                    is_hidden=hidden,
-                    moderation_status="hidden" if hidden else "none",
-                    embedder_id="test",
-                    sentiment_model_id="test",
-                    themes=[],
-                    flags=[],
-                    pii_types=[],
-                    meta={},
-                )
-                entry.segments = [
-                    Segment(
-                        tenant_id=tenant_id,
-                        idx=i,
-                        start=0,
-                        end=1,
-                        text=f"{name} sentence {i} about theme {theme}",
-                        sentiment_label=s,
-                        sentiment_score=0.0,
-                        topic_id=theme,
-                        topic_label=f"theme {theme}",
-                        topic_confidence=conf,
-                        embedding=b"",
-                    )
-                    for i, (theme, s, conf) in enumerate(segs)
-                ]
-                session.add(entry)
-    finally:
-        engine.dispose()
-    return ids
-
-
 @pytest.fixture
 def corpus(
     db_url: str, tenant: Callable[..., TenantKey]
 ) -> Iterator[tuple[TenantKey, dict[str, str]]]:
     key = tenant()
-    yield key, seed(db_url, key.id, CORPUS)
+    yield key, seed_corpus(db_url, key.id, CORPUS)
     CACHE.clear()
 
 
@@ -354,7 +296,9 @@ def test_tenant_isolation_and_roles(
 ) -> None:
     key, _ = corpus
     other = tenant()
-    seed(db_url, other.id, [("z1", "hotline", ("nps", 10), POS, [(1, POS, 0.9)], 5, False, "de")])
+    seed_corpus(
+        db_url, other.id, [("z1", "hotline", ("nps", 10), POS, [(1, POS, 0.9)], 5, False, "de")]
+    )
     mine = get(client, key, "/v1/insights/themes")
     theirs = get(client, other, "/v1/insights/themes")
     assert mine["answers"] == 10 and theirs["answers"] == 1

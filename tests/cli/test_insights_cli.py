@@ -15,7 +15,8 @@ from nlp_service.cli import app as cli
 from nlp_service.config import get_settings
 from nlp_service.services.insights import CACHE
 from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
-from tests.api.test_insights import CORPUS, seed
+from tests.api.test_insights import CORPUS
+from tests.helpers.answers import seed_corpus
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         tenant, _ = create_tenant(session, "acme", "research")
         tenant_id = tenant.id
     engine.dispose()
-    seed(url, tenant_id, CORPUS)
+    seed_corpus(url, tenant_id, CORPUS)
     yield url
     CACHE.clear()
     get_settings.cache_clear()
@@ -76,7 +77,7 @@ def test_insights_cli_errors(seeded: str) -> None:
 
 
 def test_every_insights_command_takes_the_shared_filters(seeded: str) -> None:
-    # One definition (commands/insights.py View): every command parses --from the same way.
+    # One definition (commands/insights_options.py View): every command parses --from the same way.
     runner = CliRunner()
     commands = (["touchpoints"], ["themes"], ["theme", "1"], ["trends"], ["emerging"], ["drivers"])
     for args in commands:

@@ -4,7 +4,6 @@ copy equals a fresh read and every view equals its uncached computation."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,14 +17,14 @@ from nlp_service.services import insights as service
 from nlp_service.store import (
     ModerationRepository,
     SegmentRepository,
-    create_tenant,
     make_engine,
     make_sessionmaker,
     transaction,
     versions,
 )
 from nlp_service.store.entries import apply_filters
-from nlp_service.store.models import Entry, Segment
+from nlp_service.store.models import Entry
+from tests.helpers.answers import as_lists, new_tenant, numbered_answer, seed_numbered
 
 
 @pytest.fixture
@@ -33,70 +32,6 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     yield make_sessionmaker(engine)
     engine.dispose()
-
-
-def _tenant(sessions: sessionmaker[Session]) -> str:
-    with transaction(sessions) as s:
-        tenant, _ = create_tenant(s, f"dv-{uuid.uuid4().hex[:8]}", "research")
-        return tenant.id
-
-
-def _entry(tenant_id: str, i: int, themes: list[tuple[int, str, float]], **kw: object) -> Entry:
-    entry = Entry(
-        id=f"ans_{uuid.uuid4().hex[:20]}",
-        tenant_id=tenant_id,
-        kind="answer",
-        content_hash=uuid.uuid4().hex,
-        touchpoint=kw.get("touchpoint", "hotline" if i % 2 else "app"),
-        survey_id="s1",
-        question_id="q1",
-        submitted_at=datetime(2026, 11, 1 + i % 20, 12, 0, i % 60, 250_000 * (i % 4), tzinfo=UTC),
-        text=f"answer {i}",
-        kpi_type="nps",
-        kpi_score=float(i % 11),
-        language=kw.get("language", "de" if i % 3 else "en"),
-        sentiment_label=("negative", "neutral", "positive")[i % 3],
-        sentiment_score=0.0,
-        embedder_id="test",
-        sentiment_model_id="test",
-        themes=[],
-        flags=[],
-        pii_types=[],
-        meta={},
-    )
-    entry.segments = [
-        Segment(
-            tenant_id=tenant_id,
-            idx=j,
-            start=0,
-            end=1,
-            text=f"answer {i} sentence {j}",
-            sentiment_label=label,
-            sentiment_score=0.0,
-            topic_id=theme,
-            topic_label=f"theme {theme}",
-            topic_confidence=conf,
-            embedding=np.full(4, i % 7 + j, dtype=np.float32).tobytes(),
-        )
-        for j, (theme, label, conf) in enumerate(themes)
-    ]
-    return entry
-
-
-def _seed(sessions: sessionmaker[Session], tenant_id: str, start: int, n: int) -> list[str]:
-    with transaction(sessions) as s:
-        entries = [
-            _entry(
-                tenant_id,
-                i,
-                [(i % 5, "negative" if i % 4 == 0 else "positive", 0.5 + (i % 7) / 20)]
-                + ([(2, "neutral", 0.3)] if i % 3 == 0 else []),
-            )
-            for i in range(start, start + n)
-        ]
-        s.add_all(entries)
-        s.flush()
-        return [e.id for e in entries]
 
 
 def _stamps(sessions: sessionmaker[Session], tenant_id: str) -> dict[str, int]:
@@ -108,10 +43,10 @@ def _stamps(sessions: sessionmaker[Session], tenant_id: str) -> dict[str, int]:
 
 
 def test_every_write_path_stamps_the_entries_it_changed(sessions: sessionmaker[Session]) -> None:
-    tenant_id = _tenant(sessions)
+    tenant_id = new_tenant(sessions)
     with sessions() as s:
         assert versions.current(s, tenant_id) == 0
-    ids = _seed(sessions, tenant_id, 0, 6)
+    ids = seed_numbered(sessions, tenant_id, 0, 6)
     with sessions() as s:
         assert versions.current(s, tenant_id) == 1  # one flush, one version
     assert set(_stamps(sessions, tenant_id).values()) == {1}
@@ -152,30 +87,9 @@ def test_every_write_path_stamps_the_entries_it_changed(sessions: sessionmaker[S
     assert moved[ids[0]] > stamps[ids[0]] and all(moved[i] == stamps[i] for i in ids if i != ids[0])
 
 
-def _strings(data: service.TenantData) -> dict[str, list[object]]:
-    a, links = data.answers, data.links
-    out: dict[str, list[object]] = {
-        name: [a.text(int(c)) for c in getattr(a, name)]
-        for name in ("touchpoint", "language", "survey_id", "question_id")
-    }
-    for name in ("seq", "kpi_code", "kpi_score", "sentiment", "time", "hidden"):
-        out[name] = np.nan_to_num(getattr(a, name).astype(float), nan=-9).tolist()
-    out["links"] = sorted(
-        zip(
-            links.seq.tolist(),
-            links.theme.tolist(),
-            links.sign.tolist(),
-            (links.segment if links.segment is not None else links.seq).tolist(),
-            data.pos.tolist(),
-            strict=True,
-        )
-    )
-    return out
-
-
 def test_the_merged_copy_equals_a_fresh_read(sessions: sessionmaker[Session]) -> None:
-    tenant_id = _tenant(sessions)
-    ids = _seed(sessions, tenant_id, 0, 40)
+    tenant_id = new_tenant(sessions)
+    ids = seed_numbered(sessions, tenant_id, 0, 40)
     cache = service.TableCache(4)
 
     def check() -> service.TenantData:
@@ -183,11 +97,11 @@ def test_the_merged_copy_equals_a_fresh_read(sessions: sessionmaker[Session]) ->
             held = service.tenant_data(s, tenant_id, cache)
             fresh = service.tenant_data(s, tenant_id, None)
         assert held.version == fresh.version
-        assert _strings(held) == _strings(fresh)
+        assert as_lists(held) == as_lists(fresh)
         return held
 
     first = check()
-    _seed(sessions, tenant_id, 40, 5)  # new answers (appended)
+    seed_numbered(sessions, tenant_id, 40, 5)  # new answers (appended)
     with transaction(sessions) as s:  # moderation both ways
         ModerationRepository(s, tenant_id).decide(ids[3], "hide", None, "test")
         ModerationRepository(s, tenant_id).decide(ids[5], "hide", None, "test")
@@ -197,7 +111,7 @@ def test_the_merged_copy_equals_a_fresh_read(sessions: sessionmaker[Session]) ->
         entry = s.scalars(select(Entry).where(Entry.id == ids[7])).one()
         entry.touchpoint = "web"
         entry.segments = [
-            _entry(tenant_id, 7, [(4, "negative", 0.9), (1, "positive", 0.2)]).segments[0]
+            numbered_answer(tenant_id, 7, [(4, "negative", 0.9), (1, "positive", 0.2)]).segments[0]
         ]
     merged = check()
     assert merged.version > first.version
@@ -228,8 +142,8 @@ def test_the_merged_copy_equals_a_fresh_read(sessions: sessionmaker[Session]) ->
 
 
 def test_filters_in_memory_match_sql_to_the_microsecond(sessions: sessionmaker[Session]) -> None:
-    tenant_id = _tenant(sessions)
-    _seed(sessions, tenant_id, 0, 12)
+    tenant_id = new_tenant(sessions)
+    seed_numbered(sessions, tenant_id, 0, 12)
     # Answer i is at 2026-11-(1 + i) 12:00:i.(250000 * (i % 4)); `from` inclusive, `to` exclusive.
     at_3 = datetime(2026, 11, 4, 12, 0, 3, 750_000, tzinfo=UTC)
     at_9 = datetime(2026, 11, 10, 12, 0, 9, 250_000, tzinfo=UTC)

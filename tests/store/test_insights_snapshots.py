@@ -1,8 +1,9 @@
-"""Insights snapshots (store/snapshots.py, services/insights.py) on SQLite and PostgreSQL: written
-after a full read and by the refit hook, used by a process without a copy, always brought to the
-current data version before it is served, ignored when too far behind or after a deletion, and
-never replaced by an older one. Counts are worked out by hand from `_seed`'s rule: answer i
-carries theme i % 5 (negative when i % 4 == 0) and, when i % 3 == 0, theme 2 as well."""
+"""Insights snapshots (store/snapshots.py, services/insights/loading.py) on SQLite and
+PostgreSQL: written after a full read and by the refit hook, used by a process without a copy,
+always brought to the current data version before it is served, ignored when too far behind or
+after a deletion, and never replaced by an older one. Counts are worked out by hand from
+`seed_numbered`'s rule: answer i carries theme i % 5 (negative when i % 4 == 0) and, when
+i % 3 == 0, theme 2 as well."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nlp_service.services import insights as service
+from nlp_service.services.insights import loading
 from nlp_service.store import (
     ModerationRepository,
     SegmentRepository,
@@ -26,7 +28,7 @@ from nlp_service.store import (
 from nlp_service.store.insights import AnswerColumns, InsightsRepository, ThemeLinks
 from nlp_service.store.models import Entry, InsightsSnapshot
 from nlp_service.store.snapshots import FORMAT, SnapshotInfo, SnapshotRepository, decode, encode
-from tests.store.test_data_versions import _seed, _strings, _tenant
+from tests.helpers.answers import as_lists, new_tenant, seed_numbered
 
 
 @pytest.fixture
@@ -43,13 +45,13 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The data versions of every full read of a tenant's answers (`_read_all`)."""
     calls: list[int] = []
-    read_all = service._read_all
+    read_all = loading._read_all
 
     def counted(repo: Any, version: int) -> service.TenantData:
         calls.append(version)
         return read_all(repo, version)
 
-    monkeypatch.setattr(service, "_read_all", counted)
+    monkeypatch.setattr(loading, "_read_all", counted)
     return calls
 
 
@@ -106,8 +108,8 @@ def test_encode_decode_round_trip() -> None:
 def test_snapshot_is_written_then_topped_up_never_served_stale(
     sessions: sessionmaker[Session], full_reads: list[int]
 ) -> None:
-    tenant_id = _tenant(sessions)
-    ids = _seed(sessions, tenant_id, 0, 40)
+    tenant_id = new_tenant(sessions)
+    ids = seed_numbered(sessions, tenant_id, 0, 40)
     first = _read(sessions, tenant_id, service.TableCache(4))  # no snapshot yet: reads all
     assert full_reads == [first.version]
     service.wait_for_snapshot_writes()  # ... and writes one, off the request
@@ -118,14 +120,14 @@ def test_snapshot_is_written_then_topped_up_never_served_stale(
     # After the snapshot: answer 0 hidden, answers 40-44 stored.
     with transaction(sessions) as s:
         ModerationRepository(s, tenant_id).decide(ids[0], "hide", None, "test")
-    _seed(sessions, tenant_id, 40, 5)
+    seed_numbered(sessions, tenant_id, 40, 5)
 
     # A process without a copy: the snapshot plus the 6 changed answers, no full read.
     data = _read(sessions, tenant_id, service.TableCache(4))
     assert full_reads == [first.version]
     fresh = _read(sessions, tenant_id, None)
     assert data.version == fresh.version > first.version
-    assert _strings(data) == _strings(fresh)
+    assert as_lists(data) == as_lists(fresh)
     # theme 0: 8 - answer 0 (hidden) + answer 40; theme 2: 20 - answer 0 (0 % 3 == 0, hidden)
     # + answer 42 (counted once, though both rules give it theme 2)
     assert (_visible(data, 0), _visible(data, 2)) == (8, 20)
@@ -171,9 +173,9 @@ def _move_every_answer(sessions: sessionmaker[Session], tenant_id: str) -> None:
 def test_a_snapshot_too_far_behind_is_not_used_and_is_rewritten(
     sessions: sessionmaker[Session], full_reads: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MAX_DELTA", 0)  # close enough: 45 // 10 = 4 changed answers
-    tenant_id = _tenant(sessions)
-    _seed(sessions, tenant_id, 0, 45)
+    monkeypatch.setattr(loading, "MAX_DELTA", 0)  # close enough: 45 // 10 = 4 changed answers
+    tenant_id = new_tenant(sessions)
+    seed_numbered(sessions, tenant_id, 0, 45)
     _read(sessions, tenant_id, service.TableCache(4))
     service.wait_for_snapshot_writes()
     before = _info(sessions, tenant_id)
@@ -187,14 +189,14 @@ def test_a_snapshot_too_far_behind_is_not_used_and_is_rewritten(
     # theme 9: first sentences of i % 7 == 3 (3, 10, 17, 24, 31, 38) and second sentences
     # (i % 3 == 0) of i % 7 == 2 (9, 30): 8 answers; nothing else keeps a theme.
     assert _visible(data, 9) == 8 and set(data.links.theme.tolist()) == {9}
-    assert _strings(data) == _strings(_read(sessions, tenant_id, None))
+    assert as_lists(data) == as_lists(_read(sessions, tenant_id, None))
 
 
 def test_a_deleted_answer_makes_the_reader_read_everything(
     sessions: sessionmaker[Session], full_reads: list[int]
 ) -> None:
-    tenant_id = _tenant(sessions)
-    ids = _seed(sessions, tenant_id, 0, 20)
+    tenant_id = new_tenant(sessions)
+    ids = seed_numbered(sessions, tenant_id, 0, 20)
     _read(sessions, tenant_id, service.TableCache(4))
     service.wait_for_snapshot_writes()
     with transaction(sessions) as s:
@@ -202,12 +204,12 @@ def test_a_deleted_answer_makes_the_reader_read_everything(
     data = _read(sessions, tenant_id, service.TableCache(4))
     assert len(full_reads) == 2  # the snapshot's answer count no longer matches
     assert len(data.answers) == 19 and _visible(data, 4) == 3  # i = 9, 14, 19
-    assert _strings(data) == _strings(_read(sessions, tenant_id, None))
+    assert as_lists(data) == as_lists(_read(sessions, tenant_id, None))
 
 
 def test_an_older_snapshot_never_replaces_a_newer_one(sessions: sessionmaker[Session]) -> None:
-    tenant_id = _tenant(sessions)
-    _seed(sessions, tenant_id, 0, 10)
+    tenant_id = new_tenant(sessions)
+    seed_numbered(sessions, tenant_id, 0, 10)
     data = _read(sessions, tenant_id, None)
     small = data.answers.take(np.arange(3))
     with transaction(sessions) as s:
@@ -232,8 +234,8 @@ def test_an_older_snapshot_never_replaces_a_newer_one(sessions: sessionmaker[Ses
 def test_the_refit_hook_writes_the_snapshot_and_warms_this_process(
     sessions: sessionmaker[Session], full_reads: list[int]
 ) -> None:
-    tenant_id = _tenant(sessions)
-    _seed(sessions, tenant_id, 0, 45)
+    tenant_id = new_tenant(sessions)
+    seed_numbered(sessions, tenant_id, 0, 45)
     old = _read(sessions, tenant_id, service.DATA)
     service.wait_for_snapshot_writes()
     _move_every_answer(sessions, tenant_id)
@@ -246,12 +248,12 @@ def test_the_refit_hook_writes_the_snapshot_and_warms_this_process(
     other = _read(sessions, tenant_id, service.TableCache(4))  # another process: the snapshot
     assert len(full_reads) == reads and other.version == written
     assert _visible(other, 9) == 8
-    assert _strings(other) == _strings(_read(sessions, tenant_id, None))
+    assert as_lists(other) == as_lists(_read(sessions, tenant_id, None))
 
 
 def test_changed_count_stops_at_its_limit(sessions: sessionmaker[Session]) -> None:
-    tenant_id = _tenant(sessions)
-    ids = _seed(sessions, tenant_id, 0, 10)  # one flush: all 10 at version 1
+    tenant_id = new_tenant(sessions)
+    ids = seed_numbered(sessions, tenant_id, 0, 10)  # one flush: all 10 at version 1
     with transaction(sessions) as s:
         ModerationRepository(s, tenant_id).decide(ids[1], "hide", None, "test")
         ModerationRepository(s, tenant_id).decide(ids[2], "hide", None, "test")

@@ -26,7 +26,7 @@ from nlp_service.schemas_insights import (
     TrendsOut,
 )
 from nlp_service.services import insights as service
-from nlp_service.services.insights_csv import csv_text
+from nlp_service.services.insights import csv_text
 from nlp_service.store import Principal
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
