@@ -4,6 +4,7 @@ readiness, not just liveness."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -41,3 +42,12 @@ def test_compose_runs_postgres_two_replicas_and_a_worker() -> None:
     for name in ("api-1", "api-2", "worker"):
         env = services[name]["environment"]
         assert env["NLP_SERVICE_JOBS"] == "worker" and env["DATABASE_URL"].startswith("postgresql")
+
+
+def test_dockerfile_import_check_names_real_modules() -> None:
+    """The build stage's smoke import must name importable modules (it once said `hanta`, which
+    failed every build: the module is `HanTa`)."""
+    line = next(ln for ln in (ROOT / "Dockerfile").read_text().splitlines() if "models ok" in ln)
+    modules = line.split('"import ', 1)[1].split(";", 1)[0].split(",")
+    for module in (m.strip() for m in modules):
+        assert importlib.util.find_spec(module) is not None, module
