@@ -129,11 +129,14 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval, blind, blind2, blind3, blind4 (held out), dev, fresh, train_v2 (developed on).",
+        help="eval, blind, blind2, blind3, blind4 (held out), dev, fresh, train_v2, train_v4, "
+        "train_v5 (developed on); several comma-separated, or 'all'.",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(
-        None, help="Also the context heads under models/flags (a version or 'latest')."
+        None,
+        help="Also the context heads under models/flags (a version or 'latest'); several "
+        "comma-separated versions are scored one after the other in the same run.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
@@ -142,13 +145,18 @@ def evaluate_flags(
 
     from training.flags import SETS, evaluate, print_table
 
-    if dataset not in SETS:
-        raise typer.BadParameter(f"choose one of {sorted(SETS)}", param_hint="--set")
-    results = evaluate(dataset, heads=heads)
+    datasets = list(SETS) if dataset == "all" else [d.strip() for d in dataset.split(",")]
+    unknown = [d for d in datasets if d not in SETS]
+    if unknown:
+        raise typer.BadParameter(f"choose from {sorted(SETS)}, not {unknown}", param_hint="--set")
+    versions: list[str | None] = [h.strip() for h in heads.split(",")] if heads else [None]
+    results = [evaluate(d, heads=v) for v in versions for d in datasets]
     if as_json:
-        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        out = results[0] if len(results) == 1 else results
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        print_table(results, show_errors=errors)
+        for result in results:
+            print_table(result, show_errors=errors)
 
 
 if __name__ == "__main__":

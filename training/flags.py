@@ -3,6 +3,7 @@
     python -m training.flags evaluate [--set eval|dev]   (= nlp-service evaluate flags)
     python -m training.flags compare                      (rules vs a small context model)
     python -m training.flags train                        (context heads -> models/flags/<v>/)
+    python -m training.flags train-v6                     (round 6 heads, + train_v5)
 
 `training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
 `training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
@@ -47,6 +48,7 @@ SETS = {
     "blind3": DATA_DIR / "flags_blind3.jsonl",
     "blind4": DATA_DIR / "flags_blind4.jsonl",
     "train_v4": DATA_DIR / "flags_train_v4.jsonl",
+    "train_v5": DATA_DIR / "flags_train_v5.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
@@ -417,6 +419,9 @@ def print_comparison(results: dict) -> None:
 HEADS_EMBEDDER = "use"  # round 2-3 heads (v1, v2)
 HEADS_V2_TRAIN_SETS = ("dev", "fresh", "train_v2")
 HEADS_TRAIN_SETS = ("dev", "fresh", "train_v2", "train_v4")  # round 4 (heads v4)
+# Round 6 (heads v6): the same recipe with train_v5 (churn/legal phrasings and twice as many
+# hard negatives, written before any v6 training) added.
+HEADS_V6_TRAIN_SETS = (*HEADS_TRAIN_SETS, "train_v5")
 HEADS_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
 HEADS_CS = (0.03, 0.1, 0.3)  # on standardised vectors; chosen by answer-grouped 5-fold CV
 # Thresholds are calibrated to a false-alarm budget below the 2% target, leaving a margin for
@@ -607,6 +612,14 @@ V4_ALONE = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.9995, NE
 # answer): the pooled rate is dominated by the sets the rules were written on, where the rules
 # have no false alarms left, while train_v4's long answers look like unseen text.
 V4_PER_SET_CAP = 0.035
+# Round 6 (v6, with train_v5): train_v5's hard negatives draw strong-phrase rule flags the heads
+# must be able to veto harder ("Ich habe die Kreditkarte gekündigt, die ich nie benutze"), so the
+# strong veto grid reaches 0.7; the pooled budget is the 2% target itself and no source may
+# exceed 6%: with 1.5% / 3.5% the answer-grouped CV keeps churn recall 0.56 (train_v4 0.00),
+# with 2% / 6% 0.72 at 18/913 pooled false alarms (models/flags/README.md, round 6).
+V6_VETO_STRONG = (*V4_VETO_STRONG, 0.5, 0.7)
+V6_FALSE_ALARM_BUDGET = 0.02
+V6_PER_SET_CAP = 0.06
 
 
 @dataclass(frozen=True)
@@ -668,7 +681,13 @@ def _mil_head(X, owners, positive_answers: set[int], c: float):
     return _scaled_head(c).fit(X[keep], y[keep])
 
 
-def _decision_options(prob, rows: _Rows, t: str, n: int) -> dict[tuple, Any]:
+def _decision_options(
+    prob,
+    rows: _Rows,
+    t: str,
+    n: int,
+    veto_strong: Sequence[float] = V4_VETO_STRONG,
+) -> dict[tuple, Any]:
     """Per (weak veto, strong veto, alone threshold): which answers get type t."""
     import numpy as np
 
@@ -678,7 +697,7 @@ def _decision_options(prob, rows: _Rows, t: str, n: int) -> dict[tuple, Any]:
     top = np.array([prob[r].max() if r else 0.0 for r in by_answer])
     options = {}
     for weak in V4_VETO_WEAK:
-        for strong in V4_VETO_STRONG:
+        for strong in veto_strong:
             kept = np.array(
                 [
                     any(
@@ -760,6 +779,11 @@ def train_heads_v4(
     models_dir: Path | None = None,
     embedder_specs: Sequence[str] = V4_EMBEDDERS,
     units: str = SEGMENT_UNITS,
+    train_sets: Sequence[str] = HEADS_TRAIN_SETS,
+    generation: str | None = None,
+    veto_strong: Sequence[float] = V4_VETO_STRONG,
+    budget: float = HEADS_FALSE_ALARM_BUDGET,
+    per_set_cap: float = V4_PER_SET_CAP,
 ) -> Path:
     """Round-4 recipe: one logistic head per type on the standardised, concatenated vectors of
     `embedder_specs` for every unit (`head_units`: the analysis segments since round 5, v5; the
@@ -775,7 +799,7 @@ def train_heads_v4(
 
     settings = get_settings()
     embedders = [get_embedder(spec, settings.threads) for spec in embedder_specs]
-    named = [(name, e) for name in HEADS_TRAIN_SETS for e in load_set(name)]
+    named = [(name, e) for name in train_sets for e in load_set(name)]
     train = [e for _, e in named]
     sources = [name for name, _ in named]
     rows = _rows(train, units)
@@ -799,11 +823,26 @@ def train_heads_v4(
     candidates = {}
     for c in V4_CS:
         prob = out_of_fold(c)
-        options = {t: _decision_options(prob[t], rows, t, len(train)) for t in MODEL_TYPES}
-        chosen = choose_decisions(gold, rows.abuse, options, sources)
+        options = {
+            t: _decision_options(prob[t], rows, t, len(train), veto_strong) for t in MODEL_TYPES
+        }
+        chosen = choose_decisions(gold, rows.abuse, options, sources, budget, per_set_cap)
         if chosen is not None:
             decisions, cv = chosen
             recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
+            # the out-of-fold decisions per training source (unseen-like sources first)
+            predicted = [
+                ({"abuse"} if rows.abuse[i] else set())
+                | {t for t in MODEL_TYPES if options[t][decisions[t]][i]}
+                for i in range(len(train))
+            ]
+            cv["by_source"] = {
+                name: score(
+                    [g for g, s in zip(gold, sources, strict=True) if s == name],
+                    [p for p, s in zip(predicted, sources, strict=True) if s == name],
+                )
+                for name in train_sets
+            }
             candidates[c] = ((min(recalls), sum(recalls)), decisions, cv)
     if not candidates:
         raise RuntimeError("no C meets the false-alarm budget")
@@ -815,7 +854,7 @@ def train_heads_v4(
         coefs.append(coef)
         intercepts.append(intercept)
     tag = "-".join(spec.split("-")[0] for spec in embedder_specs)
-    generation = "v5" if units == SEGMENT_UNITS else "v4"
+    generation = generation or ("v5" if units == SEGMENT_UNITS else "v4")
     version = version or f"{datetime.now(UTC):%Y%m%d}-heads-{tag}-{generation}"
     folder = (models_dir or settings.models_dir) / "flags" / version
     thresholds = tuple(decisions[t][2] for t in MODEL_TYPES)
@@ -841,7 +880,7 @@ def train_heads_v4(
             "answer carrying the type only its most likely unit (by a first head) is a "
             "positive, its other units are left out",
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "trained_on": {name: len(load_set(name)) for name in HEADS_TRAIN_SETS},
+            "trained_on": {name: len(load_set(name)) for name in train_sets},
             "never_trained_or_tuned_on": ["eval", "blind", "blind2", "blind3", "blind4"],
             "units_read": units,
             "rows": len(rows.sentences),
@@ -852,11 +891,11 @@ def train_heads_v4(
             },
             "seed": MODEL_SEED,
             "decision_rule": "per type (weak veto, strong veto, alone threshold) from the grids "
-            f"{list(V4_VETO_WEAK)}, {list(V4_VETO_STRONG)}, {list(V4_ALONE)} (2.0 = never "
+            f"{list(V4_VETO_WEAK)}, {list(veto_strong)}, {list(V4_ALONE)} (2.0 = never "
             "alone): the best worst-type recall of rules + heads on the out-of-fold "
             "(answer-grouped 5-fold) sentence probabilities of the training answers whose "
-            f"pooled false-alarm rate is <= {HEADS_FALSE_ALARM_BUDGET} and whose rate on each "
-            f"training source is <= {V4_PER_SET_CAP} (at least one answer)",
+            f"pooled false-alarm rate is <= {budget} and whose rate on each "
+            f"training source is <= {per_set_cap} (at least one answer)",
             "cv_rules_plus_heads": cv_scores,
         },
     )
@@ -867,7 +906,7 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["evaluate", "compare", "train", "train-v4"])
+    parser.add_argument("command", choices=["evaluate", "compare", "train", "train-v4", "train-v6"])
     parser.add_argument("--set", default="eval", choices=sorted(SETS))
     parser.add_argument("--heads", default=None, help="Also the context heads (version/latest).")
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
@@ -884,6 +923,18 @@ if __name__ == "__main__":
         help="train-v4: encoder specs, e.g. use,e5-torch",
     )
     args = parser.parse_args()
+    if args.command == "train-v6":
+        # round 6: the v5 recipe (segments, e5) on HEADS_V6_TRAIN_SETS -> <date>-heads-e5-v6
+        print(
+            train_heads_v4(
+                train_sets=HEADS_V6_TRAIN_SETS,
+                generation="v6",
+                veto_strong=V6_VETO_STRONG,
+                budget=V6_FALSE_ALARM_BUDGET,
+                per_set_cap=V6_PER_SET_CAP,
+            )
+        )
+        raise SystemExit(0)
     if args.command == "train-v4":
         print(train_heads_v4(embedder_specs=tuple(args.embedders.split(",")), units=args.units))
         raise SystemExit(0)

@@ -96,9 +96,10 @@ def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings:
 
 V4_HEADS = "20261126-heads-e5-v4"  # regex-sentence units (round 4)
 V5_HEADS = "20261126-heads-e5-v5"  # segment units (round 5)
+V6_HEADS = "20261126-heads-e5-v6"  # segment units, trained with train_v5 (round 6)
 
 
-@pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS])
+@pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS, V6_HEADS])
 def test_one_encoder_call_per_batch_with_the_flag_heads_units(
     pipeline: Pipeline, settings: Settings, version: str
 ) -> None:
@@ -161,12 +162,15 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_units(
     assert np.array_equal(results[1].segment_embeddings, results[2].segment_embeddings)
 
 
-def test_segment_flag_heads_add_no_encoder_text(pipeline: Pipeline, settings: Settings) -> None:
-    """Heads on segment units (v5): the encoders see the distinct segments and nothing else on
-    a mixed batch (long answers, contrast clauses, lists, no language hint)."""
+@pytest.mark.parametrize("version", [V5_HEADS, V6_HEADS])
+def test_segment_flag_heads_add_no_encoder_text(
+    pipeline: Pipeline, settings: Settings, version: str
+) -> None:
+    """Heads on segment units (v5, v6): the encoders see the distinct segments and nothing else
+    on a mixed batch (long answers, contrast clauses, lists, no language hint)."""
     from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
 
-    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, V5_HEADS))
+    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, version))
     assert heads.units == SEGMENT_UNITS and pipeline.sentiment_embedder is not None
     main = CountingEmbedder(pipeline.embedder)
     sent = CountingEmbedder(pipeline.sentiment_embedder)

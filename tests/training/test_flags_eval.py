@@ -170,3 +170,83 @@ def test_training_rows_are_the_units_the_service_reads() -> None:
     old = training._rows([example], SENTENCE_UNITS)
     assert old.sentences == ["Der Service war lange gut, aber ich kündige.", "Danke!"]
     assert old.rules[0]["churn"] == {0: (False, True)}
+
+
+def test_train_v5_is_registered_and_only_training_data() -> None:
+    examples = training.load_set("train_v5")
+    ordinary = [e for e in examples if not e.flags]
+    flagged = len(examples) - len(ordinary)
+    assert len(ordinary) >= 1.4 * flagged and len(ordinary) >= 200
+    for t, at_least in (("legal", 60), ("churn", 76), ("urgent", 20)):
+        assert sum(t in e.flags for e in examples) >= at_least, t
+    assert "train_v5" in training.HEADS_V6_TRAIN_SETS
+    held_out = {"eval", "blind", "blind2", "blind3", "blind4"}
+    assert not held_out & set(training.HEADS_V6_TRAIN_SETS)
+
+
+@pytest.fixture(scope="module")
+def heads_v6():
+    return training.load_context("20261126-heads-e5-v6")
+
+
+# Hard negatives of train_v5 (round 6) that the v5 heads flagged with the same rules and v6
+# does not: praise of the process, an advert, leaving a choir, a regulator or ombudsman only
+# considered, a resolved police report, a joke, a dropped sub-package, colleagues resigning.
+V6_HARD_NEGATIVES = [
+    ("de", "Ich finde gut, dass man Verträge online kündigen kann, das ist kundenfreundlich. "
+     "Ich selbst bleibe aber gern."),
+    ("de", "Eure Werbung mit dem Anwalt, der vor Gericht tanzt, finde ich witzig."),
+    ("de", "Ich trete aus dem Chor aus, weil ich umziehe. Mit Ihrer Bank hat das nichts zu tun, "
+     "die Kontoführung bleibt bei Ihnen."),
+    ("de", "Ich habe überlegt, ob ich mich bei der Bundesnetzagentur über die Funklöcher "
+     "beschwere, aber seit dem neuen Mast ist alles gut."),
+    ("en", "After my bike was stolen I needed a police report for the claim; the insurer paid "
+     "within a week. Really smooth."),
+    ("en", "If your brownies get any better I'll have to sue you for my jeans not fitting."),
+    ("en", "I know I could go to the ombudsman if something went wrong, but I've never needed "
+     "to."),
+    ("en", "I dropped the sports package because the season's over. Keeping movies and box sets."),
+    ("en", "In this staff survey I want to be honest: the workload is high and two colleagues "
+     "resigned this year. I'm not planning to leave myself, the team sticks together. More "
+     "staff would really help though."),
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("language", "text"), V6_HARD_NEGATIVES)
+def test_v6_heads_keep_train_v5_hard_negatives_quiet(heads_v6, language: str, text: str) -> None:
+    assert training.predict(text, heads_v6, language) == frozenset()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # train_v5 answers the v5 heads missed
+        ("en", "I stuck with you through three price rises but this one is the last straw; I'm "
+         "voting with my feet.", "churn"),
+        ("de", "Die Kündigung ist gestern per Einschreiben rausgegangen. Nach elf Jahren tut mir "
+         "das fast leid, aber die dritte Preiserhöhung in einem Jahr war zu viel.", "churn"),
+        ("en", "My brother is a lawyer and he's drafting a demand letter as we speak.", "legal"),
+        ("en", "Legal expenses cover on my home insurance is now involved and they think I have "
+         "a strong case.", "legal"),
+        # written for this test, in no set
+        ("de", "Ich habe meinen Handyvertrag gekündigt und bin ab Juni bei einem anderen Netz.",
+         "churn"),
+        ("en", "I've moved my savings to another bank and I'm closing this account.", "churn"),
+        ("de", "Die Sache liegt jetzt bei meiner Anwältin, Sie hören von ihr.", "legal"),
+        ("en", "I've complained to the financial ombudsman about how you handled my claim.",
+         "legal"),
+    ],
+)  # fmt: skip
+def test_v6_heads_flag_train_v5_intent(heads_v6, language: str, text: str, expected: str) -> None:
+    assert expected in training.predict(text, heads_v6, language)
+
+
+@pytest.mark.slow
+def test_v6_heads_leave_new_ordinary_answers_alone(heads_v6) -> None:
+    """Written for this test, in no set."""
+    assert training.predict("Ich habe nur das Sportpaket abbestellt, der Rest bleibt.", heads_v6,
+                            "de") == frozenset()  # fmt: skip
+    assert training.predict("My lawyer friend recommended your bank and I'm very happy.",
+                            heads_v6, "en") == frozenset()  # fmt: skip
