@@ -26,6 +26,7 @@ GERMAN_REVIEWS_EVAL = TRAINING_DIR / "data" / "german_reviews_eval.jsonl"
 SHORT_LANGUAGES = ("de", "en")
 # Short German survey answers written for sentiment v4 (train / heldout), see survey_short4_de.md.
 SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
+SHORT6_DE = TRAINING_DIR / "data" / "survey_short6_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 
@@ -132,6 +133,11 @@ def short_answers(split: str, languages: tuple[str, ...] = SHORT_LANGUAGES) -> l
 def short_answers_v4(split: str) -> list[Example]:
     """The v4 short German survey answers (survey_short4_de.jsonl) of one split."""
     return [e for e in _read_feedback(SHORT4_DE, "short4") if e.split == split]
+
+
+def short_answers_v6(split: str) -> list[Example]:
+    """The v6 short German survey answers (survey_short6_de.jsonl, train split only)."""
+    return [e for e in _read_feedback(SHORT6_DE, "short6") if e.split == split]
 
 
 def written_corpus(split: str) -> list[Example]:

@@ -40,14 +40,32 @@ NEGATED_POSITIVE_FACTOR = 0.8
 INTENSIFIER_FACTOR = 1.3
 
 
+# Survey answers are typed without umlauts ("schoen", "enttaeuscht", "Aerger") and with
+# stretched letters ("suuuper", "sooo schlecht"); entries and tokens are both folded (ä -> ae,
+# ö -> oe, ü -> ue, ß -> ss; a run of three or more equal letters -> one), so either spelling
+# matches (v6 error analysis).
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_RUN = re.compile(r"(\w)\1{2,}", re.UNICODE)
+
+
+def fold(word: str) -> str:
+    """`word` as the lexicon matches it: lower case, umlauts spelled out, letter runs cut."""
+    return _RUN.sub(r"\1", word.lower().replace("’", "'").translate(_FOLD))
+
+
 def words(text: str) -> frozenset[str]:
-    """The space-separated words of `text` (word lists written as prose)."""
-    return frozenset(text.split())
+    """The space-separated words of `text` (word lists written as prose), folded."""
+    return frozenset(fold(w) for w in text.split())
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+# A comma, semicolon or colon ends a clause: negation does not reach across it ("Kann man nichts
+# sagen, alles gut.") and a clause-final "nicht" denies only its own clause.
+_WORD_OR_BREAK = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|[,;:]", re.UNICODE)
+BREAK = ","
 _NEGATORS = words(
     "nicht nie niemals kein keine keinen keinem keiner keines ohne kaum nichts "
+    "nich nix garnicht keene keinerlei keinster "
     "not no never without hardly nothing don't doesn't didn't isn't wasn't "
     "aren't weren't won't can't cannot couldn't wouldn't nor"
 )
@@ -57,7 +75,59 @@ _SHORT_NEGATORS = frozenset({"ohne", "without"})
 SHORT_NEGATION_WINDOW = 2
 # A German segment ending in "nicht"/"nichts" denies what came before it ("So richtig überzeugt
 # hat mich das nicht.", "Gefällt mir nicht").
-_FINAL_NEGATORS = frozenset({"nicht", "nichts"})
+_FINAL_NEGATORS = frozenset({"nicht", "nichts", "nich", "nix", "niemand", "keiner"})
+# ... except "X, mehr nicht" / "nur X, sonst nichts" (= only X, which stays what it was).
+_FINAL_NOT_NEGATING = frozenset({"mehr", "sonst"})
+# Counterfactuals: "Hätte schneller gehen können.", "Könnte freundlicher sein." wish for what
+# did not happen, so they invert the evaluation they contain ("Hätte schlimmer sein können" is
+# mild praise); German when a modal of the subjunctive comes with a final infinitive, English
+# when "could/should/would" comes with "have" or "be" after it.
+COUNTERFACTUAL_FACTOR = 0.8
+# ... and at least this strong: a wish that it had gone better is a clear complaint, and "Hätte
+# nicht besser laufen können" (the negation anywhere in the clause) clear praise.
+COUNTERFACTUAL_MIN = 0.6
+_MODALS_DE = words("hätte hätten hättest könnte könnten sollte sollten dürfte wäre wären")
+_FINAL_INFINITIVES_DE = words("können sein dürfen müssen gehen laufen werden klappen")
+_MODALS_EN = words("could should would couldn't shouldn't wouldn't might")
+_AUX_EN = words("be have")
+# "Früher war der Service besser.", "Die alte App war übersichtlicher.", "Die Konkurrenz ist
+# günstiger": praise in the comparative about the past or a competitor is a complaint about the
+# present, unless it compares with the past ("schneller als früher") or says what is now.
+_PAST_OR_RIVAL = words(
+    "früher damals ehemals ehemalige ehemaligen alte alten alter altes letztes vergangenes "
+    "vorgänger "
+    "konkurrenz konkurrent "
+    "konkurrenten mitbewerber previous old competitor competitors competition used"
+)
+_NOW_OR_THAN = words("als than jetzt nun inzwischen mittlerweile endlich now seit wieder heute")
+_COMPARATIVE_WORDS = words("besser mehr lieber better more")
+_COMPARATIVE_ENDINGS = ("erer", "eren", "erem", "eres", "ere", "er")
+# Irony: a clause that opens with bare praise followed by a comma and then complains ("Super,
+# drei Wochen Wartezeit.", "Toll, schon wieder kein Empfang.") turns the praise negative.
+_IRONY_OPENERS = words("super toll klasse prima spitze herrlich großartig wunderbar great perfect")
+_AGAIN = (("schon", "wieder"), ("mal", "wieder"), ("wieder", "mal"), ("yet", "again"))
+# A problem reported as solved ("Der Fehler war nach einem Anruf behoben", "Problem in zehn
+# Minuten gelöst"): with a resolution word and no negator in the clause, the milder negative hits
+# (the problem nouns, |value| <= RESOLVED_MAX) do not count.
+_RESOLVED = words(
+    "gelöst behoben reguliert repariert erstattet zurückerstattet getauscht ersetzt geklärt "
+    "bestätigt erledigt fixed resolved solved sorted refunded replaced"
+)
+RESOLVED_MAX = 0.6
+# Speed stated as a fact: "nach zwei Minuten", "innerhalb einer Stunde", "am nächsten Morgen"
+# read as praise (QUICK_VALUE) unless the text says "erst" (only after) or "immer noch" or
+# complains ("nach zwei Tagen kaputt").
+QUICK_VALUE = 0.45
+_QUICK = re.compile(
+    r"\b(?:(?:nach|in|innerhalb(?: von)?|binnen) (?:nur |knapp |gerade mal |keine[rn]? )?"
+    r"(?:eine[rmn]?|ein|zwei|drei|vier|fünf|sechs|zehn|fünfzehn|zwanzig|dreißig|wenigen|"
+    r"ein paar|\d+) (?:minuten?|min|stunden?|std|tag(?:en?)?|werktag(?:en?)?)|"
+    r"am (?:nächsten|folgenden|selben|gleichen) (?:tag|morgen|werktag|vormittag)|über nacht|"
+    r"(?:within|in) (?:an?|one|two|three|five|ten|\d+) (?:minutes?|hours?|days?)|next day)\b",
+    re.IGNORECASE,
+)
+_SLOW = words("erst immer noch später spät later still")
+
 _INTENSIFIERS = words(
     "sehr total extrem absolut echt wirklich richtig völlig voll super äußerst mega "
     "unglaublich besonders ziemlich ganz so zu überaus "
@@ -72,7 +142,8 @@ _SIGNAL = {
         "kein keine nie schon immer alles leider gar"
     ),
     "en": words(
-        "the and is not i we you it a an was are has have with for on at very also but only "
+        # not "an"/"also": German words too ("Paket kam beschädigt an" is German)
+        "the and is not i we you it a was are has have with for on at very but only "
         "too my me this that of to were been no never all always would could"
     ),
     # Dutch and French segments are left to the head (no lexicon of theirs; "iDEAL" is no praise).
@@ -106,7 +177,11 @@ class Lexicon:
             return value
         for end in _ENDINGS_DE:
             if token.endswith(end) and len(token) - len(end) >= 3:
-                value = self.words.get(token[: -len(end)])
+                stem = token[: -len(end)]
+                value = self.words.get(stem)
+                if value is None and stem[-1] in "lr":
+                    # adjectives in -el/-er lose that e when inflected: miserable, teure, teurer
+                    value = self.words.get(stem[:-1] + "e" + stem[-1])
                 if value is not None:
                     return value
         if token.endswith("s") and len(token) > 4:
@@ -144,7 +219,7 @@ def parse_lexicon(lines: Sequence[str]) -> Lexicon:
         value = float(value_text)
         if not -1.0 <= value <= 1.0:
             raise ValueError(f"lexicon value outside [-1, 1]: {raw!r}")
-        parts = tuple(term.strip().lower().split())
+        parts = tuple(fold(p) for p in term.strip().split())
         if len(parts) > 1:
             target = prefix_phrases if parts[0].endswith("*") else phrases
             target.setdefault(parts[0].rstrip("*"), []).append((parts, value))
@@ -189,7 +264,12 @@ def lexicon(language: str) -> Lexicon:
 
 
 def tokens(text: str) -> list[str]:
-    return [t.lower().replace("’", "'") for t in _WORD.findall(text)]
+    return [fold(t) for t in _WORD.findall(text)]
+
+
+def _clause_tokens(text: str) -> list[str]:
+    """The folded words with BREAK where a comma, semicolon or colon stood."""
+    return [BREAK if t in ",;:" else fold(t) for t in _WORD_OR_BREAK.findall(text)]
 
 
 def guess_language(toks: Sequence[str]) -> str | None:
@@ -231,6 +311,8 @@ def _phrase_at(lex: Lexicon, toks: Sequence[str], i: int) -> tuple[int, float] |
 
 def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
     hits: list[Hit] = []
+    counterfactual = _is_counterfactual(toks)
+    past_or_rival = _compares_with_past_or_rival(toks)
     i = 0
     while i < len(toks):
         found: tuple[int, float] | None = None
@@ -248,18 +330,101 @@ def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
             i += 1
             continue
         n, value = found
+        start, stop = _clause(toks, i)
+        before = range(max(start, i - NEGATION_WINDOW), i)
         negated = any(
             toks[k] in _NEGATORS
             and (toks[k] not in _SHORT_NEGATORS or i - k <= SHORT_NEGATION_WINDOW)
-            for k in range(max(0, i - NEGATION_WINDOW), i)
-        ) or (i + n < len(toks) and toks[-1] in _FINAL_NEGATORS)
+            for k in before
+        ) or (
+            i + n < stop
+            and toks[stop - 1] in _FINAL_NEGATORS
+            and not (stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
+        )
         if i > 0 and toks[i - 1] in _INTENSIFIERS:
             value = float(np.clip(value * INTENSIFIER_FACTOR, -1.0, 1.0))
-        if negated and not _self_negating(toks[i : i + n]):
+        phrase = toks[i : i + n]
+        own_modal = any(t in _MODALS_DE or t in _MODALS_EN for t in phrase)
+        if (
+            counterfactual
+            and not own_modal
+            and not _self_negating(phrase)
+            and (value > 0 or (n == 1 and _is_comparative(lexicons, toks[i])))
+        ):
+            # positive hits and negative comparatives only: "Die Wartezeit könnte kürzer sein"
+            # still complains about the Wartezeit
+            # negation and counterfactual cancel ("Hätte nicht besser laufen können")
+            denied = any(t in _NEGATORS for t in toks[start:stop])
+            value = float(np.sign(value)) * max(abs(value), COUNTERFACTUAL_MIN)
+            value = value if denied else -value
+        elif negated and not _self_negating(phrase):
             value = -value * (NEGATED_NEGATIVE_FACTOR if value < 0 else NEGATED_POSITIVE_FACTOR)
+        if (
+            value > 0
+            and i == 0
+            and n == 1
+            and toks[i] in _IRONY_OPENERS
+            and len(toks) > 2
+            and toks[1] == BREAK
+            and _complains_after(lexicons, toks, 2)
+        ):
+            value = -value
+        elif (
+            value > 0
+            and past_or_rival
+            and n == 1
+            and (_is_comparative(lexicons, toks[i]) or (i > 0 and toks[i - 1] == "noch"))
+        ):
+            value = -value * COUNTERFACTUAL_FACTOR
         hits.append(Hit(i, i + n, value))
         i += n
     return hits
+
+
+def _clause(toks: Sequence[str], i: int) -> tuple[int, int]:
+    """[start, stop) of the clause holding token i (between BREAK tokens)."""
+    start = i
+    while start > 0 and toks[start - 1] != BREAK:
+        start -= 1
+    stop = i
+    while stop < len(toks) and toks[stop] != BREAK:
+        stop += 1
+    return start, stop
+
+
+def _complains_after(lexicons: Sequence[Lexicon], toks: Sequence[str], k: int) -> bool:
+    rest = toks[k:]
+    if any(tuple(rest[j : j + 2]) in _AGAIN for j in range(len(rest) - 1)):
+        return True
+    return any(h.value < 0 for h in _hits_with(lexicons, rest))
+
+
+def _is_counterfactual(toks: Sequence[str]) -> bool:
+    for k, t in enumerate(toks):
+        if t in _MODALS_DE and k < len(toks) - 1:
+            stop = _clause(toks, k)[1]
+            if toks[stop - 1] in _FINAL_INFINITIVES_DE and stop - 1 > k:
+                return True
+        if t in _MODALS_EN and any(a in _AUX_EN for a in toks[k + 1 : k + 4]):
+            return True
+    return False
+
+
+def _compares_with_past_or_rival(toks: Sequence[str]) -> bool:
+    return any(t in _PAST_OR_RIVAL for t in toks) and not any(t in _NOW_OR_THAN for t in toks)
+
+
+def _is_comparative(lexicons: Sequence[Lexicon], token: str) -> bool:
+    """ "besser", "schneller" (schnell + er), "übersichtlicher", "schlimmer", "cheaper": a
+    comparative of a lexicon word."""
+    if token in _COMPARATIVE_WORDS:
+        return True
+    for end in _COMPARATIVE_ENDINGS:
+        if token.endswith(end) and len(token) - len(end) >= 3:
+            base = token[: -len(end)]
+            if any(lex.words.get(base) for lex in lexicons):
+                return True
+    return False
 
 
 def _self_negating(phrase: Sequence[str]) -> bool:
@@ -269,7 +434,8 @@ def _self_negating(phrase: Sequence[str]) -> bool:
 
 
 def lexicon_hits(text: str) -> list[Hit]:
-    toks = tokens(text)
+    """The hits of `text`; start/end index its clause tokens (words and BREAKs)."""
+    toks = _clause_tokens(text)
     lang = guess_language(toks)
     if lang == "en":
         lexicons = [lexicon("en")]
@@ -286,18 +452,34 @@ def lexicon_score(text: str) -> tuple[float | None, int]:
     """(clipped sum of the hits or None without any hit, number of words)."""
     toks = tokens(text)
     hits = [h for h in lexicon_hits(text) if h.value != 0.0]  # 0: a blocker ("on top of")
-    if not hits:
+    values = [h.value for h in hits]
+    if hits and _reports_a_solution(toks):
+        values = [v for v in values if v > 0 or v < -RESOLVED_MAX]
+    if (
+        _QUICK.search(text)
+        and not any(v < 0 for v in values)  # "nach einer Stunde leer" is no praise
+        and not any(t in _SLOW for t in toks)
+        and guess_language(toks) in ("de", "en", None)
+    ):
+        values.append(QUICK_VALUE)
+    if not values:
         return None, len(toks)
-    return float(np.clip(sum(h.value for h in hits), -1.0, 1.0)), len(toks)
+    return float(np.clip(sum(values), -1.0, 1.0)), len(toks)
+
+
+def _reports_a_solution(toks: Sequence[str]) -> bool:
+    return any(t in _RESOLVED for t in toks) and not any(t in _NEGATORS for t in toks)
 
 
 @dataclass(frozen=True)
 class BlendParams:
     """final = (1 - w) * head + w * lexicon, w = weight * min(1, full_words / words); a segment
-    without a lexicon hit keeps the head's score."""
+    without a lexicon hit keeps the head's score. `version`: which lexicon layer - 6 this module,
+    5 the frozen copy shipped with model v5 (lexicon_v5.py; a card without a version)."""
 
     weight: float
     full_words: float
+    version: int = 6
 
 
 def blend(scores: np.ndarray, texts: Sequence[str], params: BlendParams) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
+from nlp_service.analysis import lexicon_v5
 from nlp_service.analysis.lexicon import BlendParams, blend
 from nlp_service.errors import ModelError
 
@@ -98,14 +99,15 @@ def apply_segment_rules(
     lexicon: BlendParams | None,
 ) -> np.ndarray:
     """The lexical layer on a head's segment scores, in one place for the pipeline, training and
-    evaluation: first the evaluative lexicon blended in (`lexicon.blend`, v5), then the
+    evaluation: first the evaluative lexicon blended in (`lexicon.blend`; v5's frozen layer
+    `lexicon_v5.blend` for a card whose lexicon has no version), then the
     negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
     enables it."""
     out = np.asarray(scores, dtype=np.float64)
     if (lexicon is not None or negation_rule) and len(texts) != len(out):
         raise ModelError("the lexical sentiment rules need the segment texts")
     if lexicon is not None:
-        out = blend(out, texts, lexicon)
+        out = (lexicon_v5.blend if lexicon.version == 5 else blend)(out, texts, lexicon)
     if negation_rule:
         out = correct_negated_negatives(out, texts)
     return out
@@ -394,10 +396,13 @@ class PolarityHead:
             "second_embedder_id": self.second_embedder_id,
         }
         if self.lexicon is not None:
-            extra["lexicon"] = {
+            lexicon_entry: dict[str, float | int] = {
                 "weight": self.lexicon.weight,
                 "full_words": self.lexicon.full_words,
             }
+            if self.lexicon.version != 5:  # v5's card has no version key
+                lexicon_entry["version"] = self.lexicon.version
+            extra["lexicon"] = lexicon_entry
         _write_card(folder, self, {**card, **extra})
 
     @classmethod
@@ -421,12 +426,16 @@ class PolarityHead:
 
 
 def _blend_params(value: object) -> BlendParams | None:
-    """The card's `lexicon` entry ({"weight": w, "full_words": n}) or None (no lexicon)."""
+    """The card's `lexicon` entry ({"weight": w, "full_words": n, "version": 6}) or None (no
+    lexicon); without a version it is v5's layer (the v5 card predates the key)."""
     if value is None or value is False:
         return None
     if not isinstance(value, dict):
         raise ModelError(f"model card key 'lexicon' must be an object, got {value!r}")
-    return BlendParams(float(value["weight"]), float(value["full_words"]))
+    version = int(value.get("version", 5))
+    if version not in (5, 6):
+        raise ModelError(f"unknown lexicon version {version} in the model card")
+    return BlendParams(float(value["weight"]), float(value["full_words"]), version)
 
 
 def second_embedder_id(model: SentimentModel) -> str | None:

@@ -6,10 +6,13 @@ import json
 import numpy as np
 import pytest
 
+from nlp_service.analysis import lexicon_v5
 from nlp_service.analysis.lexicon import (
+    COUNTERFACTUAL_MIN,
     INTENSIFIER_FACTOR,
     NEGATED_NEGATIVE_FACTOR,
     NEGATED_POSITIVE_FACTOR,
+    QUICK_VALUE,
     BlendParams,
     blend,
     guess_language,
@@ -118,7 +121,8 @@ def test_parse_rejects_bad_lines() -> None:
         parse_lexicon(["gut 0.5"])
     lex = parse_lexicon(["# comment", "", "kaputt\t-0.8", "*desaster\t-0.9", "ärger*\t-0.5"])
     assert lex.words == {"kaputt": -0.8}
-    assert lex.suffixes == (("desaster", -0.9),) and lex.prefixes == (("ärger", -0.5),)
+    # entries are stored folded (umlauts spelled out), as tokens are matched
+    assert lex.suffixes == (("desaster", -0.9),) and lex.prefixes == (("aerger", -0.5),)
 
 
 def test_blend_arithmetic_by_hand() -> None:
@@ -157,7 +161,7 @@ def test_polarity_head_card_enables_the_lexicon(tmp_path) -> None:
     )  # fmt: skip
     head.save(tmp_path / "v5-test", {})
     card = json.loads((tmp_path / "v5-test" / "model_card.json").read_text())
-    assert card["lexicon"] == {"weight": 0.9, "full_words": 3.0}
+    assert card["lexicon"] == {"weight": 0.9, "full_words": 3.0, "version": 6}
     loaded = PolarityHead.load(tmp_path / "v5-test", "test:e")
     assert loaded.lexicon == BlendParams(0.9, 3.0)
     x = np.array([[0.0, 0.0]], np.float32)  # head score 0
@@ -166,3 +170,90 @@ def test_polarity_head_card_enables_the_lexicon(tmp_path) -> None:
     plain = PolarityHead(np.array([1.0, 0.0]), 0.0, "test:e", "v4-test", 0.16)
     plain.save(tmp_path / "v4-test", {})
     assert PolarityHead.load(tmp_path / "v4-test").lexicon is None
+
+
+# --- v6: spelling, clauses, counterfactuals, comparisons with the past, irony, complaint facts --
+
+
+def test_umlauts_spelled_out_and_stretched_letters_match() -> None:
+    assert score("sehr enttaeuscht") == score("sehr enttäuscht") == pytest.approx(-0.975)
+    assert score("war schoen") == score("war schön") == pytest.approx(0.6)
+    assert score("kein Aerger") == score("kein Ärger")
+    assert score("suuuper") == pytest.approx(0.8)
+    assert score("ueberragend") == pytest.approx(0.9)
+
+
+def test_adjectives_in_el_and_er_keep_their_entry_when_inflected() -> None:
+    assert score("Miserable Qualität.") == pytest.approx(-0.9)  # miserabel
+    assert score("Die teure Lampe") == pytest.approx(-0.45)  # teuer
+
+
+def test_an_and_also_do_not_make_a_german_segment_english() -> None:
+    assert score("Paket kam beschädigt an") == pytest.approx(-0.7)
+
+
+def test_negation_stays_in_its_clause() -> None:
+    assert score("Kann man nichts sagen, alles gut.") == pytest.approx(0.6)
+    # "X, mehr nicht" keeps X; "niemand" at the end denies its clause.
+    assert score("Mittelmaß, mehr nicht.") == pytest.approx(-0.5)
+    assert score("Geholfen hat mir niemand.") == pytest.approx(-0.55 * 0.8 - 0.35)
+
+
+def test_counterfactuals_turn_the_wish_into_a_complaint() -> None:
+    assert score("Hätte schneller gehen können.") == pytest.approx(-COUNTERFACTUAL_MIN)
+    assert score("Könnte freundlicher sein.") == pytest.approx(-COUNTERFACTUAL_MIN)
+    assert score("Die Wartezeit könnte kürzer sein.") == pytest.approx(-1.0)
+    # negation and counterfactual cancel; a worse past that did not happen is mild praise
+    assert score("Besser hätte es nicht laufen können.") == pytest.approx(COUNTERFACTUAL_MIN)
+    assert score("Hätte schlimmer sein können.") == pytest.approx(0.7)
+    assert score("Couldn't have gone better.") == pytest.approx(COUNTERFACTUAL_MIN)
+    # a phrase holding its own modal is taken as written
+    assert score("Könnte besser sein.") == pytest.approx(-0.5)
+
+
+def test_praise_of_the_past_or_a_competitor_is_a_complaint() -> None:
+    assert score("Früher war der Service deutlich besser.") < -0.5
+    assert score("Die Konkurrenz ist günstiger.") < 0
+    assert score("Letztes Jahr war die Qualität noch gut.") < 0
+    # ... but not a comparison in favour of now
+    assert score("Deutlich schneller als früher.") == pytest.approx(0.7)
+
+
+def test_bare_praise_opening_a_complaint_is_irony() -> None:
+    assert score("Super, drei Wochen Wartezeit.") == pytest.approx(-1.0)
+    assert score("Toll, schon wieder kein Empfang.") == pytest.approx(-0.8)
+    assert score("Super, gerne wieder!") == pytest.approx(1.0)
+
+
+def test_solved_problems_and_quick_service_stated_as_facts() -> None:
+    assert score("Der Fehler war nach einem Anruf behoben.") == pytest.approx(0.6)
+    assert score("Problem nicht gelöst.") < 0
+    assert score("Nach zwei Minuten war jemand dran.") == pytest.approx(QUICK_VALUE)
+    assert score("Paket war am nächsten Morgen da.") == pytest.approx(QUICK_VALUE)
+    assert score("Erst nach drei Tagen da.") == pytest.approx(-0.5)
+    assert score("Nach zwei Tagen kaputt.") == pytest.approx(-0.75)
+
+
+def test_complaint_facts_without_evaluative_words() -> None:
+    for text in (
+        "Akku hält nur zwei Stunden.",
+        "Mir wurde doppelt abgebucht.",
+        "Der Techniker kam nie.",
+        "Der Monteur kam vier Stunden später als vereinbart.",
+        "Geld nie zurückbekommen.",
+    ):
+        assert (score(text) or 0.0) < -0.4, text
+
+
+def test_the_v5_layer_is_frozen_for_the_v5_model() -> None:
+    # v5's card has no lexicon version: it keeps the layer it was selected with.
+    assert lexicon_v5.lexicon_score("sehr enttaeuscht")[0] is None
+    assert lexicon_v5.lexicon_score("Hätte schneller gehen können.")[0] == pytest.approx(0.4)
+    v5 = BlendParams(0.9, 3.0, 5)
+    texts = ["Hätte schneller gehen können."]
+    assert apply_segment_rules(np.array([0.0]), texts, False, v5)[0] == pytest.approx(
+        0.9 * 3 / 4 * 0.4
+    )
+    assert apply_segment_rules(np.array([0.0]), texts, False, BlendParams(0.9, 3.0))[
+        0
+    ] == pytest.approx(0.9 * 3 / 4 * -COUNTERFACTUAL_MIN)

@@ -223,11 +223,11 @@ def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
 
 def test_a_denied_problem_is_positive(pipeline: Pipeline) -> None:
     """The issue's "Zahlung per PayPal lief problemlos." (-0.87 from the head alone): the served
-    head's negated-negative rule lifts it to at least NEGATED_NEGATIVE_MIN_SCORE; a denied denial
-    stays with the head."""
+    head's negated-negative rule lifts it to at least NEGATED_NEGATIVE_MIN_SCORE (v6: its head and
+    lexicon already score it just above); a denied denial stays with the head."""
     a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
     assert a.sentiment.label == "positive"
-    assert a.sentiment.score == pytest.approx(NEGATED_NEGATIVE_MIN_SCORE)
+    assert a.sentiment.score >= NEGATED_NEGATIVE_MIN_SCORE - 1e-6
     denied = "Die Zahlung lief leider nicht problemlos."
     b = pipeline.analyze(AnswerInput.create(denied))
     assert pipeline.sentiment_embedder is not None
