@@ -129,7 +129,10 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval, blind, blind2, blind3, blind4 (held out), dev, fresh, train_v2 (developed on).",
+        help=(
+            "eval, blind, blind2, blind3, blind4, blind5 (held out), dev, fresh, train_v2"
+            " (developed on)."
+        ),
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(

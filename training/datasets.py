@@ -28,6 +28,9 @@ SHORT_LANGUAGES = ("de", "en")
 SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
+# 240 short German answers written before any round-5 change, for measuring only
+# (short_answers_blind2_de.md): never train, tune or select on them.
+BLIND2_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind2_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,11 @@ def written_corpus(split: str) -> list[Example]:
 def blind_short_de() -> list[Example]:
     """Short German answers written before v3 training; evaluation only (final report)."""
     return _read_feedback(BLIND_SHORT_DE, "blind_short")
+
+
+def blind2_short_de() -> list[Example]:
+    """Short German answers written before any round-5 change; evaluation only."""
+    return _read_feedback(BLIND2_SHORT_DE, "blind2_short")
 
 
 def german_reviews() -> list[Example]:
