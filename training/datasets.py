@@ -29,6 +29,9 @@ SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
 SHORT6_DE = TRAINING_DIR / "data" / "survey_short6_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
+# 240 short German answers written before any round-5 change, for measuring only
+# (short_answers_blind2_de.md): never train, tune or select on them.
+BLIND2_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind2_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,12 @@ def written_corpus(split: str) -> list[Example]:
 def blind_short_de() -> list[Example]:
     """Short German answers written before v3 training; evaluation only (final report)."""
     return _read_feedback(BLIND_SHORT_DE, "blind_short")
+
+
+def blind2_short_de() -> list[Example]:
+    """Short German answers written by a separate author while sentiment v6 was developed (its
+    author never saw them); evaluation only."""
+    return _read_feedback(BLIND2_SHORT_DE, "blind2_short")
 
 
 def german_reviews() -> list[Example]:

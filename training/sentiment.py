@@ -53,6 +53,7 @@ from nlp_service.config import get_settings
 from training.datasets import (
     TRAINING_DIR,
     Example,
+    blind2_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -491,6 +492,7 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short_heldout": short_answers("heldout"),
         "short4_heldout": short_answers_v4("heldout"),
         "blind_short": blind_short_de(),
+        "blind2_short": blind2_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
