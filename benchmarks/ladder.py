@@ -1,7 +1,8 @@
 """The throughput ladder, one run on the same answers: where does the time between the raw
 models and a client's answer go?
 
-    python -m benchmarks.ladder [--n 5000] [--skip-postgres] [--out benchmarks/results/ladder.txt]
+    python -m benchmarks.ladder [--n 5000] [--skip-postgres] [--rungs 1,2,3,4,5,lat]
+        [--out benchmarks/results/ladder.txt]
 
 Rungs, each as answers/s and as a ratio of the raw encoders:
   1. raw encoders: every encoder on the whole answers, batches of 64 (what the models cost);
@@ -15,7 +16,8 @@ Then single-answer latency p50/p95/p99 at concurrency 1, 8 and 32 on answers of 
 Targets: HTTP batch >= 0.70 of raw; 32 clients >= 0.60 of batch; p99 at concurrency 1 < 150 ms.
 Rungs 1-4 also print CPU ms per answer (this process's for 1-2, the server's for 3-4, the client
 excluded): on a shared machine they show where the time goes better than the rates do.
-The load average is printed: on a shared machine the figures are a lower bound.
+The load average is printed: on a shared machine the figures are a lower bound. `--rungs`
+picks a subset (`lat` = the latency table; rung 5's ratio needs rung 3; 1-2 need no server).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import platform
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -148,8 +150,14 @@ def main() -> None:
         "--latency-requests", type=int, default=200, help="requests per concurrency level"
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--rungs", default="1,2,3,4,5,lat", help="comma-separated subset of 1,2,3,4,5,lat"
+    )
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
+    rungs = {r.strip() for r in args.rungs.split(",") if r.strip()}
+    if args.skip_postgres:
+        rungs.discard("4")
 
     report = Report(args.out)
     say = report.say
@@ -167,7 +175,60 @@ def main() -> None:
     busy_at_start = os.getloadavg()[0] >= 1.0  # another job was running when the run began
     say(f"# {n} answers (mean {sum(map(len, texts)) / n:.0f} chars), the same for every rung")
 
-    # 1 and 2: in this process.
+    raw = 0.0  # answers/s of rung 1; the other rungs' ratios to it need it
+    if rungs & {"1", "2"}:
+        raw = raw_rungs(settings, texts, rungs, say)
+    ratio = (lambda rate: f"{rate / raw:.2f}") if raw else (lambda rate: "  - ")
+
+    # 3, 5 and the latencies share one SQLite server; 4 runs on PostgreSQL.
+    table: list[str] = []
+    if rungs & {"3", "5", "lat"}:
+        with server("") as (base, headers, pid):
+            batch_sqlite = 0.0
+            if "3" in rungs:
+                cpu = cpu_seconds(pid)
+                batch_sqlite = run_batches(base, headers, texts, args.batch, "ladder-b")
+                say(
+                    f"3. HTTP batch ingest, SQLite ({args.batch}/request)       "
+                    f"{batch_sqlite:8.1f} answers/s   {ratio(batch_sqlite)}  (target >= 0.70; "
+                    f"server cpu {per_answer(cpu_seconds(pid) - cpu, n)})"
+                )
+            if "5" in rungs:
+                singles = asyncio.run(run_singles(base, headers, texts, args.clients, "ladder-s"))
+                of_batch = f"{singles / batch_sqlite:.2f}" if batch_sqlite else "-"
+                say(
+                    f"5. {args.clients} single-answer clients, SQLite         {singles:8.1f} "
+                    f"answers/s   {ratio(singles)}  ({of_batch} of batch; target >= 0.60)"
+                )
+            if "lat" in rungs:
+                table = latency_table(base, headers, texts, args.latency_requests)
+    if "4" in rungs:
+        with postgres_database() as url, server(url) as (base, headers, pid):
+            cpu = cpu_seconds(pid)
+            batch_pg = run_batches(base, headers, texts, args.batch, "ladder-b")
+            say(
+                f"4. HTTP batch ingest, PostgreSQL ({args.batch}/request)   {batch_pg:8.1f} "
+                f"answers/s   {ratio(batch_pg)}  (target >= 0.70; server cpu "
+                f"{per_answer(cpu_seconds(pid) - cpu, n)})"
+            )
+    if table:
+        say("single-answer latency (SQLite server, one request after another per client):")
+        for line in table:
+            say(line)
+    say(f"# end: {load()}")
+    if busy_at_start:
+        say(
+            "# the machine was busy when this run started (1-min load >= 1); rerun on a quiet "
+            "machine for figures to compare with the targets"
+        )
+
+
+def raw_rungs(
+    settings: Settings, texts: list[str], rungs: set[str], say: Callable[[str], None]
+) -> float:
+    """Rungs 1 and 2 in this process; returns rung 1's answers/s (rung 1 runs whenever 2 does:
+    it is what every other rung is a ratio of)."""
+    n = len(texts)
     pipeline = Pipeline.from_settings(settings)
     items = [AnswerInput.create(t) for t in texts]
     pipeline.analyze_batch(items[:32])  # warm-up outside the clock
@@ -189,6 +250,8 @@ def main() -> None:
         f"1. raw encoders together                         {raw:8.1f} answers/s   1.00"
         f"  (cpu {per_answer(time.process_time() - cpu, n)})"
     )
+    if "2" not in rungs:
+        return raw
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, n, 64):
         pipeline.analyze_batch(items[i : i + 64])
@@ -197,57 +260,24 @@ def main() -> None:
         f"2. Pipeline.analyze_batch                        {pipe:8.1f} answers/s   {pipe / raw:.2f}"
         f"  (cpu {per_answer(time.process_time() - cpu, n)})"
     )
-    del pipeline, items
+    return raw
 
-    # 3 and 5 share one SQLite server; 4 runs on PostgreSQL.
-    with server("") as (base, headers, pid):
-        cpu = cpu_seconds(pid)
-        batch_sqlite = run_batches(base, headers, texts, args.batch, "ladder-b")
-        say(
-            f"3. HTTP batch ingest, SQLite ({args.batch}/request)       {batch_sqlite:8.1f} "
-            f"answers/s   {batch_sqlite / raw:.2f}  (target >= 0.70; server cpu "
-            f"{per_answer(cpu_seconds(pid) - cpu, n)})"
+
+def latency_table(base: str, headers: dict[str, str], texts: list[str], requests: int) -> list[str]:
+    short = twenty_word_answers(texts, requests * 3)
+    table: list[str] = []
+    for level, clients in enumerate((1, 8, 32)):
+        part = short[level * requests : (level + 1) * requests]
+        lat = np.array(asyncio.run(latencies(base, headers, part, clients, f"lat{clients}")))
+        p50, p95, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 95, 99))
+        note = (
+            f"  (target p99 < 150 ms: {'OK' if p99 < 150 else 'NOT MET'})" if clients == 1 else ""
         )
-        singles = asyncio.run(run_singles(base, headers, texts, args.clients, "ladder-s"))
-        say(
-            f"5. {args.clients} single-answer clients, SQLite         {singles:8.1f} "
-            f"answers/s   {singles / raw:.2f}  ({singles / batch_sqlite:.2f} of batch; "
-            "target >= 0.60)"
+        table.append(
+            f"   concurrency {clients:2d}: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"p99 {p99:7.1f} ms  ({len(lat)} requests, ~20 words){note}"
         )
-        short = twenty_word_answers(texts, args.latency_requests * 3)
-        table: list[str] = []
-        for level, clients in enumerate((1, 8, 32)):
-            part = short[level * args.latency_requests : (level + 1) * args.latency_requests]
-            lat = np.array(asyncio.run(latencies(base, headers, part, clients, f"lat{clients}")))
-            p50, p95, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 95, 99))
-            note = (
-                f"  (target p99 < 150 ms: {'OK' if p99 < 150 else 'NOT MET'})"
-                if clients == 1
-                else ""
-            )
-            table.append(
-                f"   concurrency {clients:2d}: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                f"p99 {p99:7.1f} ms  ({len(lat)} requests, ~20 words){note}"
-            )
-    batch_pg: float | None = None
-    if not args.skip_postgres:
-        with postgres_database() as url, server(url) as (base, headers, pid):
-            cpu = cpu_seconds(pid)
-            batch_pg = run_batches(base, headers, texts, args.batch, "ladder-b")
-            say(
-                f"4. HTTP batch ingest, PostgreSQL ({args.batch}/request)   {batch_pg:8.1f} "
-                f"answers/s   {batch_pg / raw:.2f}  (target >= 0.70; server cpu "
-                f"{per_answer(cpu_seconds(pid) - cpu, n)})"
-            )
-    say("single-answer latency (SQLite server, one request after another per client):")
-    for line in table:
-        say(line)
-    say(f"# end: {load()}")
-    if busy_at_start:
-        say(
-            "# the machine was busy when this run started (1-min load >= 1); rerun on a quiet "
-            "machine for figures to compare with the targets"
-        )
+    return table
 
 
 if __name__ == "__main__":

@@ -2,11 +2,11 @@
 
     app = create_app(Settings(...), pipeline=shared_pipeline)   # tests share one Pipeline
 
-Start-up (lifespan): migrate the database, load and warm the models, start the micro-batcher
-and (NLP_SERVICE_JOBS=inprocess) the job worker thread (refits and imports). Shutdown: refuse new
-work, stop claiming jobs (a running import goes back to the queue; a refit still running after
-10 s is claimed again after its lease expires), finish queued and in-flight batches, close the
-database.
+Start-up (lifespan): migrate the database, load and warm the models, start the micro-batcher,
+the ingest's group commit and (NLP_SERVICE_JOBS=inprocess) the job worker thread (refits and
+imports). Shutdown: refuse new work, stop claiming jobs (a running import goes back to the queue;
+a refit still running after 10 s is claimed again after its lease expires), finish queued and
+in-flight batches, store their answers (group commit drained), close the database.
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         gc.collect()
         gc.freeze()
         state.batcher.start()
+        # Group commit: concurrent single requests share lookups and transactions.
+        state.ingest.start(settings.queue_max_size, on_group=metrics.observe_group)
         if state.worker is not None:
             # Jobs a previous run left behind are claimed again once their lease expired.
             state.worker.start()
@@ -156,6 +158,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
                 # import stops at once and goes back to the queue (it uses the batcher).
                 await run_in_threadpool(state.worker.stop, 10.0)
             await state.batcher.close()
+            # After the models: answers still being analysed are stored before the end.
+            await state.ingest.close()
             state.engine.dispose()
             log.info("stopped")
 

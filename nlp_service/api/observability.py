@@ -93,6 +93,12 @@ class Metrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             registry=r,
         )
+        self.group_size = Histogram(
+            "nlp_store_group_size",
+            "Single requests' rows per group commit (one transaction)",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            registry=r,
+        )
         self.queue_depth = Gauge(
             "nlp_batch_queue_depth", "Answers waiting for or inside the model", registry=r
         )
@@ -109,6 +115,9 @@ class Metrics:
     def observe_batch(self, size: int, seconds: float) -> None:
         self.batch_size.observe(size)
         self.batch_seconds.observe(seconds)
+
+    def observe_group(self, size: int, _seconds: float) -> None:
+        self.group_size.observe(size)
 
     def track_queue(self, depth: Callable[[], int]) -> None:
         self.queue_depth.set_function(lambda: float(depth()))

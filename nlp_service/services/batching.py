@@ -10,7 +10,8 @@ batches grow by themselves. While a caller's own batch (`run_many`) holds the mo
 queue keeps collecting until the thread is free. `max_wait_ms` (default 0) optionally holds an
 idle model's batch that long for more items: latency traded for fuller batches. A full queue
 raises Overloaded at once instead of piling up; `close()` stops intake and finishes what is
-queued.
+queued. The ingest service uses the same queue for its database work (group commit of concurrent
+single requests, services/ingest.py), on threads of its own (`thread_name`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class MicroBatcher(Generic[T, R]):
         retry_after_s: int = 1,
         cost: Callable[[T], int] | None = None,
         max_cost: int | None = None,
+        thread_name: str = "model",
     ) -> None:
         self.fn = fn
         self.cost = cost
@@ -58,7 +60,7 @@ class MicroBatcher(Generic[T, R]):
         self.retry_after_s = retry_after_s
         self.on_batch = on_batch  # (batch size, seconds in the model) for metrics
         self._queue: asyncio.Queue[_Pending[T, R]] = asyncio.Queue(maxsize=max(1, max_queue))
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
         self._in_flight = 0

@@ -7,6 +7,15 @@
 Database work never runs on the model thread, so a slow or failing insert cannot stall other
 tenants' analysis, and an item that fails (to validate, analyse or store) fails alone.
 
+Group commit (once `start()` ran, as in the API): concurrent single requests do not each open a
+session and a transaction. Their lookups queue for one lookup thread and their rows for one
+write thread, each a `MicroBatcher` (continuous: a group goes as soon as the thread is free and
+holds whatever queued meanwhile, so a lone request waits for nobody). A group of rows is one
+`IngestStore.store` call: one transaction, a savepoint per item only when one is refused, so a
+bad item still fails alone; if the group's call fails as a whole, each row is retried alone. A
+request is answered only after its group committed. Under 32 clients on SQLite this replaces
+~32 writer threads queueing on the database lock (and opening overflow connections) with one.
+
 Same external_id + same content -> the stored entry (created=False); same external_id + other
 content -> 409. Two requests racing with one key: one insert wins, the other re-reads and
 compares.
@@ -14,8 +23,10 @@ compares.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import Analysis, TopicAssigner
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
+from nlp_service.services.batching import MicroBatcher
 from nlp_service.store import EntryRepository, NewEntry, Principal, transaction
 from nlp_service.store.entries import DuplicateExternalId, content_hash
 from nlp_service.store.models import Entry
@@ -186,28 +198,88 @@ class IngestStore:
             )
 
 
+Row = tuple[IngestItem, Analysis]
+
+
 class IngestService:
     """Async orchestration: lookups and storage on worker threads, models through the analyzer."""
 
     CHUNK = 128  # items per model call for batch requests, so queued single requests interleave
+    GROUP_MAX = 256  # single requests' rows per group commit (and lookups per query round)
 
     def __init__(self, store: IngestStore, analyzer: Analyzer) -> None:
         self.store = store
         self.analyzer = analyzer
+        self._lookups: MicroBatcher[IngestItem, Outcome | None] | None = None
+        self._writes: MicroBatcher[Row, Outcome] | None = None
+        self._active = 0  # ingest_one calls under way (close() lets them store first)
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def start(self, max_queue: int, on_group: Callable[[int, float], None] | None = None) -> None:
+        """Group commit for `ingest_one` (needs a running event loop; without it, each single
+        request uses its own session and transaction on a worker thread). `on_group` gets
+        (rows, seconds) of every group commit, for metrics."""
+        self._lookups = MicroBatcher(
+            self.store.known,
+            max_size=self.GROUP_MAX,
+            max_wait_ms=0,
+            max_queue=max_queue,
+            thread_name="db-lookup",
+        )
+        self._writes = MicroBatcher(
+            self.store.store,
+            max_size=self.GROUP_MAX,
+            max_wait_ms=0,
+            max_queue=max_queue,
+            on_batch=on_group,
+            thread_name="db-write",
+        )
+        self._lookups.start()
+        self._writes.start()
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """After the analyzer stopped intake: let the single requests under way store their
+        rows (their analyses are finishing), then drain and stop the database threads."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        for batcher in (self._lookups, self._writes):
+            if batcher is not None:
+                await batcher.close(timeout)
+        self._lookups = self._writes = None
+
+    async def _known(self, item: IngestItem) -> Outcome | None:
+        if self._lookups is not None:
+            return await self._lookups.submit(item)
+        (known,) = await to_thread.run_sync(self.store.known, [item])
+        return known
+
+    async def _store(self, item: IngestItem, analysis: Analysis) -> Outcome:
+        if self._writes is not None:
+            return await self._writes.submit((item, analysis))
+        (stored,) = await to_thread.run_sync(self.store.store, [(item, analysis)])
+        return stored
 
     async def ingest_one(self, item: IngestItem) -> tuple[Entry, bool]:
         """(entry, created); raises the item's ServiceError."""
-        known: Outcome | None = None
-        if item.new.external_id:  # without a key there is nothing to look up
-            (known,) = await to_thread.run_sync(self.store.known, [item])
-        if known is None:
-            analysis = await self.analyzer.submit(item.analysis_input)
-            if isinstance(analysis, ServiceError):
-                raise analysis
-            (known,) = await to_thread.run_sync(self.store.store, [(item, analysis)])
-        if isinstance(known, ServiceError):
-            raise known
-        return known
+        self._active += 1
+        self._idle.clear()
+        try:
+            known: Outcome | None = None
+            if item.new.external_id:  # without a key there is nothing to look up
+                known = await self._known(item)
+            if known is None:
+                analysis = await self.analyzer.submit(item.analysis_input)
+                if isinstance(analysis, ServiceError):
+                    raise analysis
+                known = await self._store(item, analysis)
+            if isinstance(known, ServiceError):
+                raise known
+            return known
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
 
     async def ingest_many(self, items: Sequence[IngestItem | ServiceError]) -> list[Outcome]:
         """Per item, in input order: (entry, created) or its error (validation errors pass
