@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.api import create_app
-from nlp_service.config import Settings
+from nlp_service.config import Settings, get_settings
 from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -31,6 +31,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 def _skip_postgres() -> bool:
     return os.environ.get("NLP_SERVICE_SKIP_POSTGRES") == "1"
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The CLI's settings on a new, empty data folder (its embedded SQLite lives there, no
+    database URL from the environment); the settings cache is cleared before and after."""
+    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.cli import app as cli
-from nlp_service.config import get_settings
 
 DATA = Path(__file__).resolve().parents[1] / "connectors" / "data"
 LIME = {
@@ -27,15 +26,10 @@ LIME = {
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api_pipeline: Pipeline) -> Path:
-    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def cli_env(cli_data_dir: Path, monkeypatch: pytest.MonkeyPatch, api_pipeline: Pipeline) -> Path:
     # The CLI would load its own models; the session's pipeline is the same configuration.
     monkeypatch.setattr(Pipeline, "from_settings", classmethod(lambda cls, s: api_pipeline))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
+    return cli_data_dir
 
 
 def test_limesurvey_import_from_the_cli(cli_env: Path) -> None:

@@ -5,32 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nlp_service.api import create_app
 from nlp_service.cli import app as cli
-from nlp_service.config import get_settings
 from nlp_service.store import make_engine
 from tests.conftest import make_settings
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
-
-
-def test_db_upgrade_and_tenants_create(cli_env: Path, api_pipeline) -> None:
+def test_db_upgrade_and_tenants_create(cli_data_dir: Path, api_pipeline) -> None:
     runner = CliRunner()
     up = runner.invoke(cli, ["db", "upgrade"])
     assert up.exit_code == 0, up.output
-    assert (cli_env / "nlp_service.db").is_file()
+    assert (cli_data_dir / "nlp_service.db").is_file()
 
     made = runner.invoke(cli, ["tenants", "create", "acme", "--roles", "ingest,research"])
     assert made.exit_code == 0, made.output
@@ -41,21 +29,21 @@ def test_db_upgrade_and_tenants_create(cli_env: Path, api_pipeline) -> None:
     bad = runner.invoke(cli, ["tenants", "create", "other", "--roles", "root"])
     assert bad.exit_code != 0
 
-    url = f"sqlite:///{cli_env / 'nlp_service.db'}"
+    url = f"sqlite:///{cli_data_dir / 'nlp_service.db'}"
     engine = make_engine(url)
     with engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT prefix, key_hash, roles FROM api_keys").all()
     engine.dispose()
     assert len(stored) == 1 and key not in stored[0] and stored[0][2] == "ingest,research"
 
-    with TestClient(create_app(make_settings(cli_env, url), api_pipeline)) as client:
+    with TestClient(create_app(make_settings(cli_data_dir, url), api_pipeline)) as client:
         h = {"Authorization": f"Bearer {key}"}
         r = client.post("/v1/answers", headers=h, json={"text": "Super Service!", "language": "de"})
         assert r.status_code == 201
         assert client.get("/v1/moderation/queue", headers=h).status_code == 403
 
 
-def test_named_keys_list_revoke_rotate(cli_env: Path, api_pipeline) -> None:
+def test_named_keys_list_revoke_rotate(cli_data_dir: Path, api_pipeline) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["tenants", "create", "beta", "--roles", "admin"]).exit_code == 0
     made = runner.invoke(cli, ["keys", "create", "beta", "--name", "anna", "--roles", "moderate"])
@@ -76,8 +64,8 @@ def test_named_keys_list_revoke_rotate(cli_env: Path, api_pipeline) -> None:
     missing = runner.invoke(cli, ["keys", "revoke", "beta", "nobody"])
     assert missing.exit_code == 2 and "nobody" in missing.output
 
-    url = f"sqlite:///{cli_env / 'nlp_service.db'}"
-    with TestClient(create_app(make_settings(cli_env, url), api_pipeline)) as client:
+    url = f"sqlite:///{cli_data_dir / 'nlp_service.db'}"
+    with TestClient(create_app(make_settings(cli_data_dir, url), api_pipeline)) as client:
         old = {"Authorization": f"Bearer {anna}"}
         new = {"Authorization": f"Bearer {new_anna}"}
         assert client.get("/v1/moderation/queue", headers=old).status_code == 401
@@ -87,7 +75,7 @@ def test_named_keys_list_revoke_rotate(cli_env: Path, api_pipeline) -> None:
         assert client.get("/v1/moderation/queue", headers=new).status_code == 401
 
 
-def test_worker_refuses_an_unknown_job_kind(cli_env: Path) -> None:
+def test_worker_refuses_an_unknown_job_kind(cli_data_dir: Path) -> None:
     out = CliRunner().invoke(cli, ["worker", "--kind", "import", "--kind", "reindex"])
     assert out.exit_code == 2 and "reindex" in out.output, out.output
-    assert not (cli_env / "nlp_service.db").exists()  # refused before touching anything
+    assert not (cli_data_dir / "nlp_service.db").exists()  # refused before touching anything

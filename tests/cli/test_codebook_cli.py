@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,18 @@ from typer.testing import CliRunner
 
 from nlp_service.cli import app as cli
 from nlp_service.config import get_settings
-from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
+from nlp_service.store import create_tenant, make_sessionmaker, migrated_engine, transaction
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
+def database(cli_data_dir: Path) -> str:
     url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
         create_tenant(session, "acme", "research")
         create_tenant(session, "other", "research")
     engine.dispose()
-    yield url
-    get_settings.cache_clear()
+    return url
 
 
 def test_codebook_cli_edits_export_import_and_diff(database: str, tmp_path: Path) -> None:

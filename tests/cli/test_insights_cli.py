@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +15,15 @@ from typer.testing import CliRunner
 from nlp_service.cli import app as cli
 from nlp_service.config import get_settings
 from nlp_service.services.insights import CACHE
-from nlp_service.store import create_tenant, make_engine, make_sessionmaker, transaction, upgrade
+from nlp_service.store import create_tenant, make_sessionmaker, migrated_engine, transaction
 from tests.api.test_insights import CORPUS
 from tests.helpers.answers import seed_corpus
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("NLP_SERVICE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("NLP_SERVICE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
+def seeded(cli_data_dir: Path) -> Iterator[str]:
     url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
         tenant, _ = create_tenant(session, "acme", "research")
         tenant_id = tenant.id
@@ -35,7 +31,6 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     seed_corpus(url, tenant_id, CORPUS)
     yield url
     CACHE.clear()
-    get_settings.cache_clear()
 
 
 def test_insights_cli_views(seeded: str) -> None:
