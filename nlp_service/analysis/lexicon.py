@@ -27,7 +27,7 @@ lexicon plus the English one without its German homographs ("Bad", "Kind", "hell
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -482,10 +482,17 @@ class BlendParams:
     version: int = 6
 
 
-def blend(scores: np.ndarray, texts: Sequence[str], params: BlendParams) -> np.ndarray:
+def blend(
+    scores: np.ndarray,
+    texts: Sequence[str],
+    params: BlendParams,
+    score: Callable[[str], tuple[float | None, int]] = lexicon_score,
+) -> np.ndarray:
+    """`scores` with each text's lexicon score blended in; `score` is the lexicon layer
+    (`lexicon_score` here, v5's frozen `lexicon_v5.lexicon_score` for model v5)."""
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, text in enumerate(texts):
-        lex, n_words = lexicon_score(text)
+        lex, n_words = score(text)
         if lex is None:
             continue
         w = params.weight * min(1.0, params.full_words / max(n_words, 1))

@@ -1,7 +1,8 @@
 """FROZEN: the v5 lexicon layer exactly as model 20261126-e5-polarity-v5 was selected and shipped
 with it (its card's `lexicon` has no `version`), kept so that v5 stays reproducible next to v6.
 Do not edit; the current layer is analysis/lexicon.py (v6), its data data/sentiment/lexicon_*.txt.
-This copy reads data/sentiment/v5/lexicon_*.txt.
+This copy reads data/sentiment/v5/lexicon_*.txt. The blend arithmetic is shared: `lexicon.blend`
+with this module's `lexicon_score` as its layer (sentiment.apply_segment_rules).
 
 A project-written evaluative lexicon (German and English) and its blend with a head's segment
 scores: the v5 sentiment layer (README "Sentiment v5").
@@ -38,8 +39,6 @@ from functools import cache
 from importlib.resources import files
 
 import numpy as np
-
-from nlp_service.analysis.lexicon import BlendParams
 
 NEGATION_WINDOW = 3
 NEGATED_NEGATIVE_FACTOR = 0.5
@@ -296,14 +295,3 @@ def lexicon_score(text: str) -> tuple[float | None, int]:
     if not hits:
         return None, len(toks)
     return float(np.clip(sum(h.value for h in hits), -1.0, 1.0)), len(toks)
-
-
-def blend(scores: np.ndarray, texts: Sequence[str], params: BlendParams) -> np.ndarray:
-    out = np.asarray(scores, dtype=np.float64).copy()
-    for i, text in enumerate(texts):
-        lex, n_words = lexicon_score(text)
-        if lex is None:
-            continue
-        w = params.weight * min(1.0, params.full_words / max(n_words, 1))
-        out[i] = (1.0 - w) * out[i] + w * lex
-    return out

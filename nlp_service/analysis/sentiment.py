@@ -32,7 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from nlp_service.analysis import lexicon_v5
-from nlp_service.analysis.lexicon import BlendParams, blend
+from nlp_service.analysis.lexicon import BlendParams, blend, lexicon_score
 from nlp_service.errors import ModelError
 
 LABELS = ("negative", "neutral", "positive")
@@ -99,15 +99,16 @@ def apply_segment_rules(
     lexicon: BlendParams | None,
 ) -> np.ndarray:
     """The lexical layer on a head's segment scores, in one place for the pipeline, training and
-    evaluation: first the evaluative lexicon blended in (`lexicon.blend`; v5's frozen layer
-    `lexicon_v5.blend` for a card whose lexicon has no version), then the
+    evaluation: first the evaluative lexicon blended in (`lexicon.blend`, scoring with v5's frozen
+    layer `lexicon_v5.lexicon_score` for a card whose lexicon has no version), then the
     negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
     enables it."""
     out = np.asarray(scores, dtype=np.float64)
     if (lexicon is not None or negation_rule) and len(texts) != len(out):
         raise ModelError("the lexical sentiment rules need the segment texts")
     if lexicon is not None:
-        out = (lexicon_v5.blend if lexicon.version == 5 else blend)(out, texts, lexicon)
+        layer = lexicon_v5.lexicon_score if lexicon.version == 5 else lexicon_score
+        out = blend(out, texts, lexicon, layer)
     if negation_rule:
         out = correct_negated_negatives(out, texts)
     return out
