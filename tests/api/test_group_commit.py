@@ -91,13 +91,26 @@ def _stored(ingest: IngestStore, tenant_id: str) -> int:
         return int(count or 0)
 
 
-async def _ingest_all(
-    service: IngestService, gate: Gate, items: list[IngestItem]
+def _ingest_all(
+    ingest: IngestStore, pipeline: Pipeline, items: list[IngestItem], *, grouped: bool = True
 ) -> list[tuple[Entry, bool] | BaseException]:
-    tasks = [asyncio.ensure_future(service.ingest_one(item)) for item in items]
-    await asyncio.sleep(0.2)  # every request is past its lookup, waiting for the model
-    gate.open.set()
-    return list(await asyncio.gather(*tasks, return_exceptions=True))
+    """Every item as a concurrent single request, released into the model together: with group
+    commit (`start()`, as in the API) or without it (the direct path of imports and the CLI)."""
+
+    async def main() -> list[tuple[Entry, bool] | BaseException]:
+        gate = Gate(pipeline, items)
+        service = IngestService(ingest, gate)
+        if grouped:
+            service.start(100)
+        try:
+            tasks = [asyncio.ensure_future(service.ingest_one(item)) for item in items]
+            await asyncio.sleep(0.2)  # every request is past its lookup, waiting for the model
+            gate.open.set()
+            return list(await asyncio.gather(*tasks, return_exceptions=True))
+        finally:
+            await service.close()
+
+    return asyncio.run(main())
 
 
 def test_concurrent_singles_share_transactions(
@@ -107,16 +120,7 @@ def test_concurrent_singles_share_transactions(
     principal = _principal(tenant)
     items = _items(principal, 24, uuid.uuid4().hex[:8])
 
-    async def main() -> list[tuple[Entry, bool] | BaseException]:
-        gate = Gate(api_pipeline, items)
-        service = IngestService(ingest, gate)
-        service.start(100)
-        try:
-            return await _ingest_all(service, gate, items)
-        finally:
-            await service.close()
-
-    results = asyncio.run(main())
+    results = _ingest_all(ingest, api_pipeline, items)
     assert all(isinstance(r, tuple) and r[1] for r in results), results
     assert _stored(ingest, principal.tenant_id) == 24
     # One transaction per request before group commit; now a few groups.
@@ -139,16 +143,7 @@ def test_poison_item_in_a_group_fails_alone(
     )
     items[8] = items[2]
 
-    async def main() -> list[tuple[Entry, bool] | BaseException]:
-        gate = Gate(api_pipeline, items)
-        service = IngestService(ingest, gate)
-        service.start(100)
-        try:
-            return await _ingest_all(service, gate, items)
-        finally:
-            await service.close()
-
-    results = asyncio.run(main())
+    results = _ingest_all(ingest, api_pipeline, items)
     assert isinstance(results[4], KeyError)
     assert isinstance(results[7], Conflict)
     created = [r for r in results if isinstance(r, tuple) and r[1]]
@@ -199,11 +194,7 @@ def test_without_start_each_single_has_its_own_transaction(
     principal = _principal(tenant)
     items = _items(principal, 3, uuid.uuid4().hex[:8])
 
-    async def main() -> list[tuple[Entry, bool] | BaseException]:
-        gate = Gate(api_pipeline, items)
-        return await _ingest_all(IngestService(ingest, gate), gate, items)
-
-    results = asyncio.run(main())
+    results = _ingest_all(ingest, api_pipeline, items, grouped=False)
     assert all(isinstance(r, tuple) and r[1] for r in results)
     assert len(commits) == 3
     assert not any(isinstance(r, ServiceError) for r in results)
