@@ -180,19 +180,23 @@ def main() -> None:
         raw = raw_rungs(settings, texts, rungs, say)
     ratio = (lambda rate: f"{rate / raw:.2f}") if raw else (lambda rate: "  - ")
 
+    def batch_rung(title: str, base: str, headers: dict[str, str], pid: int) -> float:
+        """Rungs 3 and 4: the texts in batch requests to one server; answers/s, printed."""
+        cpu = cpu_seconds(pid)
+        rate = run_batches(base, headers, texts, args.batch, "ladder-b")
+        say(
+            f"{f'{title} ({args.batch}/request)':<49}{rate:8.1f} answers/s   {ratio(rate)}  "
+            f"(target >= 0.70; server cpu {per_answer(cpu_seconds(pid) - cpu, n)})"
+        )
+        return rate
+
     # 3, 5 and the latencies share one SQLite server; 4 runs on PostgreSQL.
     table: list[str] = []
     if rungs & {"3", "5", "lat"}:
         with server("") as (base, headers, pid):
             batch_sqlite = 0.0
             if "3" in rungs:
-                cpu = cpu_seconds(pid)
-                batch_sqlite = run_batches(base, headers, texts, args.batch, "ladder-b")
-                say(
-                    f"3. HTTP batch ingest, SQLite ({args.batch}/request)       "
-                    f"{batch_sqlite:8.1f} answers/s   {ratio(batch_sqlite)}  (target >= 0.70; "
-                    f"server cpu {per_answer(cpu_seconds(pid) - cpu, n)})"
-                )
+                batch_sqlite = batch_rung("3. HTTP batch ingest, SQLite", base, headers, pid)
             if "5" in rungs:
                 singles = asyncio.run(run_singles(base, headers, texts, args.clients, "ladder-s"))
                 of_batch = f"{singles / batch_sqlite:.2f}" if batch_sqlite else "-"
@@ -204,13 +208,7 @@ def main() -> None:
                 table = latency_table(base, headers, texts, args.latency_requests)
     if "4" in rungs:
         with postgres_database() as url, server(url) as (base, headers, pid):
-            cpu = cpu_seconds(pid)
-            batch_pg = run_batches(base, headers, texts, args.batch, "ladder-b")
-            say(
-                f"4. HTTP batch ingest, PostgreSQL ({args.batch}/request)   {batch_pg:8.1f} "
-                f"answers/s   {ratio(batch_pg)}  (target >= 0.70; server cpu "
-                f"{per_answer(cpu_seconds(pid) - cpu, n)})"
-            )
+            batch_rung("4. HTTP batch ingest, PostgreSQL", base, headers, pid)
     if table:
         say("single-answer latency (SQLite server, one request after another per client):")
         for line in table:
