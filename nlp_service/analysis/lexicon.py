@@ -8,13 +8,7 @@ general knowledge of feedback language, not from any evaluation set) scores the 
 and phrases of a segment; `blend` mixes that score with the head's, the lexicon counting most in
 very short segments and little in long ones.
 
-Entry syntax (one per line, `term<TAB>value`, value in [-1, 1]):
-- `word` matches the word, and the word without a German adjective ending (-e, -en, -er, -es,
-  -em) or English -s; `stem*` matches every word starting with `stem` (inflection:
-  "enttäusch*" -> enttäuscht, enttäuschende); `*tail` matches a compound ending in `tail` with
-  at least three letters before it ("*katastrophe" -> Lieferkatastrophe);
-- a phrase of several words matches those consecutive words (each may end in `*`);
-- the longest phrase wins, and words inside a matched phrase are not scored again.
+Lexicon files, entry syntax and matching: analysis/lexicon_entries.py.
 
 Per hit: a negator among the NEGATION_WINDOW words before it flips it (a denied negative counts
 NEGATED_NEGATIVE_FACTOR of its strength as positive - "nicht schlecht" is mildly positive - and
@@ -29,40 +23,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 
 import numpy as np
+
+from nlp_service.analysis.lexicon_entries import (
+    BREAK,
+    Lexicon,
+    clause_tokens,
+    guess_language,
+    lexicon,
+    phrase_at,
+    tokens,
+    words,
+)
 
 NEGATION_WINDOW = 3
 NEGATED_NEGATIVE_FACTOR = 0.5
 NEGATED_POSITIVE_FACTOR = 0.8
 INTENSIFIER_FACTOR = 1.3
 
-
-# Survey answers are typed without umlauts ("schoen", "enttaeuscht", "Aerger") and with
-# stretched letters ("suuuper", "sooo schlecht"); entries and tokens are both folded (ä -> ae,
-# ö -> oe, ü -> ue, ß -> ss; a run of three or more equal letters -> one), so either spelling
-# matches (v6 error analysis).
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_RUN = re.compile(r"(\w)\1{2,}", re.UNICODE)
-
-
-def fold(word: str) -> str:
-    """`word` as the lexicon matches it: lower case, umlauts spelled out, letter runs cut."""
-    return _RUN.sub(r"\1", word.lower().replace("’", "'").translate(_FOLD))
-
-
-def words(text: str) -> frozenset[str]:
-    """The space-separated words of `text` (word lists written as prose), folded."""
-    return frozenset(fold(w) for w in text.split())
-
-
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
-# A comma, semicolon or colon ends a clause: negation does not reach across it ("Kann man nichts
-# sagen, alles gut.") and a clause-final "nicht" denies only its own clause.
-_WORD_OR_BREAK = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|[,;:]", re.UNICODE)
-BREAK = ","
 _NEGATORS = words(
     "nicht nie niemals kein keine keinen keinem keiner keines ohne kaum nichts "
     "nich nix garnicht keene keinerlei keinster "
@@ -134,155 +113,6 @@ _INTENSIFIERS = words(
     "very really so extremely absolutely totally completely utterly incredibly truly highly "
     "super too"
 )
-# Words that mark a segment as German or English (function words only).
-_SIGNAL = {
-    "de": words(
-        "der die das und ist nicht ich wir sie es ein eine einen war sind hat haben mit für auf "
-        "bei sehr auch aber noch nur wie zu im vom zum beim mein meine mir mich man wurde "
-        "kein keine nie schon immer alles leider gar"
-    ),
-    "en": words(
-        # not "an"/"also": German words too ("Paket kam beschädigt an" is German)
-        "the and is not i we you it a was are has have with for on at very but only "
-        "too my me this that of to were been no never all always would could"
-    ),
-    # Dutch and French segments are left to the head (no lexicon of theirs; "iDEAL" is no praise).
-    "nl": words(
-        "het een en niet geen nooit ik wij we mijn bij van voor met maar ook nog weer al heel "
-        "erg zijn was heb hebben wordt"
-    ),
-    "fr": words(
-        "le la les un une et est pas ne je nous vous il elle mon ma mes avec pour sur mais "
-        "très aussi du des au aux été c'est j'ai"
-    ),
-}
-# English entries that are ordinary German words: read only in a segment that looks English.
-GERMAN_HOMOGRAPHS = words(
-    "bad kind hell gift fast mist rot arm also will war hat bald rat art brand handy fad fade lack"
-)
-_ENDINGS_DE = ("em", "en", "er", "es", "e")
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    words: dict[str, float]
-    prefixes: tuple[tuple[str, float], ...]  # "stem*", longest first
-    suffixes: tuple[tuple[str, float], ...]  # "*tail", longest first
-    phrases: dict[str, tuple[tuple[tuple[str, ...], float], ...]]  # first word -> phrases
-    prefix_phrases: tuple[tuple[str, tuple[tuple[tuple[str, ...], float], ...]], ...]  # "stem*"
-
-    def word_value(self, token: str) -> float | None:
-        value = self.words.get(token)
-        if value is not None:
-            return value
-        for end in _ENDINGS_DE:
-            if token.endswith(end) and len(token) - len(end) >= 3:
-                stem = token[: -len(end)]
-                value = self.words.get(stem)
-                if value is None and stem[-1] in "lr":
-                    # adjectives in -el/-er lose that e when inflected: miserable, teure, teurer
-                    value = self.words.get(stem[:-1] + "e" + stem[-1])
-                if value is not None:
-                    return value
-        if token.endswith("s") and len(token) > 4:
-            value = self.words.get(token[:-1])
-            if value is not None:
-                return value
-        for stem, v in self.prefixes:
-            if token.startswith(stem):
-                return v
-        for tail, v in self.suffixes:
-            if token.endswith(tail) and len(token) - len(tail) >= 3:
-                return v
-        return None
-
-
-def _token_matches(pattern: str, token: str) -> bool:
-    if pattern.endswith("*"):
-        return token.startswith(pattern[:-1])
-    return token == pattern or any(token == pattern + end for end in _ENDINGS_DE)
-
-
-def parse_lexicon(lines: Sequence[str]) -> Lexicon:
-    words: dict[str, float] = {}
-    prefixes: list[tuple[str, float]] = []
-    suffixes: list[tuple[str, float]] = []
-    phrases: dict[str, list[tuple[tuple[str, ...], float]]] = {}
-    prefix_phrases: dict[str, list[tuple[tuple[str, ...], float]]] = {}
-    for raw in lines:
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        term, _, value_text = line.rpartition("\t")
-        if not term:
-            raise ValueError(f"lexicon line without a tab-separated value: {raw!r}")
-        value = float(value_text)
-        if not -1.0 <= value <= 1.0:
-            raise ValueError(f"lexicon value outside [-1, 1]: {raw!r}")
-        parts = tuple(fold(p) for p in term.strip().split())
-        if len(parts) > 1:
-            target = prefix_phrases if parts[0].endswith("*") else phrases
-            target.setdefault(parts[0].rstrip("*"), []).append((parts, value))
-        elif parts[0].startswith("*"):
-            suffixes.append((parts[0][1:], value))
-        elif parts[0].endswith("*"):
-            prefixes.append((parts[0][:-1], value))
-        else:
-            words[parts[0]] = value
-
-    def longest_first(
-        groups: dict[str, list[tuple[tuple[str, ...], float]]],
-    ) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
-        return {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in groups.items()}
-
-    return Lexicon(
-        words,
-        tuple(sorted(prefixes, key=lambda p: -len(p[0]))),
-        tuple(sorted(suffixes, key=lambda p: -len(p[0]))),
-        longest_first(phrases),
-        tuple(longest_first(prefix_phrases).items()),
-    )
-
-
-@cache
-def lexicon(language: str) -> Lexicon:
-    """The packaged lexicon of `language` ("de", "en", or "en-safe": English without German
-    homographs)."""
-    if language == "en-safe":
-        full = lexicon("en")
-        return Lexicon(
-            {w: v for w, v in full.words.items() if w not in GERMAN_HOMOGRAPHS},
-            full.prefixes,
-            full.suffixes,
-            full.phrases,
-            full.prefix_phrases,
-        )
-    resource = files("nlp_service.analysis").joinpath(
-        "data", "sentiment", f"lexicon_{language}.txt"
-    )
-    return parse_lexicon(resource.read_text(encoding="utf-8").splitlines())
-
-
-def tokens(text: str) -> list[str]:
-    return [fold(t) for t in _WORD.findall(text)]
-
-
-def _clause_tokens(text: str) -> list[str]:
-    """The folded words with BREAK where a comma, semicolon or colon stood."""
-    return [BREAK if t in ",;:" else fold(t) for t in _WORD_OR_BREAK.findall(text)]
-
-
-def guess_language(toks: Sequence[str]) -> str | None:
-    """ "de", "en", "nl", "fr" (the most function words of that language, ties resolved in
-    that order) or None (no function word of any)."""
-    counts = {lang: sum(t in words for t in toks) for lang, words in _SIGNAL.items()}
-    best = max(counts.values())
-    if best == 0:
-        return None
-    tied = [lang for lang in ("de", "en", "nl", "fr") if counts[lang] == best]
-    if "de" in tied and "en" in tied:
-        return None
-    return tied[0]
 
 
 @dataclass(frozen=True)
@@ -290,23 +120,6 @@ class Hit:
     start: int  # token index
     end: int
     value: float  # after negation and intensifier
-
-
-def _phrase_at(lex: Lexicon, toks: Sequence[str], i: int) -> tuple[int, float] | None:
-    token = toks[i]
-    firsts = [token] + [token[: -len(e)] for e in _ENDINGS_DE if token.endswith(e)]
-    cands = [c for f in firsts for c in lex.phrases.get(f, ())]
-    cands += [c for stem, group in lex.prefix_phrases if token.startswith(stem) for c in group]
-    best: tuple[int, float] | None = None
-    for parts, value in cands:
-        n = len(parts)
-        if (
-            (best is None or n > best[0])
-            and i + n <= len(toks)
-            and all(_token_matches(p, t) for p, t in zip(parts, toks[i : i + n], strict=True))
-        ):
-            best = (n, value)
-    return best
 
 
 def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
@@ -317,7 +130,7 @@ def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
     while i < len(toks):
         found: tuple[int, float] | None = None
         for lex in lexicons:
-            found = _phrase_at(lex, toks, i)
+            found = phrase_at(lex, toks, i)
             if found:
                 break
         if found is None:
@@ -435,7 +248,7 @@ def _self_negating(phrase: Sequence[str]) -> bool:
 
 def lexicon_hits(text: str) -> list[Hit]:
     """The hits of `text`; start/end index its clause tokens (words and BREAKs)."""
-    toks = _clause_tokens(text)
+    toks = clause_tokens(text)
     lang = guess_language(toks)
     if lang == "en":
         lexicons = [lexicon("en")]

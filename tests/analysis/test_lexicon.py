@@ -15,12 +15,9 @@ from nlp_service.analysis.lexicon import (
     QUICK_VALUE,
     BlendParams,
     blend,
-    guess_language,
-    lexicon,
     lexicon_score,
-    parse_lexicon,
-    tokens,
 )
+from nlp_service.analysis.lexicon_entries import guess_language, lexicon, parse_lexicon, tokens
 from nlp_service.analysis.sentiment import PolarityHead, apply_segment_rules
 from nlp_service.errors import ModelError
 
