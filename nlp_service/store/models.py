@@ -187,8 +187,9 @@ class Segment(Base):
 
     __tablename__ = "segments"
     __table_args__ = (
-        # Covers the insights' read of every (answer, theme) sentence (store/insights.py): the
-        # columns it needs come from the index, not from rows that also hold text and vectors.
+        # Covers the insights' read of every (answer, theme) sentence
+        # (store/insights/repository.py): the columns it needs come from the index, not from rows
+        # that also hold text and vectors.
         Index(
             "ix_segments_tenant_topic",
             "tenant_id",
