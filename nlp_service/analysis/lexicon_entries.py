@@ -153,11 +153,13 @@ def parse_lexicon(lines: Sequence[str]) -> Lexicon:
 
 
 @cache
-def lexicon(language: str) -> Lexicon:
+def lexicon(language: str, version: int = 6) -> Lexicon:
     """The packaged lexicon of `language` ("de", "en", or "en-safe": English without German
-    homographs)."""
+    homographs) for lexicon layer `version`: v6 reads `lexicon_<language>.txt`; v7 adds the
+    entries of `v7/lexicon_<language>_add.txt` (a later version only adds files, so an earlier
+    version's entries and scores stay fixed)."""
     if language == "en-safe":
-        full = lexicon("en")
+        full = lexicon("en", version)
         return Lexicon(
             {w: v for w, v in full.words.items() if w not in GERMAN_HOMOGRAPHS},
             full.prefixes,
@@ -165,10 +167,12 @@ def lexicon(language: str) -> Lexicon:
             full.phrases,
             full.prefix_phrases,
         )
-    resource = files("nlp_service.analysis").joinpath(
-        "data", "sentiment", f"lexicon_{language}.txt"
-    )
-    return parse_lexicon(resource.read_text(encoding="utf-8").splitlines())
+    folder = files("nlp_service.analysis").joinpath("data", "sentiment")
+    lines = folder.joinpath(f"lexicon_{language}.txt").read_text(encoding="utf-8").splitlines()
+    if version >= 7:
+        add = folder.joinpath("v7", f"lexicon_{language}_add.txt")
+        lines += add.read_text(encoding="utf-8").splitlines()
+    return parse_lexicon(lines)
 
 
 def tokens(text: str) -> list[str]:

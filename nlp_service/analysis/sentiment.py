@@ -32,7 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from nlp_service.analysis import lexicon_v5
-from nlp_service.analysis.lexicon import BlendParams, blend, lexicon_score
+from nlp_service.analysis.lexicon import LAYER_VERSIONS, BlendParams, blend
 from nlp_service.errors import ModelError
 
 LABELS = ("negative", "neutral", "positive")
@@ -107,8 +107,7 @@ def apply_segment_rules(
     if (lexicon is not None or negation_rule) and len(texts) != len(out):
         raise ModelError("the lexical sentiment rules need the segment texts")
     if lexicon is not None:
-        layer = lexicon_v5.lexicon_score if lexicon.version == 5 else lexicon_score
-        out = blend(out, texts, lexicon, layer)
+        out = blend(out, texts, lexicon, lexicon_v5.lexicon_score if lexicon.version == 5 else None)
     if negation_rule:
         out = correct_negated_negatives(out, texts)
     return out
@@ -434,7 +433,7 @@ def _blend_params(value: object) -> BlendParams | None:
     if not isinstance(value, dict):
         raise ModelError(f"model card key 'lexicon' must be an object, got {value!r}")
     version = int(value.get("version", 5))
-    if version not in (5, 6):
+    if version not in LAYER_VERSIONS:
         raise ModelError(f"unknown lexicon version {version} in the model card")
     return BlendParams(float(value["weight"]), float(value["full_words"]), version)
 
