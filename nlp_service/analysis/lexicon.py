@@ -1,5 +1,7 @@
 """A project-written evaluative lexicon (German and English) and its blend with a head's segment
-scores: the v5 sentiment layer (README "Sentiment v5").
+scores: the sentiment lexicon layer, versions 5, 6 and 7 (README "Sentiment v5" to "Sentiment
+v7") in one module - each version a frozen `RuleSet` in `RULE_SETS` (v5 also reads its own frozen
+entry files, data/sentiment/v5/), so a model keeps the layer its card names.
 
 A frozen sentence encoder reads single evaluative words and short complaint facts poorly
 ("Miserabel" +0.30, "Ausbaufähig." +0.72, "Naht ist nach zwei Wochen gerissen" +0.14: v4 error
@@ -21,7 +23,7 @@ lexicon plus the English one without its German homographs ("Bad", "Kind", "hell
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,19 +44,21 @@ NEGATED_NEGATIVE_FACTOR = 0.5
 NEGATED_POSITIVE_FACTOR = 0.8
 INTENSIFIER_FACTOR = 1.3
 
-_NEGATORS = words(
+_NEGATORS_V5 = words(
     "nicht nie niemals kein keine keinen keinem keiner keines ohne kaum nichts "
-    "nich nix garnicht keene keinerlei keinster "
     "not no never without hardly nothing don't doesn't didn't isn't wasn't "
     "aren't weren't won't can't cannot couldn't wouldn't nor"
 )
+# v6 on: colloquial and emphatic denials
+_NEGATORS = _NEGATORS_V5 | words("nich nix garnicht keene keinerlei keinster")
 # "ohne"/"without" negate the next words only ("ohne große Probleme", not "ohne Papierkram
 # erledigt").
 _SHORT_NEGATORS = frozenset({"ohne", "without"})
 SHORT_NEGATION_WINDOW = 2
 # A German segment ending in "nicht"/"nichts" denies what came before it ("So richtig überzeugt
 # hat mich das nicht.", "Gefällt mir nicht").
-_FINAL_NEGATORS = frozenset({"nicht", "nichts", "nich", "nix", "niemand", "keiner"})
+_FINAL_NEGATORS_V5 = frozenset({"nicht", "nichts"})
+_FINAL_NEGATORS = _FINAL_NEGATORS_V5 | {"nich", "nix", "niemand", "keiner"}
 # ... except "X, mehr nicht" / "nur X, sonst nichts" (= only X, which stays what it was).
 _FINAL_NOT_NEGATING = frozenset({"mehr", "sonst"})
 # Counterfactuals: "Hätte schneller gehen können.", "Könnte freundlicher sein." wish for what
@@ -107,12 +111,14 @@ _QUICK = re.compile(
 )
 _SLOW = words("erst immer noch später spät later still")
 
-_INTENSIFIERS = words(
+_INTENSIFIERS_TEXT = (
     "sehr total extrem absolut echt wirklich richtig völlig voll super äußerst mega "
     "unglaublich besonders ziemlich ganz so zu überaus "
     "very really so extremely absolutely totally completely utterly incredibly truly highly "
     "super too"
 )
+_INTENSIFIERS = words(_INTENSIFIERS_TEXT)
+_INTENSIFIERS_V5 = frozenset(_INTENSIFIERS_TEXT.split())  # v5 matched unfolded tokens
 
 
 # ----- v7 (each rule switched on per version by `RuleSet`; v6's scores stay fixed) -----
@@ -158,9 +164,21 @@ RESOLVED_VALUE = 0.4
 class RuleSet:
     """Which rules the lexicon layer applies, frozen per layer version: a model card names its
     version, and a version's scores never change (tests/analysis/test_lexicon_versions.py pins
-    v5, v6 and v7 scores on fixed texts). v5 is the frozen module lexicon_v5.py."""
+    v5, v6 and v7 scores on fixed texts). v5 = the layer of model 20261126-e5-polarity-v5 (its
+    own frozen entries in data/sentiment/v5/, none of the v6 rules)."""
 
     version: int
+    # v6 rules (all off in v5)
+    folded: bool = True  # umlauts spelled out, letter runs cut (entries and tokens)
+    clauses: bool = True  # commas/semicolons/colons bound negation
+    colloquial_negators: bool = True  # "nix", "keinerlei"; clause-final "niemand", "keiner"
+    only_x: bool = True  # "X, mehr nicht" keeps X
+    counterfactual: bool = True
+    past_or_rival: bool = True
+    irony: bool = True
+    resolved: bool = True
+    quick: bool = True
+    # v7 rules
     null_negators: bool = False
     final_never: bool = False
     adversative: bool = False
@@ -171,11 +189,18 @@ class RuleSet:
     irony_denial: bool = False
     rival_clause: bool = False
     keep_regret: bool = False
+    contrast_weights: bool = False
 
 
+_V6_RULES = ("folded", "clauses", "colloquial_negators", "only_x", "counterfactual",
+             "past_or_rival", "irony", "resolved", "quick")  # fmt: skip
+_V7_RULES = ("null_negators", "final_never", "adversative", "not_even", "decline", "durable",
+             "resolved_praise", "irony_denial", "rival_clause", "keep_regret",
+             "contrast_weights")  # fmt: skip
 RULE_SETS: dict[int, RuleSet] = {
+    5: RuleSet(5, **dict.fromkeys(_V6_RULES, False)),
     6: RuleSet(6),
-    7: RuleSet(7, *([True] * 10)),
+    7: RuleSet(7, **dict.fromkeys(_V7_RULES, True)),
 }
 LAYER_VERSIONS = (5, *RULE_SETS)
 
@@ -191,10 +216,14 @@ def _hits_with(
     lexicons: Sequence[Lexicon], toks: Sequence[str], rules: RuleSet = RULE_SETS[6]
 ) -> list[Hit]:
     hits: list[Hit] = []
-    counterfactual = _is_counterfactual(toks)
-    past_or_rival = _compares_with_past_or_rival(toks)
-    negators = _NEGATORS | _NULL_NEGATORS if rules.null_negators else _NEGATORS
-    final_negators = _FINAL_NEGATORS | _FINAL_NEVER if rules.final_never else _FINAL_NEGATORS
+    counterfactual = rules.counterfactual and _is_counterfactual(toks)
+    past_or_rival = rules.past_or_rival and _compares_with_past_or_rival(toks)
+    base = _NEGATORS if rules.colloquial_negators else _NEGATORS_V5
+    negators = base | _NULL_NEGATORS if rules.null_negators else base
+    final_negators = _FINAL_NEGATORS if rules.colloquial_negators else _FINAL_NEGATORS_V5
+    if rules.final_never:
+        final_negators = final_negators | _FINAL_NEVER
+    intensifiers = _INTENSIFIERS if rules.folded else _INTENSIFIERS_V5
     i = 0
     while i < len(toks):
         found: tuple[int, float] | None = None
@@ -221,32 +250,33 @@ def _hits_with(
         ) or (
             i + n < stop
             and toks[stop - 1] in final_negators
-            and not (stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
+            and not (rules.only_x and stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
         )
-        if i > 0 and toks[i - 1] in _INTENSIFIERS:
+        if i > 0 and toks[i - 1] in intensifiers:
             value = float(np.clip(value * INTENSIFIER_FACTOR, -1.0, 1.0))
         phrase = toks[i : i + n]
         own_modal = any(t in _MODALS_DE or t in _MODALS_EN for t in phrase)
         if (
             counterfactual
             and not own_modal
-            and not _self_negating(phrase)
+            and not _self_negating(phrase, negators)
             and (value > 0 or (n == 1 and _is_comparative(lexicons, toks[i])))
         ):
             # positive hits and negative comparatives only: "Die Wartezeit könnte kürzer sein"
             # still complains about the Wartezeit
             # negation and counterfactual cancel ("Hätte nicht besser laufen können")
-            denied = any(t in _NEGATORS for t in toks[start:stop])
+            denied = any(t in negators for t in toks[start:stop])
             value = float(np.sign(value)) * max(abs(value), COUNTERFACTUAL_MIN)
             value = value if denied else -value
         elif (
             negated
-            and not _self_negating(phrase)
+            and not _self_negating(phrase, negators)
             and not (rules.keep_regret and n == 1 and toks[i] in _REGRET)
         ):
             value = -value * (NEGATED_NEGATIVE_FACTOR if value < 0 else NEGATED_POSITIVE_FACTOR)
         if (
-            value > 0
+            rules.irony
+            and value > 0
             and i == 0
             and n == 1
             and toks[i] in _IRONY_OPENERS
@@ -257,6 +287,7 @@ def _hits_with(
             value = -value
         elif (
             value > 0
+            and rules.past_or_rival
             and (
                 _compares_with_past_or_rival(toks[start:stop])
                 if rules.rival_clause
@@ -365,17 +396,18 @@ def _is_comparative(lexicons: Sequence[Lexicon], token: str) -> bool:
     return False
 
 
-def _self_negating(phrase: Sequence[str]) -> bool:
+def _self_negating(phrase: Sequence[str], negators: frozenset[str] = _NEGATORS) -> bool:
     """A phrase that already contains its negation ("nicht zu empfehlen") is not flipped by a
     negator before it ("leider nicht zu empfehlen")."""
-    return any(t in _NEGATORS for t in phrase)
+    return any(t in negators for t in phrase)
 
 
 def lexicon_hits(text: str, version: int = 6) -> list[Hit]:
-    """The hits of `text` under layer `version` (6 or 7); start/end index its clause tokens
-    (words and BREAKs)."""
-    toks = clause_tokens(text)
-    lang = guess_language(toks)
+    """The hits of `text` under layer `version` (5, 6 or 7); start/end index its clause tokens
+    (words and BREAKs; v5: words only)."""
+    rules = RULE_SETS[version]
+    toks = clause_tokens(text) if rules.clauses else tokens(text, rules.folded)
+    lang = guess_language(toks, v5=version == 5)
     if lang == "en":
         lexicons = [lexicon("en", version)]
     elif lang == "de":
@@ -384,27 +416,28 @@ def lexicon_hits(text: str, version: int = 6) -> list[Hit]:
         lexicons = [lexicon("de", version), lexicon("en-safe", version)]
     else:
         return []
-    return _hits_with(lexicons, toks, RULE_SETS[version])
+    return _hits_with(lexicons, toks, rules)
 
 
 def lexicon_score(text: str, version: int = 6) -> tuple[float | None, int]:
     """(clipped sum of the hits or None without any hit, number of words) under layer
-    `version` (6 or 7)."""
+    `version` (5, 6 or 7)."""
     rules = RULE_SETS[version]
-    toks = tokens(text)
+    toks = tokens(text, rules.folded)
     hits = [h for h in lexicon_hits(text, version) if h.value != 0.0]  # 0: a blocker
     values = [h.value for h in hits]
-    solved = bool(hits) and _reports_a_solution(toks)
+    solved = rules.resolved and bool(hits) and _reports_a_solution(toks)
     if rules.resolved_praise:
         solved = _reports_a_solution(toks, ignore=_SHORT_NEGATORS)
     if solved:
         values = [v for v in values if v > 0 or v < -RESOLVED_MAX]
         if rules.resolved_praise and not values:  # no praise word of its own ("behoben")
             values.append(RESOLVED_VALUE)
-    if guess_language(toks) in ("de", "en", None):
+    if guess_language(toks) in ("de", "en", None) and rules.version >= 7:
         values += _fact_values(clause_tokens(text), hits, values, rules)
     if (
-        _QUICK.search(text)
+        rules.quick
+        and _QUICK.search(text)
         and not any(v < 0 for v in values)  # "nach einer Stunde leer" is no praise
         and not any(t in _SLOW for t in toks)
         and guess_language(toks) in ("de", "en", None)
@@ -483,8 +516,7 @@ def contrast_weights(texts: Sequence[str]) -> np.ndarray:
 class BlendParams:
     """final = (1 - w) * head + w * lexicon, w = weight * min(1, full_words / words); a segment
     without a lexicon hit keeps the head's score. `version`: which lexicon layer - 6 or 7 this
-    module (`RULE_SETS`), 5 the frozen copy shipped with model v5 (lexicon_v5.py; a card
-    without a version)."""
+    module (`RULE_SETS`; 5 = the layer shipped with model v5, whose card has no version)."""
 
     weight: float
     full_words: float
@@ -495,19 +527,16 @@ def blend(
     scores: np.ndarray,
     texts: Sequence[str],
     params: BlendParams,
-    score: Callable[[str], tuple[float | None, int]] | None = None,
 ) -> np.ndarray:
-    """`scores` with each text's lexicon score blended in; `score` is the lexicon layer (by
-    default this module's `lexicon_score` of `params.version`; v5's frozen
-    `lexicon_v5.lexicon_score` for model v5). From v7 on, the blended scores are then weighted
-    by `contrast_weights`."""
+    """`scores` with each text's lexicon score (`lexicon_score` of layer `params.version`)
+    blended in. From v7 on, the blended scores are then weighted by `contrast_weights`."""
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, text in enumerate(texts):
-        lex, n_words = score(text) if score else lexicon_score(text, params.version)
+        lex, n_words = lexicon_score(text, params.version)
         if lex is None:
             continue
         w = params.weight * min(1.0, params.full_words / max(n_words, 1))
         out[i] = (1.0 - w) * out[i] + w * lex
-    if params.version >= 7:
+    if RULE_SETS[params.version].contrast_weights:
         out = np.clip(out * contrast_weights(texts), -1.0, 1.0)
     return out

@@ -31,7 +31,6 @@ from typing import Protocol
 
 import numpy as np
 
-from nlp_service.analysis import lexicon_v5
 from nlp_service.analysis.lexicon import LAYER_VERSIONS, BlendParams, blend
 from nlp_service.errors import ModelError
 
@@ -99,15 +98,15 @@ def apply_segment_rules(
     lexicon: BlendParams | None,
 ) -> np.ndarray:
     """The lexical layer on a head's segment scores, in one place for the pipeline, training and
-    evaluation: first the evaluative lexicon blended in (`lexicon.blend`, scoring with v5's frozen
-    layer `lexicon_v5.lexicon_score` for a card whose lexicon has no version), then the
+    evaluation: first the evaluative lexicon blended in (`lexicon.blend` with the layer version
+    of the card: 5 for a card whose lexicon has no version), then the
     negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
     enables it."""
     out = np.asarray(scores, dtype=np.float64)
     if (lexicon is not None or negation_rule) and len(texts) != len(out):
         raise ModelError("the lexical sentiment rules need the segment texts")
     if lexicon is not None:
-        out = blend(out, texts, lexicon, lexicon_v5.lexicon_score if lexicon.version == 5 else None)
+        out = blend(out, texts, lexicon)
     if negation_rule:
         out = correct_negated_negatives(out, texts)
     return out
