@@ -62,6 +62,7 @@ from training.datasets import (
     short_answers,
     short_answers_v4,
     short_answers_v6,
+    short_answers_v7,
     survey_fixture,
     written_corpus,
 )
@@ -492,6 +493,7 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "feedback_heldout": feedback_corpus("heldout"),
         "short_heldout": short_answers("heldout"),
         "short4_heldout": short_answers_v4("heldout"),
+        "short7_heldout": short_answers_v7("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
         "survey_fixture": fixture,
