@@ -497,7 +497,9 @@ _CONCESSIVE_PAIRS = (("auch", "wenn"), ("wenn", "auch"), ("even", "though"), ("e
 
 def contrast_weights(texts: Sequence[str]) -> np.ndarray:
     """v7: a factor per segment text (1 for most): CONTRAST_BOOST for a segment that opens with
-    an adversative word, CONCESSION_FACTOR for a concession."""
+    an adversative word, CONCESSION_FACTOR for a concession - unless an adversative word follows
+    inside the same segment ("zwar gut aber teuer": the segment holds its own turn, which the
+    layer's adversative rule has already weighed)."""
     out = np.ones(len(texts))
     for i, text in enumerate(texts):
         toks = tokens(text)
@@ -505,9 +507,12 @@ def contrast_weights(texts: Sequence[str]) -> np.ndarray:
             continue
         if toks[0] in _OPENING_ADVERSATIVES and len(toks) > 1:
             out[i] = CONTRAST_BOOST
-        elif any(t in _CONCESSIVES for t in toks) or any(
-            tuple(toks[j : j + 2]) in _CONCESSIVE_PAIRS for j in range(min(2, len(toks) - 1))
-        ):
+        elif (
+            any(t in _CONCESSIVES for t in toks)
+            or any(
+                tuple(toks[j : j + 2]) in _CONCESSIVE_PAIRS for j in range(min(2, len(toks) - 1))
+            )
+        ) and not any(t in ADVERSATIVES for t in toks[1:]):
             out[i] = CONCESSION_FACTOR
     return out
 

@@ -176,6 +176,8 @@ def test_v7_contrast_weights_across_segments() -> None:
     w = contrast_weights(texts)
     assert list(w) == [1.0, CONTRAST_BOOST, CONCESSION_FACTOR, CONCESSION_FACTOR,
                        CONTRAST_BOOST, 1.0]  # fmt: skip
+    # a concession holding its own turn keeps its weight: the adversative rule weighed it
+    assert contrast_weights(["Zwar hübsch aber unbequem."])[0] == 1.0
     # applied after the blend, v7 only; clipped to [-1, 1]
     head = np.array([0.4, -0.8])
     v6 = apply_segment_rules(head, texts[:2], False, BlendParams(0.8, 8.0, 6))
