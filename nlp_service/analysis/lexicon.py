@@ -129,6 +129,8 @@ _REGRET = words("leider unfortunately sadly")
 _NULL_NEGATORS = words("null zero")
 # "funktioniert an der Kasse nie", "klappt nie": a clause ending in "nie" denies it too.
 _FINAL_NEVER = words("nie niemals")
+# ... but "pünktlich wie nie", "so schnell wie noch nie" praise (as never before).
+_AS_EVER = words("wie noch")
 # Adversative words inside a segment ("sieht schön aus, drückt aber", "kann ich aber leider
 # nicht", "nice, but"): what follows the last one outweighs what came before it. With hits on
 # both sides the hits before count ADVERSATIVE_BEFORE of their value; with hits only before,
@@ -251,6 +253,9 @@ def _hits_with(
             i + n < stop
             and toks[stop - 1] in final_negators
             and not (rules.only_x and stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
+            and not (
+                toks[stop - 1] in _FINAL_NEVER and stop - start > 1 and toks[stop - 2] in _AS_EVER
+            )
         )
         if i > 0 and toks[i - 1] in intensifiers:
             value = float(np.clip(value * INTENSIFIER_FACTOR, -1.0, 1.0))
@@ -471,8 +476,13 @@ def _fact_values(
     if rules.decline:
         for j, t in enumerate(ctoks):
             if t in _LASSEN:
-                stop = _clause(ctoks, j)[1]
-                if stop - 1 > j and ctoks[stop - 1] == "nach":
+                start, stop = _clause(ctoks, j)
+                # a bad thing declining ("die Schmerzen lassen nach") is no complaint
+                bad = any(
+                    h.value < 0 and start <= h.start < stop and ctoks[h.start] not in _REGRET
+                    for h in hits
+                )
+                if stop - 1 > j and ctoks[stop - 1] == "nach" and not bad:
                     out.append(DECLINE_VALUE)
                     break
     if (

@@ -200,3 +200,18 @@ def test_v7_regret_words_are_never_denied() -> None:
     assert v6 == pytest.approx(-0.45 + 0.3)
     assert v7 is not None and v7 < v6
     assert score7("Unfortunately the charger never works.") < 0  # type: ignore[operator]
+
+
+def test_v7_as_never_before_and_a_bad_thing_declining() -> None:
+    # "wie (noch) nie" praises; only a bare clause-final "nie" denies
+    assert score7("Die Bahn war pünktlich wie nie.") == pytest.approx(
+        lexicon_score("Die Bahn war pünktlich wie nie.", 6)[0]
+    )
+    assert score7("Die Bahn war leider nie pünktlich.") < 0  # type: ignore[operator]
+    # "lässt nach" of a bad thing is no complaint about decline ("leider" is no bad thing)
+    assert score7("Der Ärger lässt langsam nach.") == pytest.approx(
+        lexicon_score("Der Ärger lässt langsam nach.", 6)[0]
+    )
+    assert score7("Die Frische lässt leider nach.") == pytest.approx(
+        max(-1.0, -0.45 + DECLINE_VALUE)
+    )
