@@ -27,6 +27,7 @@ SHORT_LANGUAGES = ("de", "en")
 # Short German survey answers written for sentiment v4 (train / heldout), see survey_short4_de.md.
 SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
 SHORT6_DE = TRAINING_DIR / "data" / "survey_short6_de.jsonl"
+SHORT7_DE = TRAINING_DIR / "data" / "survey_short7_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -141,6 +142,12 @@ def short_answers_v4(split: str) -> list[Example]:
 def short_answers_v6(split: str) -> list[Example]:
     """The v6 short German survey answers (survey_short6_de.jsonl, train split only)."""
     return [e for e in _read_feedback(SHORT6_DE, "short6") if e.split == split]
+
+
+def short_answers_v7(split: str) -> list[Example]:
+    """The v7 short German survey answers (survey_short7_de.jsonl: concessions, negated praise,
+    factual failures, requests; train and heldout splits)."""
+    return [e for e in _read_feedback(SHORT7_DE, "short7") if e.split == split]
 
 
 def written_corpus(split: str) -> list[Example]:

@@ -1,5 +1,7 @@
 """A project-written evaluative lexicon (German and English) and its blend with a head's segment
-scores: the v5 sentiment layer (README "Sentiment v5").
+scores: the sentiment lexicon layer, versions 5, 6 and 7 (README "Sentiment v5" to "Sentiment
+v7") in one module - each version a frozen `RuleSet` in `RULE_SETS` (v5 also reads its own frozen
+entry files, data/sentiment/v5/), so a model keeps the layer its card names.
 
 A frozen sentence encoder reads single evaluative words and short complaint facts poorly
 ("Miserabel" +0.30, "Ausbaufähig." +0.72, "Naht ist nach zwei Wochen gerissen" +0.14: v4 error
@@ -21,7 +23,7 @@ lexicon plus the English one without its German homographs ("Bad", "Kind", "hell
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,19 +44,21 @@ NEGATED_NEGATIVE_FACTOR = 0.5
 NEGATED_POSITIVE_FACTOR = 0.8
 INTENSIFIER_FACTOR = 1.3
 
-_NEGATORS = words(
+_NEGATORS_V5 = words(
     "nicht nie niemals kein keine keinen keinem keiner keines ohne kaum nichts "
-    "nich nix garnicht keene keinerlei keinster "
     "not no never without hardly nothing don't doesn't didn't isn't wasn't "
     "aren't weren't won't can't cannot couldn't wouldn't nor"
 )
+# v6 on: colloquial and emphatic denials
+_NEGATORS = _NEGATORS_V5 | words("nich nix garnicht keene keinerlei keinster")
 # "ohne"/"without" negate the next words only ("ohne große Probleme", not "ohne Papierkram
 # erledigt").
 _SHORT_NEGATORS = frozenset({"ohne", "without"})
 SHORT_NEGATION_WINDOW = 2
 # A German segment ending in "nicht"/"nichts" denies what came before it ("So richtig überzeugt
 # hat mich das nicht.", "Gefällt mir nicht").
-_FINAL_NEGATORS = frozenset({"nicht", "nichts", "nich", "nix", "niemand", "keiner"})
+_FINAL_NEGATORS_V5 = frozenset({"nicht", "nichts"})
+_FINAL_NEGATORS = _FINAL_NEGATORS_V5 | {"nich", "nix", "niemand", "keiner"}
 # ... except "X, mehr nicht" / "nur X, sonst nichts" (= only X, which stays what it was).
 _FINAL_NOT_NEGATING = frozenset({"mehr", "sonst"})
 # Counterfactuals: "Hätte schneller gehen können.", "Könnte freundlicher sein." wish for what
@@ -107,12 +111,100 @@ _QUICK = re.compile(
 )
 _SLOW = words("erst immer noch später spät later still")
 
-_INTENSIFIERS = words(
+_INTENSIFIERS_TEXT = (
     "sehr total extrem absolut echt wirklich richtig völlig voll super äußerst mega "
     "unglaublich besonders ziemlich ganz so zu überaus "
     "very really so extremely absolutely totally completely utterly incredibly truly highly "
     "super too"
 )
+_INTENSIFIERS = words(_INTENSIFIERS_TEXT)
+_INTENSIFIERS_V5 = frozenset(_INTENSIFIERS_TEXT.split())  # v5 matched unfolded tokens
+
+
+# ----- v7 (each rule switched on per version by `RuleSet`; v6's scores stay fixed) -----
+# "Leider nie", "funktioniert leider nicht": regret words are never denied themselves (v6 flipped
+# "leider" with the clause-final negator into praise).
+_REGRET = words("leider unfortunately sadly")
+# "Null Kulanz", "zero effort": "null"/"zero" deny like "kein".
+_NULL_NEGATORS = words("null zero")
+# "funktioniert an der Kasse nie", "klappt nie": a clause ending in "nie" denies it too.
+_FINAL_NEVER = words("nie niemals")
+# ... but "pünktlich wie nie", "so schnell wie noch nie" praise (as never before).
+_AS_EVER = words("wie noch")
+# Adversative words inside a segment ("sieht schön aus, drückt aber", "kann ich aber leider
+# nicht", "nice, but"): what follows the last one outweighs what came before it. With hits on
+# both sides the hits before count ADVERSATIVE_BEFORE of their value; with hits only before,
+# the contrast is against them: they count -ADVERSATIVE_FLIP of their value.
+ADVERSATIVES = words("aber jedoch allerdings trotzdem dennoch but however though")
+ADVERSATIVE_BEFORE = 0.35
+ADVERSATIVE_FLIP = 0.5
+# "nicht mal eine Antwort", "nicht einmal ein Rückruf", "not even a reply": a missing minimum
+# is a complaint (NOT_EVEN_VALUE) unless a lexicon hit follows it in its clause ("nicht mal
+# schlecht" is the negated hit).
+NOT_EVEN_VALUE = -0.5
+_NOT_EVEN = (("nicht", "mal"), ("nicht", "einmal"), ("nichtmal", ""), ("not", "even"))
+# "Der Service lässt nach", "Die Qualität ließ zuletzt stark nach": the separable verb
+# "nachlassen" (decline) with its particle at the end of the clause.
+DECLINE_VALUE = -0.6
+_LASSEN = words("lässt lassen ließ ließen liess")
+# Durability stated as a fact: "hält schon seit drei Monaten", "läuft seit Jahren",
+# "still works after two years" (DURABLE_VALUE) unless the text denies or complains.
+DURABLE_VALUE = 0.45
+_DURABLE = re.compile(
+    r"\b(?:haelt|hielt|halten|laeuft|laufen|funktioniert|funktionieren)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:seit|schon|bereits|jetzt)\s+(?:\w+\s+){0,3}?(?:wochen|monaten?|jahren?)\b|"
+    r"\b(?:still|lasted|has held up)\b(?:\s+\w+){0,4}?\s+(?:weeks|months|years)\b",
+    re.IGNORECASE,
+)
+# A problem reported solved (v6 dropped the milder problem nouns) also counts as praise in v7
+# (RESOLVED_VALUE, when nothing else is left to score); "ohne" in the sentence no longer blocks
+# it ("gelöst, ohne dass ...").
+RESOLVED_VALUE = 0.4
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Which rules the lexicon layer applies, frozen per layer version: a model card names its
+    version, and a version's scores never change (tests/analysis/test_lexicon_versions.py pins
+    v5, v6 and v7 scores on fixed texts). v5 = the layer of model 20261126-e5-polarity-v5 (its
+    own frozen entries in data/sentiment/v5/, none of the v6 rules)."""
+
+    version: int
+    # v6 rules (all off in v5)
+    folded: bool = True  # umlauts spelled out, letter runs cut (entries and tokens)
+    clauses: bool = True  # commas/semicolons/colons bound negation
+    colloquial_negators: bool = True  # "nix", "keinerlei"; clause-final "niemand", "keiner"
+    only_x: bool = True  # "X, mehr nicht" keeps X
+    counterfactual: bool = True
+    past_or_rival: bool = True
+    irony: bool = True
+    resolved: bool = True
+    quick: bool = True
+    # v7 rules
+    null_negators: bool = False
+    final_never: bool = False
+    adversative: bool = False
+    not_even: bool = False
+    decline: bool = False
+    durable: bool = False
+    resolved_praise: bool = False
+    irony_denial: bool = False
+    rival_clause: bool = False
+    keep_regret: bool = False
+    contrast_weights: bool = False
+
+
+_V6_RULES = ("folded", "clauses", "colloquial_negators", "only_x", "counterfactual",
+             "past_or_rival", "irony", "resolved", "quick")  # fmt: skip
+_V7_RULES = ("null_negators", "final_never", "adversative", "not_even", "decline", "durable",
+             "resolved_praise", "irony_denial", "rival_clause", "keep_regret",
+             "contrast_weights")  # fmt: skip
+RULE_SETS: dict[int, RuleSet] = {
+    5: RuleSet(5, **dict.fromkeys(_V6_RULES, False)),
+    6: RuleSet(6),
+    7: RuleSet(7, **dict.fromkeys(_V7_RULES, True)),
+}
+LAYER_VERSIONS = (5, *RULE_SETS)
 
 
 @dataclass(frozen=True)
@@ -122,10 +214,18 @@ class Hit:
     value: float  # after negation and intensifier
 
 
-def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
+def _hits_with(
+    lexicons: Sequence[Lexicon], toks: Sequence[str], rules: RuleSet = RULE_SETS[6]
+) -> list[Hit]:
     hits: list[Hit] = []
-    counterfactual = _is_counterfactual(toks)
-    past_or_rival = _compares_with_past_or_rival(toks)
+    counterfactual = rules.counterfactual and _is_counterfactual(toks)
+    past_or_rival = rules.past_or_rival and _compares_with_past_or_rival(toks)
+    base = _NEGATORS if rules.colloquial_negators else _NEGATORS_V5
+    negators = base | _NULL_NEGATORS if rules.null_negators else base
+    final_negators = _FINAL_NEGATORS if rules.colloquial_negators else _FINAL_NEGATORS_V5
+    if rules.final_never:
+        final_negators = final_negators | _FINAL_NEVER
+    intensifiers = _INTENSIFIERS if rules.folded else _INTENSIFIERS_V5
     i = 0
     while i < len(toks):
         found: tuple[int, float] | None = None
@@ -146,52 +246,105 @@ def _hits_with(lexicons: Sequence[Lexicon], toks: Sequence[str]) -> list[Hit]:
         start, stop = _clause(toks, i)
         before = range(max(start, i - NEGATION_WINDOW), i)
         negated = any(
-            toks[k] in _NEGATORS
+            toks[k] in negators
             and (toks[k] not in _SHORT_NEGATORS or i - k <= SHORT_NEGATION_WINDOW)
             for k in before
         ) or (
             i + n < stop
-            and toks[stop - 1] in _FINAL_NEGATORS
-            and not (stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
+            and toks[stop - 1] in final_negators
+            and not (rules.only_x and stop - start > 1 and toks[stop - 2] in _FINAL_NOT_NEGATING)
+            and not (
+                toks[stop - 1] in _FINAL_NEVER and stop - start > 1 and toks[stop - 2] in _AS_EVER
+            )
         )
-        if i > 0 and toks[i - 1] in _INTENSIFIERS:
+        if i > 0 and toks[i - 1] in intensifiers:
             value = float(np.clip(value * INTENSIFIER_FACTOR, -1.0, 1.0))
         phrase = toks[i : i + n]
         own_modal = any(t in _MODALS_DE or t in _MODALS_EN for t in phrase)
         if (
             counterfactual
             and not own_modal
-            and not _self_negating(phrase)
+            and not _self_negating(phrase, negators)
             and (value > 0 or (n == 1 and _is_comparative(lexicons, toks[i])))
         ):
             # positive hits and negative comparatives only: "Die Wartezeit könnte kürzer sein"
             # still complains about the Wartezeit
             # negation and counterfactual cancel ("Hätte nicht besser laufen können")
-            denied = any(t in _NEGATORS for t in toks[start:stop])
+            denied = any(t in negators for t in toks[start:stop])
             value = float(np.sign(value)) * max(abs(value), COUNTERFACTUAL_MIN)
             value = value if denied else -value
-        elif negated and not _self_negating(phrase):
+        elif (
+            negated
+            and not _self_negating(phrase, negators)
+            and not (rules.keep_regret and n == 1 and toks[i] in _REGRET)
+        ):
             value = -value * (NEGATED_NEGATIVE_FACTOR if value < 0 else NEGATED_POSITIVE_FACTOR)
         if (
-            value > 0
+            rules.irony
+            and value > 0
             and i == 0
             and n == 1
             and toks[i] in _IRONY_OPENERS
             and len(toks) > 2
             and toks[1] == BREAK
-            and _complains_after(lexicons, toks, 2)
+            and _complains_after(lexicons, toks, 2, rules)
         ):
             value = -value
         elif (
             value > 0
-            and past_or_rival
+            and rules.past_or_rival
+            and (
+                _compares_with_past_or_rival(toks[start:stop])
+                if rules.rival_clause
+                else past_or_rival
+            )
             and n == 1
             and (_is_comparative(lexicons, toks[i]) or (i > 0 and toks[i - 1] == "noch"))
         ):
             value = -value * COUNTERFACTUAL_FACTOR
         hits.append(Hit(i, i + n, value))
         i += n
+    if rules.rival_clause:
+        hits = _rival_praise(toks, hits)
+    if rules.adversative:
+        hits = _adversative(toks, hits)
     return hits
+
+
+def _rival_praise(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    """v7: praise in a clause about the past or a competitor ("beim alten Anbieter lief es
+    stabil") next to a complaint in another clause is a complaint about the present."""
+    out = []
+    for h in hits:
+        start, stop = _clause(toks, h.start)
+        if (
+            h.value > 0
+            and _compares_with_past_or_rival(toks[start:stop])
+            and any(o.value < 0 and not start <= o.start < stop for o in hits)
+        ):
+            h = Hit(h.start, h.end, -h.value * COUNTERFACTUAL_FACTOR)
+        out.append(h)
+    return out
+
+
+def _adversative(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    """v7: after the last adversative word inside the segment (not its first word, with words
+    after it) the evaluation turns: hits before it count ADVERSATIVE_BEFORE of their value when
+    hits follow it, and -ADVERSATIVE_FLIP of it when none does ("sieht schön aus, drückt aber
+    nach zehn Minuten")."""
+    marks = [
+        k
+        for k in range(1, len(toks) - 1)
+        if toks[k] in ADVERSATIVES and toks[k + 1] != BREAK and toks[k] != "though"
+    ]
+    if not marks:
+        return hits
+    k = marks[-1]
+    if any(h.start > k and h.value != 0.0 for h in hits):
+        factor = ADVERSATIVE_BEFORE
+    else:
+        factor = -ADVERSATIVE_FLIP
+    return [Hit(h.start, h.end, h.value * factor) if h.end <= k else h for h in hits]
 
 
 def _clause(toks: Sequence[str], i: int) -> tuple[int, int]:
@@ -205,11 +358,19 @@ def _clause(toks: Sequence[str], i: int) -> tuple[int, int]:
     return start, stop
 
 
-def _complains_after(lexicons: Sequence[Lexicon], toks: Sequence[str], k: int) -> bool:
+def _complains_after(
+    lexicons: Sequence[Lexicon], toks: Sequence[str], k: int, rules: RuleSet = RULE_SETS[6]
+) -> bool:
     rest = toks[k:]
     if any(tuple(rest[j : j + 2]) in _AGAIN for j in range(len(rest) - 1)):
         return True
-    return any(h.value < 0 for h in _hits_with(lexicons, rest))
+    rest_hits = _hits_with(lexicons, rest, rules)
+    if any(h.value < 0 for h in rest_hits):
+        return True
+    # v7: "Super, jetzt zahle ich für etwas, das ich nie bestellt habe": a denial without praise
+    return rules.irony_denial and (
+        any(t in _NEGATORS for t in rest) and not any(h.value > 0 for h in rest_hits)
+    )
 
 
 def _is_counterfactual(toks: Sequence[str]) -> bool:
@@ -240,36 +401,48 @@ def _is_comparative(lexicons: Sequence[Lexicon], token: str) -> bool:
     return False
 
 
-def _self_negating(phrase: Sequence[str]) -> bool:
+def _self_negating(phrase: Sequence[str], negators: frozenset[str] = _NEGATORS) -> bool:
     """A phrase that already contains its negation ("nicht zu empfehlen") is not flipped by a
     negator before it ("leider nicht zu empfehlen")."""
-    return any(t in _NEGATORS for t in phrase)
+    return any(t in negators for t in phrase)
 
 
-def lexicon_hits(text: str) -> list[Hit]:
-    """The hits of `text`; start/end index its clause tokens (words and BREAKs)."""
-    toks = clause_tokens(text)
-    lang = guess_language(toks)
+def lexicon_hits(text: str, version: int = 6) -> list[Hit]:
+    """The hits of `text` under layer `version` (5, 6 or 7); start/end index its clause tokens
+    (words and BREAKs; v5: words only)."""
+    rules = RULE_SETS[version]
+    toks = clause_tokens(text) if rules.clauses else tokens(text, rules.folded)
+    lang = guess_language(toks, v5=version == 5)
     if lang == "en":
-        lexicons = [lexicon("en")]
+        lexicons = [lexicon("en", version)]
     elif lang == "de":
-        lexicons = [lexicon("de")]
+        lexicons = [lexicon("de", version)]
     elif lang is None:
-        lexicons = [lexicon("de"), lexicon("en-safe")]
+        lexicons = [lexicon("de", version), lexicon("en-safe", version)]
     else:
         return []
-    return _hits_with(lexicons, toks)
+    return _hits_with(lexicons, toks, rules)
 
 
-def lexicon_score(text: str) -> tuple[float | None, int]:
-    """(clipped sum of the hits or None without any hit, number of words)."""
-    toks = tokens(text)
-    hits = [h for h in lexicon_hits(text) if h.value != 0.0]  # 0: a blocker ("on top of")
+def lexicon_score(text: str, version: int = 6) -> tuple[float | None, int]:
+    """(clipped sum of the hits or None without any hit, number of words) under layer
+    `version` (5, 6 or 7)."""
+    rules = RULE_SETS[version]
+    toks = tokens(text, rules.folded)
+    hits = [h for h in lexicon_hits(text, version) if h.value != 0.0]  # 0: a blocker
     values = [h.value for h in hits]
-    if hits and _reports_a_solution(toks):
+    solved = rules.resolved and bool(hits) and _reports_a_solution(toks)
+    if rules.resolved_praise:
+        solved = _reports_a_solution(toks, ignore=_SHORT_NEGATORS)
+    if solved:
         values = [v for v in values if v > 0 or v < -RESOLVED_MAX]
+        if rules.resolved_praise and not values:  # no praise word of its own ("behoben")
+            values.append(RESOLVED_VALUE)
+    if guess_language(toks) in ("de", "en", None) and rules.version >= 7:
+        values += _fact_values(clause_tokens(text), hits, values, rules)
     if (
-        _QUICK.search(text)
+        rules.quick
+        and _QUICK.search(text)
         and not any(v < 0 for v in values)  # "nach einer Stunde leer" is no praise
         and not any(t in _SLOW for t in toks)
         and guess_language(toks) in ("de", "en", None)
@@ -280,15 +453,85 @@ def lexicon_score(text: str) -> tuple[float | None, int]:
     return float(np.clip(sum(values), -1.0, 1.0)), len(toks)
 
 
-def _reports_a_solution(toks: Sequence[str]) -> bool:
-    return any(t in _RESOLVED for t in toks) and not any(t in _NEGATORS for t in toks)
+def _reports_a_solution(toks: Sequence[str], ignore: frozenset[str] = frozenset()) -> bool:
+    return any(t in _RESOLVED for t in toks) and not any(
+        t in _NEGATORS and t not in ignore for t in toks
+    )
+
+
+def _fact_values(
+    ctoks: Sequence[str], hits: Sequence[Hit], values: Sequence[float], rules: RuleSet
+) -> list[float]:
+    """v7's fact rules on the clause tokens: a missing minimum ("nicht mal eine Antwort"), the
+    separable "lässt ... nach", durability ("hält seit drei Monaten")."""
+    out: list[float] = []
+    if rules.not_even:
+        for j in range(len(ctoks)):
+            pair = (ctoks[j], ctoks[j + 1] if j + 1 < len(ctoks) else "")
+            if pair in _NOT_EVEN:
+                stop = _clause(ctoks, j)[1]
+                if not any(j < h.start < stop for h in hits):
+                    out.append(NOT_EVEN_VALUE)
+                    break
+    if rules.decline:
+        for j, t in enumerate(ctoks):
+            if t in _LASSEN:
+                start, stop = _clause(ctoks, j)
+                # a bad thing declining ("die Schmerzen lassen nach") is no complaint
+                bad = any(
+                    h.value < 0 and start <= h.start < stop and ctoks[h.start] not in _REGRET
+                    for h in hits
+                )
+                if stop - 1 > j and ctoks[stop - 1] == "nach" and not bad:
+                    out.append(DECLINE_VALUE)
+                    break
+    if (
+        rules.durable
+        and _DURABLE.search(" ".join(t for t in ctoks if t != BREAK))
+        and not any(v < 0 for v in values)
+        and not any(t in _NEGATORS for t in ctoks)
+    ):
+        out.append(DURABLE_VALUE)
+    return out
+
+
+# v7, across segments (the segmenter splits "..., aber ..." into two): a segment that opens with an
+# adversative word carries the answer's stance (its score x CONTRAST_BOOST, clipped), a
+# concession ("zwar", "obwohl", "auch wenn", "although") counts CONCESSION_FACTOR of its score.
+CONTRAST_BOOST = 1.5
+CONCESSION_FACTOR = 0.5
+_OPENING_ADVERSATIVES = words("aber jedoch allerdings trotzdem dennoch doch but however yet")
+_CONCESSIVES = words("zwar obwohl obgleich although")
+_CONCESSIVE_PAIRS = (("auch", "wenn"), ("wenn", "auch"), ("even", "though"), ("even", "if"))
+
+
+def contrast_weights(texts: Sequence[str]) -> np.ndarray:
+    """v7: a factor per segment text (1 for most): CONTRAST_BOOST for a segment that opens with
+    an adversative word, CONCESSION_FACTOR for a concession - unless an adversative word follows
+    inside the same segment ("zwar gut aber teuer": the segment holds its own turn, which the
+    layer's adversative rule has already weighed)."""
+    out = np.ones(len(texts))
+    for i, text in enumerate(texts):
+        toks = tokens(text)
+        if not toks:
+            continue
+        if toks[0] in _OPENING_ADVERSATIVES and len(toks) > 1:
+            out[i] = CONTRAST_BOOST
+        elif (
+            any(t in _CONCESSIVES for t in toks)
+            or any(
+                tuple(toks[j : j + 2]) in _CONCESSIVE_PAIRS for j in range(min(2, len(toks) - 1))
+            )
+        ) and not any(t in ADVERSATIVES for t in toks[1:]):
+            out[i] = CONCESSION_FACTOR
+    return out
 
 
 @dataclass(frozen=True)
 class BlendParams:
     """final = (1 - w) * head + w * lexicon, w = weight * min(1, full_words / words); a segment
-    without a lexicon hit keeps the head's score. `version`: which lexicon layer - 6 this module,
-    5 the frozen copy shipped with model v5 (lexicon_v5.py; a card without a version)."""
+    without a lexicon hit keeps the head's score. `version`: which lexicon layer - 6 or 7 this
+    module (`RULE_SETS`; 5 = the layer shipped with model v5, whose card has no version)."""
 
     weight: float
     full_words: float
@@ -299,15 +542,16 @@ def blend(
     scores: np.ndarray,
     texts: Sequence[str],
     params: BlendParams,
-    score: Callable[[str], tuple[float | None, int]] = lexicon_score,
 ) -> np.ndarray:
-    """`scores` with each text's lexicon score blended in; `score` is the lexicon layer
-    (`lexicon_score` here, v5's frozen `lexicon_v5.lexicon_score` for model v5)."""
+    """`scores` with each text's lexicon score (`lexicon_score` of layer `params.version`)
+    blended in. From v7 on, the blended scores are then weighted by `contrast_weights`."""
     out = np.asarray(scores, dtype=np.float64).copy()
     for i, text in enumerate(texts):
-        lex, n_words = score(text)
+        lex, n_words = lexicon_score(text, params.version)
         if lex is None:
             continue
         w = params.weight * min(1.0, params.full_words / max(n_words, 1))
         out[i] = (1.0 - w) * out[i] + w * lex
+    if RULE_SETS[params.version].contrast_weights:
+        out = np.clip(out * contrast_weights(texts), -1.0, 1.0)
     return out

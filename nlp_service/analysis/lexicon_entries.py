@@ -36,34 +36,39 @@ def words(text: str) -> frozenset[str]:
     return frozenset(fold(w) for w in text.split())
 
 
+def raw_token(word: str) -> str:
+    """`word` as layer v5 matched it: lower case only (no umlaut or letter-run folding)."""
+    return word.lower().replace("’", "'")
+
+
+def normalise(word: str, folded: bool) -> str:
+    return fold(word) if folded else raw_token(word)
+
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 # A comma, semicolon or colon ends a clause: negation does not reach across it ("Kann man nichts
 # sagen, alles gut.") and a clause-final "nicht" denies only its own clause.
 _WORD_OR_BREAK = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|[,;:]", re.UNICODE)
 BREAK = ","
 
-# Words that mark a segment as German or English (function words only).
-_SIGNAL = {
-    "de": words(
-        "der die das und ist nicht ich wir sie es ein eine einen war sind hat haben mit für auf "
-        "bei sehr auch aber noch nur wie zu im vom zum beim mein meine mir mich man wurde "
-        "kein keine nie schon immer alles leider gar"
-    ),
-    "en": words(
-        # not "an"/"also": German words too ("Paket kam beschädigt an" is German)
-        "the and is not i we you it a was are has have with for on at very but only "
-        "too my me this that of to were been no never all always would could"
-    ),
+# Words that mark a segment as German or English (function words only), as written.
+_SIGNAL_TEXT = {
+    "de": "der die das und ist nicht ich wir sie es ein eine einen war sind hat haben mit für auf "
+    "bei sehr auch aber noch nur wie zu im vom zum beim mein meine mir mich man wurde "
+    "kein keine nie schon immer alles leider gar",
+    # not "an"/"also" from v6 on: German words too ("Paket kam beschädigt an" is German)
+    "en": "the and is not i we you it a was are has have with for on at very but only "
+    "too my me this that of to were been no never all always would could",
     # Dutch and French segments are left to the head (no lexicon of theirs; "iDEAL" is no praise).
-    "nl": words(
-        "het een en niet geen nooit ik wij we mijn bij van voor met maar ook nog weer al heel "
-        "erg zijn was heb hebben wordt"
-    ),
-    "fr": words(
-        "le la les un une et est pas ne je nous vous il elle mon ma mes avec pour sur mais "
-        "très aussi du des au aux été c'est j'ai"
-    ),
+    "nl": "het een en niet geen nooit ik wij we mijn bij van voor met maar ook nog weer al heel "
+    "erg zijn was heb hebben wordt",
+    "fr": "le la les un une et est pas ne je nous vous il elle mon ma mes avec pour sur mais "
+    "très aussi du des au aux été c'est j'ai",
 }
+_SIGNAL = {lang: words(text) for lang, text in _SIGNAL_TEXT.items()}
+# Layer v5 (no folding; "an" and "also" counted as English).
+_SIGNAL_V5 = {lang: frozenset(text.split()) for lang, text in _SIGNAL_TEXT.items()}
+_SIGNAL_V5["en"] = _SIGNAL_V5["en"] | {"an", "also"}
 # English entries that are ordinary German words: read only in a segment that looks English.
 GERMAN_HOMOGRAPHS = words(
     "bad kind hell gift fast mist rot arm also will war hat bald rat art brand handy fad fade lack"
@@ -78,6 +83,8 @@ class Lexicon:
     suffixes: tuple[tuple[str, float], ...]  # "*tail", longest first
     phrases: dict[str, tuple[tuple[tuple[str, ...], float], ...]]  # first word -> phrases
     prefix_phrases: tuple[tuple[str, tuple[tuple[tuple[str, ...], float], ...]], ...]  # "stem*"
+    # v6 on: an inflected -el/-er adjective finds its entry ("miserable" -> miserabel)
+    el_er: bool = True
 
     def word_value(self, token: str) -> float | None:
         value = self.words.get(token)
@@ -87,7 +94,7 @@ class Lexicon:
             if token.endswith(end) and len(token) - len(end) >= 3:
                 stem = token[: -len(end)]
                 value = self.words.get(stem)
-                if value is None and stem[-1] in "lr":
+                if value is None and self.el_er and stem[-1] in "lr":
                     # adjectives in -el/-er lose that e when inflected: miserable, teure, teurer
                     value = self.words.get(stem[:-1] + "e" + stem[-1])
                 if value is not None:
@@ -111,7 +118,8 @@ def _token_matches(pattern: str, token: str) -> bool:
     return token == pattern or any(token == pattern + end for end in _ENDINGS_DE)
 
 
-def parse_lexicon(lines: Sequence[str]) -> Lexicon:
+def parse_lexicon(lines: Sequence[str], folded: bool = True) -> Lexicon:
+    """The entries of `lines`; `folded` False keeps them as layer v5 read them (lower case)."""
     words: dict[str, float] = {}
     prefixes: list[tuple[str, float]] = []
     suffixes: list[tuple[str, float]] = []
@@ -127,7 +135,7 @@ def parse_lexicon(lines: Sequence[str]) -> Lexicon:
         value = float(value_text)
         if not -1.0 <= value <= 1.0:
             raise ValueError(f"lexicon value outside [-1, 1]: {raw!r}")
-        parts = tuple(fold(p) for p in term.strip().split())
+        parts = tuple(normalise(p, folded) for p in term.strip().split())
         if len(parts) > 1:
             target = prefix_phrases if parts[0].endswith("*") else phrases
             target.setdefault(parts[0].rstrip("*"), []).append((parts, value))
@@ -149,30 +157,39 @@ def parse_lexicon(lines: Sequence[str]) -> Lexicon:
         tuple(sorted(suffixes, key=lambda p: -len(p[0]))),
         longest_first(phrases),
         tuple(longest_first(prefix_phrases).items()),
+        folded,
     )
 
 
 @cache
-def lexicon(language: str) -> Lexicon:
+def lexicon(language: str, version: int = 6) -> Lexicon:
     """The packaged lexicon of `language` ("de", "en", or "en-safe": English without German
-    homographs)."""
+    homographs) for lexicon layer `version`: v5 reads the frozen `v5/lexicon_<language>.txt`
+    unfolded; v6 `lexicon_<language>.txt`; v7 adds the entries of `v7/lexicon_<language>_add.txt`
+    (a later version only adds files, so an earlier version's entries and scores stay fixed)."""
     if language == "en-safe":
-        full = lexicon("en")
+        full = lexicon("en", version)
         return Lexicon(
             {w: v for w, v in full.words.items() if w not in GERMAN_HOMOGRAPHS},
             full.prefixes,
             full.suffixes,
             full.phrases,
             full.prefix_phrases,
+            full.el_er,
         )
-    resource = files("nlp_service.analysis").joinpath(
-        "data", "sentiment", f"lexicon_{language}.txt"
-    )
-    return parse_lexicon(resource.read_text(encoding="utf-8").splitlines())
+    folder = files("nlp_service.analysis").joinpath("data", "sentiment")
+    if version == 5:
+        text = folder.joinpath("v5", f"lexicon_{language}.txt").read_text(encoding="utf-8")
+        return parse_lexicon(text.splitlines(), folded=False)
+    lines = folder.joinpath(f"lexicon_{language}.txt").read_text(encoding="utf-8").splitlines()
+    if version >= 7:
+        add = folder.joinpath("v7", f"lexicon_{language}_add.txt")
+        lines += add.read_text(encoding="utf-8").splitlines()
+    return parse_lexicon(lines)
 
 
-def tokens(text: str) -> list[str]:
-    return [fold(t) for t in _WORD.findall(text)]
+def tokens(text: str, folded: bool = True) -> list[str]:
+    return [normalise(t, folded) for t in _WORD.findall(text)]
 
 
 def clause_tokens(text: str) -> list[str]:
@@ -180,10 +197,11 @@ def clause_tokens(text: str) -> list[str]:
     return [BREAK if t in ",;:" else fold(t) for t in _WORD_OR_BREAK.findall(text)]
 
 
-def guess_language(toks: Sequence[str]) -> str | None:
+def guess_language(toks: Sequence[str], v5: bool = False) -> str | None:
     """ "de", "en", "nl", "fr" (the most function words of that language, ties resolved in
     that order) or None (no function word of any)."""
-    counts = {lang: sum(t in words for t in toks) for lang, words in _SIGNAL.items()}
+    signal = _SIGNAL_V5 if v5 else _SIGNAL
+    counts = {lang: sum(t in words for t in toks) for lang, words in signal.items()}
     best = max(counts.values())
     if best == 0:
         return None

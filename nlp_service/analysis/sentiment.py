@@ -31,8 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from nlp_service.analysis import lexicon_v5
-from nlp_service.analysis.lexicon import BlendParams, blend, lexicon_score
+from nlp_service.analysis.lexicon import LAYER_VERSIONS, BlendParams, blend
 from nlp_service.errors import ModelError
 
 LABELS = ("negative", "neutral", "positive")
@@ -99,16 +98,15 @@ def apply_segment_rules(
     lexicon: BlendParams | None,
 ) -> np.ndarray:
     """The lexical layer on a head's segment scores, in one place for the pipeline, training and
-    evaluation: first the evaluative lexicon blended in (`lexicon.blend`, scoring with v5's frozen
-    layer `lexicon_v5.lexicon_score` for a card whose lexicon has no version), then the
+    evaluation: first the evaluative lexicon blended in (`lexicon.blend` with the layer version
+    of the card: 5 for a card whose lexicon has no version), then the
     negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
     enables it."""
     out = np.asarray(scores, dtype=np.float64)
     if (lexicon is not None or negation_rule) and len(texts) != len(out):
         raise ModelError("the lexical sentiment rules need the segment texts")
     if lexicon is not None:
-        layer = lexicon_v5.lexicon_score if lexicon.version == 5 else lexicon_score
-        out = blend(out, texts, lexicon, layer)
+        out = blend(out, texts, lexicon)
     if negation_rule:
         out = correct_negated_negatives(out, texts)
     return out
@@ -434,7 +432,7 @@ def _blend_params(value: object) -> BlendParams | None:
     if not isinstance(value, dict):
         raise ModelError(f"model card key 'lexicon' must be an object, got {value!r}")
     version = int(value.get("version", 5))
-    if version not in (5, 6):
+    if version not in LAYER_VERSIONS:
         raise ModelError(f"unknown lexicon version {version} in the model card")
     return BlendParams(float(value["weight"]), float(value["full_words"]), version)
 

@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-from nlp_service.analysis import lexicon_v5
 from nlp_service.analysis.lexicon import (
     COUNTERFACTUAL_MIN,
     INTENSIFIER_FACTOR,
@@ -244,8 +243,8 @@ def test_complaint_facts_without_evaluative_words() -> None:
 
 def test_the_v5_layer_is_frozen_for_the_v5_model() -> None:
     # v5's card has no lexicon version: it keeps the layer it was selected with.
-    assert lexicon_v5.lexicon_score("sehr enttaeuscht")[0] is None
-    assert lexicon_v5.lexicon_score("Hätte schneller gehen können.")[0] == pytest.approx(0.4)
+    assert lexicon_score("sehr enttaeuscht", 5)[0] is None
+    assert lexicon_score("Hätte schneller gehen können.", 5)[0] == pytest.approx(0.4)
     v5 = BlendParams(0.9, 3.0, 5)
     texts = ["Hätte schneller gehen können."]
     assert apply_segment_rules(np.array([0.0]), texts, False, v5)[0] == pytest.approx(

