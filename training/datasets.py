@@ -33,6 +33,10 @@ BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
 # (short_answers_blind2_de.md): never train, tune or select on them.
 BLIND2_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind2_de.jsonl"
+# Round-7 blind sets, evaluation only (short_answers_blind3_de.md, german_reviews_blind2.md):
+# never train, tune thresholds, write rules or select models on them.
+BLIND3_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind3_de.jsonl"
+GERMAN_REVIEWS_BLIND2 = TRAINING_DIR / "data" / "german_reviews_blind2.jsonl"
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,18 @@ def blind2_short_de() -> list[Example]:
     """Short German answers written by a separate author while sentiment v6 was developed (its
     author never saw them); evaluation only."""
     return _read_feedback(BLIND2_SHORT_DE, "blind2_short")
+
+
+def blind3_short_de() -> list[Example]:
+    """260 short German answers written by a separate author in round 7 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND3_SHORT_DE, "blind3_short")
+
+
+def german_reviews_blind2() -> list[Example]:
+    """80 long German reviews (negative / positive), written by a separate author in round 7;
+    evaluation only."""
+    return _read_feedback(GERMAN_REVIEWS_BLIND2, "german_reviews_blind2")
 
 
 def german_reviews() -> list[Example]:
