@@ -107,6 +107,12 @@ def evaluate_sentiment(
         help="Segments within +-floor do not count towards an answer's score (default: the "
         "served SEGMENT_FLOOR; 0 = the plain mean of v2).",
     ),
+    sets: str = typer.Option(
+        "all",
+        "--set",
+        help="Comma-separated evaluation sets (e.g. blind3_short,german_reviews_blind2); "
+        "default all.",
+    ),
 ) -> None:
     """Accuracy, macro-F1, positive-vs-negative accuracy and AUC per held-out set and language
     (answers scored as served: the mean of their opinionated segments' scores)."""
@@ -117,7 +123,11 @@ def evaluate_sentiment(
 
     versions = version or ["latest"]
     floor = SEGMENT_FLOOR if segment_floor is None else segment_floor
-    results = {v: evaluate(v, models_dir, embedder, floor) for v in versions}
+    only = [] if sets == "all" else [s.strip() for s in sets.split(",") if s.strip()]
+    try:
+        results = {v: evaluate(v, models_dir, embedder, floor, only) for v in versions}
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None
     if record:
         for v, res in results.items():
             record_metrics(v, res, models_dir, floor)

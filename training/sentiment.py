@@ -55,10 +55,12 @@ from training.datasets import (
     TRAINING_DIR,
     Example,
     blind2_short_de,
+    blind3_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
     german_reviews,
+    german_reviews_blind2,
     short_answers,
     short_answers_v4,
     short_answers_v6,
@@ -496,6 +498,9 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short7_heldout": short_answers_v7("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
+        # Round 7's blind sets (written while round 7 was developed, merged after it froze).
+        "blind3_short": blind3_short_de(),
+        "german_reviews_blind2": german_reviews_blind2(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
@@ -1014,16 +1019,24 @@ def evaluate(
     models_dir: Path | None = None,
     embedder_spec: str | None = None,
     floor: float = SEGMENT_FLOOR,
+    only: Sequence[str] = (),
 ) -> dict:
-    """One model on every evaluation set. `embedder_spec` is accepted for the old CLI and used
-    only to resolve `latest` among heads of that embedder; `floor` as in `evaluate_scorer`."""
+    """One model on every evaluation set (or the sets named in `only`). `embedder_spec` is
+    accepted for the old CLI and used only to resolve `latest` among heads of that embedder;
+    `floor` as in `evaluate_scorer`."""
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
     if version == "latest" and embedder_spec:
         version = resolve_head_folder(
             models_dir, "latest", get_embedder(embedder_spec, settings.threads).id
         ).name
-    return evaluate_scorer(load_scorer(version, models_dir), evaluation_sets(), floor)
+    sets = evaluation_sets()
+    if only:
+        unknown = sorted(set(only) - set(sets))
+        if unknown:
+            raise ValueError(f"unknown evaluation set(s) {unknown}; choose from {sorted(sets)}")
+        sets = {name: sets[name] for name in only}
+    return evaluate_scorer(load_scorer(version, models_dir), sets, floor)
 
 
 def evaluate_many(versions: Sequence[str], models_dir: Path | None = None) -> dict[str, dict]:

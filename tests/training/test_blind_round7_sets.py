@@ -52,10 +52,11 @@ def _other_texts() -> set[str]:
 def test_short_blind3_has_the_card_counts_and_fields() -> None:
     rows = _rows(BLIND3_SHORT_DE)
     assert all(set(r) == FIELDS for r in rows)
-    assert [r["id"] for r in rows] == [f"blind3-de-{i:03d}" for i in range(1, 261)]
+    # blind3-de-058 was removed at merge (near-equal to a survey_short7_de.jsonl line; card)
+    assert [r["id"] for r in rows] == [f"blind3-de-{i:03d}" for i in range(1, 261) if i != 58]
     assert {r["split"] for r in rows} == {"eval"} and {r["language"] for r in rows} == {"de"}
     examples = blind3_short_de()
-    assert Counter(e.label for e in examples) == {"negative": 110, "positive": 110, "neutral": 40}
+    assert Counter(e.label for e in examples) == {"negative": 110, "positive": 110, "neutral": 39}
     words = [len(e.text.split()) for e in examples]
     assert all(2 <= n <= 25 for n in words)
     assert sum(n < 8 for n in words) / len(words) >= 0.40
