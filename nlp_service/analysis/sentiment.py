@@ -23,6 +23,7 @@ sign. Insults and profanity never score positive (`clamp_abuse`).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -180,6 +181,17 @@ def answer_score(scores: Sequence[float] | np.ndarray, floor: float = SEGMENT_FL
     return float(np.clip(np.mean(polar if polar.size else values), -1.0, 1.0))
 
 
+def neutral_band(neutral_margin: float, scores: Sequence[float], floor: float) -> float:
+    """The neutral band of an answer whose score is the mean of k opinionated segments: the
+    model's band (calibrated on answers of one opinion) / sqrt(k). A mean of k segment scores
+    varies about 1/sqrt(k) as much as one score, so a fixed band called a long review with a
+    clear but averaged stance neutral or mixed: on the long German reviews (german_reviews,
+    160) 3-class accuracy 0.600 -> 0.716 with this rule, written feedback 0.613 -> 0.630, the
+    short sets unchanged (one segment; README, "Sentiment")."""
+    k = sum(abs(s) > floor for s in scores)
+    return neutral_margin / math.sqrt(max(k, 1))
+
+
 def answer_sentiment(
     segments: Sequence[Sentiment],
     neutral_margin: float,
@@ -189,9 +201,10 @@ def answer_sentiment(
     """An answer from its segments: score = `answer_score` of the segment scores (`floor` 0:
     the plain mean, the v2 rule).
 
-    Label: `mixed` when the answer is neutral by cancellation - |score| <= neutral_margin while
+    Label: `mixed` when the answer is neutral by cancellation - |score| <= its band
+    (`neutral_band`: neutral_margin / sqrt(opinionated segments)) while
     one segment scores >= +mixed_threshold and another <= -mixed_threshold ("great food, rude
-    staff"); otherwise `neutral` when |score| <= neutral_margin, else its sign. A long review
+    staff"); otherwise `neutral` when |score| <= the band, else its sign. A long review
     with praise and complaints but a clear overall stance keeps that stance (a looser rule,
     mixed whenever |mean| < 0.5, labelled a third of the long German reviews mixed). A
     one-segment answer is its segment."""
@@ -201,7 +214,7 @@ def answer_sentiment(
         return segments[0]
     scores = [s.score for s in segments]
     score = answer_score(scores, floor)
-    label = label_for(score, neutral_margin)
+    label = label_for(score, neutral_band(neutral_margin, scores, floor))
     strong_both = max(scores) >= mixed_threshold and min(scores) <= -mixed_threshold
     if label == "neutral" and strong_both:
         label = MIXED

@@ -8,10 +8,12 @@ from nlp_service.analysis.pipeline import AnswerInput, Pipeline
 from nlp_service.analysis.results import TopicAssignment
 from nlp_service.analysis.sentiment import (
     NEGATED_NEGATIVE_MIN_SCORE,
+    SEGMENT_FLOOR,
     Sentiment,
     SentimentModel,
     answer_score,
     apply_segment_rules,
+    neutral_band,
 )
 from nlp_service.config import Settings
 from nlp_service.errors import InvalidInput, ModelError, TooLarge
@@ -259,7 +261,7 @@ def test_mixed_answer_and_long_answers_on_the_short_answer_scale(pipeline: Pipel
     # The answer follows the rule in answer_sentiment on whatever the segments scored.
     mean = answer_score(scores)
     assert mixed.sentiment.score == pytest.approx(mean, abs=1e-3)
-    margin = pipeline.sentiment_model.neutral_margin
+    margin = neutral_band(pipeline.sentiment_model.neutral_margin, scores, SEGMENT_FLOOR)
     if abs(mean) > margin:
         expected = "positive" if mean > 0 else "negative"
     else:

@@ -20,6 +20,7 @@ from nlp_service.analysis.sentiment import (
     from_probabilities,
     load_head,
     model_kind,
+    neutral_band,
     resolve_head_folder,
     second_embedder_id,
 )
@@ -219,6 +220,20 @@ def test_answer_sentiment_follows_answer_score() -> None:
     assert answer_sentiment([only], 0.9) is only
     with pytest.raises(ValueError):
         answer_sentiment([], 0.1)
+
+
+def test_the_neutral_band_narrows_with_the_square_root_of_the_opinions() -> None:
+    # Four opinionated segments (|s| > 0.1): band 0.22 / sqrt(4) = 0.11.
+    assert neutral_band(0.22, [0.5, 0.3, -0.2, -0.15], floor=0.1) == pytest.approx(0.11)
+    # Segments within the floor are no opinion: one opinion, the full band.
+    assert neutral_band(0.22, [0.5, 0.05, -0.1], floor=0.1) == pytest.approx(0.22)
+    assert neutral_band(0.22, [0.05], floor=0.1) == pytest.approx(0.22)
+    # Mean (0.5 + 0.3 - 0.2 - 0.15) / 4 = 0.1125: outside 0.11 -> positive (a fixed band of
+    # 0.22 called this four-sentence review neutral).
+    answer = answer_sentiment(_segs(0.5, 0.3, -0.2, -0.15), neutral_margin=0.22)
+    assert answer == Sentiment("positive", 0.1125)
+    # One opinion (0.2) and a bare fact: 0.2 inside the full band 0.22 -> neutral.
+    assert answer_sentiment(_segs(0.2, 0.05), 0.22) == Sentiment("neutral", 0.2)
 
 
 def test_mixed_is_neutral_by_cancellation_of_strong_segments() -> None:

@@ -219,7 +219,7 @@ def test_evaluation_scores_answers_by_the_served_rule_or_the_plain_mean() -> Non
     @dataclass
     class Fixed:
         id: str = "fixed"
-        neutral_margin: float = 0.3
+        neutral_margin: float = 0.4
 
         def segments(self, texts: Sequence[str]) -> list[Sentiment]:
             return [Sentiment("x", table[t]) for t in texts]
@@ -229,7 +229,7 @@ def test_evaluation_scores_answers_by_the_served_rule_or_the_plain_mean() -> Non
     # Served rule (floor 0.1): -0.6 -> negative, 0.9 -> positive: both right.
     served = training.evaluate_scorer(Fixed(), {"s": ex})["s/de"]
     assert served["accuracy"] == 1.0 and served["pos_neg_accuracy"] == 1.0
-    # Plain mean: (-0.6 + 0.08) / 2 = -0.26 inside the band 0.3 -> neutral (wrong); (0.9 + 0.05)
-    # / 2 = 0.475 -> positive. The signs stay right.
+    # Plain mean: (-0.6 + 0.08) / 2 = -0.26 inside the band of two opinions, 0.4 / sqrt(2) =
+    # 0.283 -> neutral (wrong); (0.9 + 0.05) / 2 = 0.475 -> positive. The signs stay right.
     plain = training.evaluate_scorer(Fixed(), {"s": ex}, floor=0.0)["s/de"]
     assert plain["accuracy"] == 0.5 and plain["pos_neg_accuracy"] == 1.0
