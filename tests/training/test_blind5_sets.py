@@ -3,42 +3,13 @@ measuring only, the counts their cards state, and no text shared with another da
 after lowercasing and stripping punctuation (so no model or rule was written on them)."""
 
 import json
-import re
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
+from tests.helpers import blind_sets
 from training import flags as training
 from training.datasets import BLIND2_SHORT_DE, blind2_short_de
 
-DATA = Path(__file__).resolve().parents[2] / "training" / "data"
-NEW = {DATA / "flags_blind5.jsonl", BLIND2_SHORT_DE}
-
-
-def _normal(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _other_texts() -> set[str]:
-    out: set[str] = set()
-    for path in DATA.glob("*.jsonl"):
-        if path in NEW:
-            continue
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                out.update(_normal(s) for s in _strings(json.loads(line)))
-    return out
+NEW = {blind_sets.DATA / "flags_blind5.jsonl", BLIND2_SHORT_DE}
 
 
 def test_flags_blind5_is_registered_counted_and_never_trained_on() -> None:
@@ -69,9 +40,9 @@ def test_short_blind2_has_the_card_counts_and_fields() -> None:
 
 
 def test_blind_texts_occur_nowhere_else_even_normalised() -> None:
-    others = _other_texts()
+    others = blind_sets.other_texts(NEW)
     for path in NEW:
         texts = [json.loads(x)["text"] for x in path.read_text("utf-8").splitlines()]
-        normal = [_normal(t) for t in texts]
+        normal = [blind_sets.normal(t) for t in texts]
         assert len(set(normal)) == len(normal), path.name
         assert not [t for t, n in zip(texts, normal, strict=True) if n in others], path.name

@@ -2,12 +2,9 @@
 and fields their cards state, and no text shared with another training/data file, even after
 lowercasing, umlaut folding and stripping punctuation. Evaluation only: no model runs here."""
 
-import json
-import re
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
+from tests.helpers import blind_sets
 from training.datasets import (
     BLIND3_SHORT_DE,
     GERMAN_REVIEWS_BLIND2,
@@ -15,42 +12,12 @@ from training.datasets import (
     german_reviews_blind2,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "training" / "data"
 NEW = {BLIND3_SHORT_DE, GERMAN_REVIEWS_BLIND2}
 FIELDS = {"id", "text", "language", "label", "split"}
 
 
-def _normal(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
-
-
-def _other_texts() -> set[str]:
-    out: set[str] = set()
-    for path in DATA.glob("*.jsonl"):
-        if path in NEW:
-            continue
-        for row in _rows(path):
-            out.update(_normal(s) for s in _strings(row))
-    return out
-
-
 def test_short_blind3_has_the_card_counts_and_fields() -> None:
-    rows = _rows(BLIND3_SHORT_DE)
+    rows = blind_sets.rows(BLIND3_SHORT_DE)
     assert all(set(r) == FIELDS for r in rows)
     # blind3-de-058 was removed at merge (near-equal to a survey_short7_de.jsonl line; card)
     assert [r["id"] for r in rows] == [f"blind3-de-{i:03d}" for i in range(1, 261) if i != 58]
@@ -63,7 +30,7 @@ def test_short_blind3_has_the_card_counts_and_fields() -> None:
 
 
 def test_german_reviews_blind2_has_the_card_counts_and_fields() -> None:
-    rows = _rows(GERMAN_REVIEWS_BLIND2)
+    rows = blind_sets.rows(GERMAN_REVIEWS_BLIND2)
     assert all(set(r) == FIELDS for r in rows)
     assert [r["id"] for r in rows] == [f"grb2-{i:03d}" for i in range(1, 81)]
     assert {r["split"] for r in rows} == {"eval"} and {r["language"] for r in rows} == {"de"}
@@ -73,11 +40,11 @@ def test_german_reviews_blind2_has_the_card_counts_and_fields() -> None:
 
 
 def test_round7_blind_texts_occur_nowhere_else_even_normalised() -> None:
-    others = _other_texts()
+    others = blind_sets.other_texts(NEW)
     seen: set[str] = set()
     for path in sorted(NEW):
-        texts = [r["text"] for r in _rows(path)]
-        normal = [_normal(t) for t in texts]
+        texts = [r["text"] for r in blind_sets.rows(path)]
+        normal = [blind_sets.normal(t) for t in texts]
         assert len(set(normal)) == len(normal), path.name
         assert not seen & set(normal), path.name
         seen.update(normal)
