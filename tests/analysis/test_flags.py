@@ -24,6 +24,7 @@ from nlp_service.analysis.flags import (
     head_units,
     resolve_heads_folder,
 )
+from nlp_service.analysis.flags.context_rules import _candidate_starts, _context_rules
 from nlp_service.analysis.privacy import redact
 from nlp_service.analysis.segments import Segment, segment_text
 from nlp_service.errors import ModelError
@@ -654,6 +655,114 @@ def test_segment_heads_veto_the_rule_flag_of_the_unit_holding_its_offset() -> No
     ]
 
 
+# --- round 7: rule candidates the heads decide --------------------------------------------------
+
+
+def _candidate_context(candidates: tuple[float, ...], alone: float = 2.0) -> FlagContext:
+    """Heads on segment units where every unit scores 0.993 for churn only when it mentions a
+    fake word "zorp" or a real candidate word (none else): p for the others is 0.0067."""
+    toy = _segment_context()[0]
+    heads = ContextHeads(
+        toy.heads.types,
+        toy.heads.coef,
+        toy.heads.intercept,
+        alone,
+        "toy",
+        "test-candidates",
+        thresholds=(alone, alone, alone),
+        units=SEGMENT_UNITS,
+        candidates=candidates,
+    )
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        cues = ("zorp", "anbieter", "provider", "renew")
+        return np.array([[1.0 if any(c in t.lower() for c in cues) else 0.0, 1.0] for t in texts])
+
+    return FlagContext(heads, encode)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "flag_type"),
+    [
+        ("Wir schauen uns gerade nach einem günstigeren Versorger um.", "de", FlagType.CHURN),
+        ("Im Sommer steige ich auf ein anderes Netz um.", "de", FlagType.CHURN),
+        ("Time to jump ship, this plan is a joke.", "en", FlagType.CHURN),
+        ("Next year the van lease goes to a rival firm.", "en", FlagType.CHURN),
+        ("Das lasse ich vom Sozialgericht klären.", "de", FlagType.LEGAL),
+        ("Die Abbuchung lasse ich zurückbuchen.", "de", FlagType.LEGAL),
+        ("I'll be raising this with the ombudsman.", "en", FlagType.LEGAL),
+        ("My card issuer is looking into a chargeback.", "en", FlagType.LEGAL),
+        ("Aus dem Sicherungskasten qualmt es.", "de", FlagType.URGENT),
+        ("Meine Tochter braucht das Insulin heute Abend.", "de", FlagType.URGENT),
+        ("There are sparks coming from the meter.", "en", FlagType.URGENT),
+        ("We're stranded at the station with two toddlers.", "en", FlagType.URGENT),
+    ],
+)
+def test_candidates_exist_for_intent_without_a_rule_trigger(
+    text: str, language: str, flag_type: FlagType
+) -> None:
+    """Round 7: general words and stems ([candidate]) mark where the heads may decide, also
+    where a rule flags already (written for the tests, not from any data set)."""
+    rules = {r.flag_type: r for r in _context_rules()}
+    assert _candidate_starts(text, rules[flag_type])
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        ("Das Essen war lecker und der Kellner freundlich.", FlagType.CHURN),
+        ("Lovely staff, quick checkout, nice parking.", FlagType.CHURN),
+        ("Die Bestellung kam pünktlich und gut verpackt.", FlagType.LEGAL),
+        ("The colours of the new app are pleasant.", FlagType.LEGAL),
+        ("Die Beratung im Laden war nett.", FlagType.URGENT),
+        ("Nice design, easy menus.", FlagType.URGENT),
+    ],
+)
+def test_no_candidates_in_plain_ordinary_answers(text: str, flag_type: FlagType) -> None:
+    rules = {r.flag_type: r for r in _context_rules()}
+    assert _candidate_starts(text, rules[flag_type]) == []
+
+
+def test_benign_cues_drop_candidates_too() -> None:
+    churn = next(r for r in _context_rules() if r.flag_type is FlagType.CHURN)
+    # switching *to* the company is a [benign] cue of churn.txt: no candidate in that sentence
+    assert _candidate_starts("Ich bin letztes Jahr zu Ihnen gewechselt.", churn) == []
+    assert _candidate_starts("Ich will zu einem anderen Anbieter wechseln.", churn) != []
+
+
+def test_heads_flag_a_candidate_unit_at_the_candidate_threshold() -> None:
+    # p = 0.993 in the unit holding "Anbieter" (a churn candidate) and "zorp" (no candidate);
+    # the alone threshold is never reached (2.0)
+    text = "Der Laden ist schön. Nächstes Jahr dann vielleicht ein anderer Anbieter."
+    assert detect_flags(text) == []
+    flags = detect_flags(text, context=_candidate_context((2.0, 0.9, 2.0)), language="de")
+    assert [(f.type, f.reason) for f in flags] == [
+        (FlagType.CHURN, "Nächstes Jahr dann vielleicht ein anderer Anbieter.")
+    ]
+    # the same probability in a unit without a candidate: nothing (alone threshold 2.0)
+    assert detect_flags("Zorp zorp.", context=_candidate_context((2.0, 0.9, 2.0))) == []
+    # a candidate threshold above p, or a card without candidates: nothing
+    assert detect_flags(text, context=_candidate_context((2.0, 0.999, 2.0)), language="de") == []
+    # English candidate, the legal and urgent heads score 0.0067 < their thresholds
+    en = "Honestly I might not renew next year."
+    assert [f.type for f in detect_flags(en, context=_candidate_context((0.5, 0.9, 0.5)))] == [
+        FlagType.CHURN
+    ]
+
+
+def test_candidate_thresholds_round_trip_and_older_cards(tmp_path: Path) -> None:
+    heads = _candidate_context((0.8, 0.6, 2.0)).heads
+    heads.save(tmp_path / "v7", {})
+    loaded = ContextHeads.load(tmp_path / "v7")
+    assert loaded.candidates == (0.8, 0.6, 2.0)
+    assert loaded.threshold_for(1, True) == 0.6 and loaded.threshold_for(1) == 2.0
+    _segment_context()[0].heads.save(tmp_path / "v5", {})
+    old = ContextHeads.load(tmp_path / "v5")
+    assert old.candidates == () and old.threshold_for(1, True) == old.threshold_for(1)
+    with pytest.raises(ModelError, match="candidate"):
+        ContextHeads(heads.types, heads.coef, heads.intercept, 0.9, "x", "t", candidates=(0.5,))
+
+
 def test_units_round_trip_and_unknown_units(tmp_path: Path) -> None:
     heads = _segment_context()[0].heads
     heads.save(tmp_path, {})
@@ -702,15 +811,29 @@ def test_round_5_heads_read_segments() -> None:
     assert len(v5.vetoes) == 3 and all(0.9 <= t <= 2.0 for t in v5.thresholds)
 
 
-def test_round_6_heads_read_segments_and_are_the_latest() -> None:
+def test_round_6_heads_read_segments() -> None:
     models = Path(__file__).parents[2] / "models"
-    latest = ContextHeads.load(resolve_heads_folder(models))
-    assert latest.version == "20261126-heads-e5-v6" and latest.units == SEGMENT_UNITS
-    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
-    assert len(latest.vetoes) == 3 and all(0 <= v < 1 for pair in latest.vetoes for v in pair)
-    card = json.loads((resolve_heads_folder(models) / "card.json").read_text("utf-8"))
+    v6 = ContextHeads.load(resolve_heads_folder(models, "20261126-heads-e5-v6"))
+    assert v6.version == "20261126-heads-e5-v6" and v6.units == SEGMENT_UNITS
+    assert v6.coef.shape == (3, 384) and v6.specs == ("e5-torch",)
+    assert len(v6.vetoes) == 3 and all(0 <= v < 1 for pair in v6.vetoes for v in pair)
+    assert v6.candidates == ()  # before round 7: rule candidates play no part
+    card = json.loads((models / "flags" / "20261126-heads-e5-v6" / "card.json").read_text("utf-8"))
     assert "train_v5" in card["trained_on"]
     assert not {"eval", "blind", "blind2", "blind3", "blind4"} & set(card["trained_on"])
+
+
+def test_round_7_heads_use_rule_candidates_and_are_the_latest() -> None:
+    models = Path(__file__).parents[2] / "models"
+    latest = ContextHeads.load(resolve_heads_folder(models))
+    assert latest.version == "20261126-heads-e5-v7" and latest.units == SEGMENT_UNITS
+    assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
+    assert len(latest.candidates) == 3 and all(0 < c <= 2.0 for c in latest.candidates)
+    card = json.loads((resolve_heads_folder(models) / "card.json").read_text("utf-8"))
+    assert "train_v7" in card["trained_on"]
+    held_out = {"eval", "blind", "blind2", "blind3", "blind4", "blind5"}
+    assert not held_out & set(card["trained_on"])
+    assert held_out <= set(card["never_trained_or_tuned_on"])
 
 
 def test_default_setting_names_shipped_heads() -> None:
@@ -840,3 +963,43 @@ def test_an_add_on_or_trip_cancelled_in_the_perfect_is_not_churn(text: str) -> N
 def test_the_main_contract_cancelled_in_the_perfect_is_still_churn() -> None:
     for text in ("Ich habe meinen Vertrag gekündigt.", "We cancelled our contract today."):
         assert [f.type for f in detect_flags(text)] == [FlagType.CHURN], text
+
+
+# --- round 7: harmless roles of legal/churn/urgent words (written for these tests) ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        ("Zum Glück musste ich nie einen Anwalt einschalten, die Regulierung ging glatt.", "legal"),
+        ("Ich bin Polizistin und schätze die Hotline in der Nachtschicht.", "legal"),
+        ("Hopefully I'll never need a lawyer, but it's good your policy includes one.", "legal"),
+        ("I'm a paralegal and your contract wording is the clearest I've seen.", "legal"),
+        ("Haha, one more slice of that cake and I'll sue you for my waistline.", "legal"),
+        ("I was close to complaining to the ombudsman, then your manager rang me.", "legal"),
+        ("Ich finde es super, dass man den Tarif jederzeit kündigen kann.", "churn"),
+        ("Zwei Kolleginnen haben letztes Jahr gekündigt, ich bleibe gern im Team.", "churn"),
+        ("I like that I can cancel any month, which is why I happily stay.", "churn"),
+        ("My sister's broadband contract was cancelled when she moved in with us.", "churn"),
+        ("Letzten Winter fiel die Heizung aus, der Notdienst kam in einer Stunde.", "urgent"),
+        ("Last winter our boiler broke down and your engineer came the same evening.", "urgent"),
+    ],
+)
+def test_round_7_harmless_roles_raise_no_rule_flag(text: str, flag_type: str) -> None:
+    assert flag_type not in {f.type.value for f in detect_flags(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        ("Ich bin kein Jurist, aber ich werde einen Anwalt einschalten.", "legal"),
+        ("Mein Anwalt fand die Klausel nicht gut, deshalb sehen wir uns vor Gericht.", "legal"),
+        ("I'm not a lawyer, but I will sue you over this.", "legal"),
+        ("Ich gehe zurück zu meinem alten Anbieter.", "churn"),
+        ("I like how fast your competitor answers, so I'm switching to them next month.", "churn"),
+        ("Since last winter the boiler has been faulty and now it smells of gas.", "urgent"),
+        ("Seit letztem Winter ist die Heizung defekt und jetzt riecht es nach Gas.", "urgent"),
+    ],
+)
+def test_round_7_cues_leave_real_intent_flagged(text: str, flag_type: str) -> None:
+    assert flag_type in {f.type.value for f in detect_flags(text)}

@@ -184,6 +184,50 @@ def test_train_v5_is_registered_and_only_training_data() -> None:
     assert not held_out & set(training.HEADS_V6_TRAIN_SETS)
 
 
+def test_train_v7_is_registered_and_only_training_data() -> None:
+    examples = training.load_set("train_v7")
+    assert len(examples) >= 400
+    for lang in ("de", "en"):
+        part = [e for e in examples if e.language == lang]
+        for t, at_least in (("legal", 40), ("churn", 50), ("urgent", 30)):
+            assert sum(t in e.flags for e in part) >= at_least, (lang, t)
+        assert sum(not e.flags for e in part) >= 75, lang
+    assert "train_v7" in training.HEADS_V7_TRAIN_SETS
+    # blind..blind5 are dev sets since round 7, but never training data
+    held_out = {"eval", "blind", "blind2", "blind3", "blind4", "blind5"}
+    assert not held_out & set(training.HEADS_V7_TRAIN_SETS)
+
+
+def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> None:
+    """Round 7: a unit holding a rule candidate is flagged at the candidate threshold; units
+    without one only at the alone threshold."""
+    import numpy as np
+
+    from nlp_service.analysis.flags import SEGMENT_UNITS
+
+    texts = [
+        ("Nächstes Jahr dann wohl ein anderer Anbieter.", {"churn"}),  # candidate, no rule flag
+        ("Schönes Wetter heute.", set()),  # no candidate
+        ("Der Versorger ist super.", set()),  # candidate in an ordinary answer
+    ]
+    examples = [
+        training.FlagExample(str(i), t, "de", frozenset(f)) for i, (t, f) in enumerate(texts)
+    ]
+    rows = training._rows(examples, SEGMENT_UNITS)
+    assert rows.candidates[0]["churn"] == [0] and rows.candidates[1]["churn"] == []
+    assert rows.candidates[2]["churn"] == [2] and rows.rules[0]["churn"] == {}
+    prob = np.array([0.7, 0.95, 0.4])
+    options = training._decision_options(prob, rows, "churn", 3, candidate_grid=(0.5, 2.0))
+    never = training.NEVER_ALONE
+    # candidate threshold 0.5, alone never: answer 0 (0.7) only; 0.95 without a candidate: no
+    assert options[(0.0, 0.0, never, 0.5)].tolist() == [True, False, False]
+    # alone at 0.9: answer 1 too; candidates off (2.0): answer 0 is lost
+    assert options[(0.0, 0.0, 0.9, 0.5)].tolist() == [True, True, False]
+    assert options[(0.0, 0.0, 0.9, never)].tolist() == [False, True, False]
+    # a candidate threshold is only combined with a higher alone threshold
+    assert (0.0, 0.0, 0.5, 0.5) not in options and (0.0, 0.0, 0.5, never) in options
+
+
 @pytest.fixture(scope="module")
 def heads_v6():
     return training.load_context("20261126-heads-e5-v6")

@@ -19,7 +19,9 @@ per the heads' card; from round 5 the units are the analysis segments, `head_uni
 legal/churn/urgent flags the rules missed (paraphrases without a trigger word, "Nach 15 Jahren
 verabschiede ich mich") above a high threshold, and veto a rule flag whose unit they score very
 low (round 4); thresholds and vetoes are chosen by
-cross-validation on training data within a false-alarm budget. Figures in
+cross-validation on training data within a false-alarm budget. Round-7 cards also flag a unit
+holding a rule candidate (`[candidate]` words or any trigger, `_candidate_starts`) at a lower
+per-type candidate threshold. Figures in
 models/flags/README.md. Modules: `abuse`, `context_rules`, `heads`, `flag`, `lists`.
 
 Every flag's reason is the matched span, so moderators see why. Severity orders the queue:
@@ -31,7 +33,12 @@ Every flag's reason is the matched span, so moderators see why. Severity orders 
 from collections.abc import Sequence
 
 from nlp_service.analysis.flags.abuse import _abuse_flags
-from nlp_service.analysis.flags.context_rules import _SENTENCE, _context_candidates, _context_rules
+from nlp_service.analysis.flags.context_rules import (
+    _SENTENCE,
+    _candidate_starts,
+    _context_candidates,
+    _context_rules,
+)
 from nlp_service.analysis.flags.flag import (
     SEVERITY_ABUSE,
     SEVERITY_CHURN,
@@ -98,7 +105,12 @@ def detect_flags(
     rule_flags = [found for rules in _context_rules() for found in _context_candidates(text, rules)]
     if context is not None and text.strip():
         units = head_units(text, context.heads.units, language, segments)
-        candidates.extend(_head_flags(text, rule_flags, context, units))
+        starts = (
+            {rules.flag_type: _candidate_starts(text, rules) for rules in _context_rules()}
+            if context.heads.candidates
+            else None
+        )
+        candidates.extend(_head_flags(text, rule_flags, context, units, starts))
     else:
         candidates.extend(found.flag for found in rule_flags)
     if pii_types:

@@ -15,7 +15,7 @@ from nlp_service.analysis.flags.flag import (
 )
 from nlp_service.analysis.flags.lists import _read_list, _regex
 
-_SECTIONS = ("strong", "weak", "context", "benign", "benign-clause")
+_SECTIONS = ("strong", "weak", "context", "benign", "benign-clause", "candidate")
 _NEVER = re.compile(r"(?!)")  # matches nothing: a rule file without triggers
 
 
@@ -36,6 +36,9 @@ class _ContextRules:
     context: re.Pattern[str] | None
     benign: re.Pattern[str] | None
     benign_clause: re.Pattern[str] | None
+    # Round 7: words that never flag by themselves but let the context heads decide a unit at
+    # their candidate threshold (`_candidate_starts`); None in a file without [candidate].
+    candidates: re.Pattern[str] | None = None
 
 
 def _parse_rules(name: str, flag_type: FlagType, severity: int) -> _ContextRules:
@@ -68,6 +71,7 @@ def _parse_rules(name: str, flag_type: FlagType, severity: int) -> _ContextRules
         _regex(sections["context"]),
         _regex(sections["benign"]),
         _regex(sections["benign-clause"]),
+        _regex(sections["candidate"]),
     )
 
 
@@ -142,6 +146,31 @@ class RuleFlag:
 
     flag: Flag
     strong: bool
+
+
+def _candidate_starts(text: str, rules: _ContextRules) -> list[int]:
+    """Where the heads may decide a unit at their candidate threshold (round 7): the start of
+    every [candidate] word and every trigger (also one without its cue, or negated: the heads
+    read the negation), except in a sentence with a [benign] cue or a clause with a
+    [benign-clause] cue."""
+    starts: list[int] = []
+    for sentence_match in _SENTENCE.finditer(text):
+        sentence, offset = sentence_match.group(), sentence_match.start()
+        if rules.benign is not None and rules.benign.search(sentence):
+            continue
+        for pattern in (rules.candidates, rules.any_trigger):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(sentence):
+                if not match.group().strip():
+                    continue
+                left, right = _clause_bounds(sentence, match.start(), match.end())
+                if rules.benign_clause is not None and rules.benign_clause.search(
+                    sentence[left:right]
+                ):
+                    continue
+                starts.append(offset + match.start())
+    return sorted(set(starts))
 
 
 def _context_flags(text: str, rules: _ContextRules) -> Iterator[Flag]:

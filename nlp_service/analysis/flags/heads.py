@@ -54,6 +54,10 @@ class ContextHeads:
     embedder_specs: tuple[str, ...] = ()
     # What one head row reads (`head_units`); cards without the field: SENTENCE_UNITS.
     units: str = SENTENCE_UNITS
+    # Round 7, per type: a unit holding a rule candidate (`_candidate_starts`: a [candidate]
+    # word or any trigger) is flagged when p reaches this (below the alone threshold); empty:
+    # candidates play no part (cards before round 7).
+    candidates: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.thresholds and len(self.thresholds) != len(self.types):
@@ -62,6 +66,8 @@ class ContextHeads:
             raise ModelError(f"flag heads {self.version}: one veto pair per type expected")
         if self.embedder_ids and len(self.embedder_specs) != len(self.embedder_ids):
             raise ModelError(f"flag heads {self.version}: one spec per embedder expected")
+        if self.candidates and len(self.candidates) != len(self.types):
+            raise ModelError(f"flag heads {self.version}: one candidate threshold per type")
         if self.units not in (SENTENCE_UNITS, SEGMENT_UNITS):
             raise ModelError(f"flag heads {self.version}: unknown units {self.units!r}")
 
@@ -77,8 +83,13 @@ class ContextHeads:
     def veto_for(self, index: int, strong: bool) -> float:
         return self.vetoes[index][int(strong)] if self.vetoes else 0.0
 
-    def threshold_for(self, index: int) -> float:
-        return self.thresholds[index] if self.thresholds else self.threshold
+    def threshold_for(self, index: int, candidate: bool = False) -> float:
+        """The type's alone threshold; for a unit holding a rule candidate the lower of it and
+        the candidate threshold (round 7 cards)."""
+        alone = self.thresholds[index] if self.thresholds else self.threshold
+        if candidate and self.candidates:
+            return min(alone, self.candidates[index])
+        return alone
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(sentences, types) probabilities for L2-normalised sentence vectors."""
@@ -109,6 +120,10 @@ class ContextHeads:
             meta["embedder_specs"] = list(self.embedder_specs)
         if self.units != SENTENCE_UNITS:
             meta["units"] = self.units
+        if self.candidates:
+            meta["candidates"] = {
+                t.value: tau for t, tau in zip(self.types, self.candidates, strict=True)
+            }
         (folder / HEADS_CARD).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -132,6 +147,10 @@ class ContextHeads:
             embedder_ids = tuple(meta.get("embedder_ids") or ())
             embedder_specs = tuple(meta.get("embedder_specs") or ())
             units = str(meta.get("units", SENTENCE_UNITS))
+            per_candidate = meta.get("candidates") or {}
+            candidates = (
+                tuple(float(per_candidate[t.value]) for t in types) if per_candidate else ()
+            )
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot load flag context heads from {folder}: {exc}") from exc
         if coef.shape[0] != len(types) or intercept.shape != (len(types),):
@@ -148,6 +167,7 @@ class ContextHeads:
             embedder_ids,
             embedder_specs,
             units,
+            candidates,
         )
 
 
@@ -201,9 +221,14 @@ def head_units(
 
 
 def _head_flags(
-    text: str, found: Sequence[RuleFlag], context: FlagContext, units: Sequence[Segment]
+    text: str,
+    found: Sequence[RuleFlag],
+    context: FlagContext,
+    units: Sequence[Segment],
+    candidate_starts: Mapping[FlagType, Sequence[int]] | None = None,
 ) -> Iterator[Flag]:
-    """The rule flags the heads do not veto, then the units the heads flag alone."""
+    """The rule flags the heads do not veto, then the units the heads flag alone (at the
+    candidate threshold where the unit holds one of `candidate_starts`' rule candidates)."""
     spans = [(u.start, u.end) for u in units]
     if not spans:
         yield from (f.flag for f in found)
@@ -230,7 +255,9 @@ def _head_flags(
         while start < end and text[start].isspace():
             start += 1
         for i, (flag_type, probability) in enumerate(zip(heads.types, row, strict=True)):
-            if probability < heads.threshold_for(i):
+            starts = candidate_starts.get(flag_type, ()) if candidate_starts else ()
+            holds = any(start <= s < end for s in starts)
+            if probability < heads.threshold_for(i, holds):
                 continue
             # The rules' precise span is the better reason; the head only adds what they missed.
             if any(
