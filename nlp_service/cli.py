@@ -131,8 +131,8 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval, blind, blind2, blind3, blind4, blind5 (held out), dev, fresh, train_v2, "
-        "train_v4, train_v5 (developed on); several comma-separated, or 'all'.",
+        help="eval, blind, blind2, blind3, blind4, blind5, blind6 (held out), dev, fresh, "
+        "train_v2, train_v4, train_v5 (developed on); several comma-separated, or 'all'.",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(

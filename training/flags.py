@@ -50,6 +50,7 @@ SETS = {
     "train_v4": DATA_DIR / "flags_train_v4.jsonl",
     "train_v5": DATA_DIR / "flags_train_v5.jsonl",
     "blind5": DATA_DIR / "flags_blind5.jsonl",  # round 5: measuring only, never trained on
+    "blind6": DATA_DIR / "flags_blind6.jsonl",  # 2026-11-26: measuring only, never trained on
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
