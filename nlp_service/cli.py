@@ -142,9 +142,9 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval (held out), blind, blind2, blind3, blind4, blind5 (dev sets since round 7), "
-        "dev, fresh, train_v2, train_v4, train_v5, train_v7 (developed on); several "
-        "comma-separated, or 'all'.",
+        help="eval (held out), blind6 (blind: written during round 7, run once after it), blind, "
+        "blind2, blind3, blind4, blind5 (dev sets since round 7), dev, fresh, train_v2, "
+        "train_v4, train_v5, train_v7 (developed on); several comma-separated, or 'all'.",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(

@@ -1,0 +1,84 @@
+"""Round-7 blind set (flags_blind6.jsonl): registered for measuring only, the counts its card
+states, exact fields, and no text shared with another data file, even after lowercasing, umlaut
+folding and stripping punctuation (so no model or rule was written on it)."""
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from training import flags as training
+
+DATA = Path(__file__).resolve().parents[2] / "training" / "data"
+NEW = DATA / "flags_blind6.jsonl"
+FIELDS = {"id", "text", "language", "flags", "note"}
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _other_texts() -> set[str]:
+    out: set[str] = set()
+    for path in DATA.glob("*.jsonl"):
+        if path == NEW:
+            continue
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                out.update(_normal(s) for s in _strings(json.loads(line)))
+    return out
+
+
+def test_flags_blind6_is_registered_for_measuring_only() -> None:
+    assert training.SETS["blind6"] == NEW
+    for heads_sets in (
+        training.HEADS_TRAIN_SETS,
+        training.HEADS_V2_TRAIN_SETS,
+        training.HEADS_V6_TRAIN_SETS,
+    ):
+        assert "blind6" not in heads_sets
+
+
+def test_flags_blind6_has_the_card_counts_and_exact_fields() -> None:
+    rows = [json.loads(x) for x in NEW.read_text("utf-8").splitlines()]
+    assert all(set(r) == FIELDS for r in rows)
+    assert [r["id"] for r in rows] == [f"blind6-{i:04d}" for i in range(1, 301)]
+    assert all(isinstance(r["note"], str) and r["note"] for r in rows)
+    examples = training.load_set("blind6")
+    assert len(examples) == 300
+    assert Counter(e.language for e in examples) == {"de": 150, "en": 150}
+    ordinary = [e for e in examples if not e.flags]
+    assert Counter(e.language for e in ordinary) == {"de": 90, "en": 90}
+    hard = Counter(r["language"] for r in rows if r["note"].startswith("hard negative:"))
+    assert hard == {"de": 56, "en": 55}
+    assert all(r["note"].startswith(("hard negative:", "plain")) for r in rows if not r["flags"])
+    flagged = [e for e in examples if e.flags]
+    assert Counter(e.language for e in flagged) == {"de": 60, "en": 60}
+    expected = {"legal": 21, "churn": 21, "urgent": 20, "abuse": 3}
+    for t, per_language_count in expected.items():
+        per_language = Counter(e.language for e in examples if t in e.flags)
+        assert per_language == {"de": per_language_count, "en": per_language_count}, t
+    assert sum(len(e.flags) == 2 for e in examples) == 10
+    assert all(set(e.flags) <= {"legal", "churn", "urgent", "abuse"} for e in examples)
+    words = [len(e.text.split()) for e in examples]
+    assert min(words) >= 4 and max(words) <= 80
+
+
+def test_blind6_texts_occur_nowhere_else_even_normalised() -> None:
+    others = _other_texts()
+    texts = [json.loads(x)["text"] for x in NEW.read_text("utf-8").splitlines()]
+    normal = [_normal(t) for t in texts]
+    assert len(set(normal)) == len(normal)
+    assert not [t for t, n in zip(texts, normal, strict=True) if n in others]
