@@ -99,9 +99,10 @@ def test_every_segment_is_encoded_once_per_encoder(pipeline: Pipeline, settings:
 V4_HEADS = "20261126-heads-e5-v4"  # regex-sentence units (round 4)
 V5_HEADS = "20261126-heads-e5-v5"  # segment units (round 5)
 V6_HEADS = "20261126-heads-e5-v6"  # segment units, trained with train_v5 (round 6)
+V7_HEADS = "20261126-heads-e5-v7"  # segment units + rule candidates, with train_v7 (round 7)
 
 
-@pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS, V6_HEADS])
+@pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS, V6_HEADS, V7_HEADS])
 def test_one_encoder_call_per_batch_with_the_flag_heads_units(
     pipeline: Pipeline, settings: Settings, version: str
 ) -> None:
