@@ -985,28 +985,23 @@ if __name__ == "__main__":
         help="train-v4: encoder specs, e.g. use,e5-torch",
     )
     args = parser.parse_args()
-    if args.command == "train-v6":
-        # round 6: the v5 recipe (segments, e5) on HEADS_V6_TRAIN_SETS -> <date>-heads-e5-v6
+    # round 6: the v5 recipe (segments, e5) on HEADS_V6_TRAIN_SETS -> <date>-heads-e5-v6;
+    # round 7: the v6 recipe + train_v7 + rule candidates -> <date>-heads-e5-v7
+    generations: dict[str, dict[str, Any]] = {
+        "train-v6": {"train_sets": HEADS_V6_TRAIN_SETS, "generation": "v6"},
+        "train-v7": {
+            "train_sets": HEADS_V7_TRAIN_SETS,
+            "generation": "v7",
+            "candidate_grid": V7_CANDIDATE,
+        },
+    }
+    if args.command in generations:
         print(
             train_heads_v4(
-                train_sets=HEADS_V6_TRAIN_SETS,
-                generation="v6",
+                **generations[args.command],
                 veto_strong=V6_VETO_STRONG,
                 budget=V6_FALSE_ALARM_BUDGET,
                 per_set_cap=V6_PER_SET_CAP,
-            )
-        )
-        raise SystemExit(0)
-    if args.command == "train-v7":
-        # round 7: the v6 recipe + train_v7 + rule candidates -> <date>-heads-e5-v7
-        print(
-            train_heads_v4(
-                train_sets=HEADS_V7_TRAIN_SETS,
-                generation="v7",
-                veto_strong=V6_VETO_STRONG,
-                budget=V6_FALSE_ALARM_BUDGET,
-                per_set_cap=V6_PER_SET_CAP,
-                candidate_grid=V7_CANDIDATE,
             )
         )
         raise SystemExit(0)

@@ -3,42 +3,13 @@ states, exact fields, and no text shared with another data file, even after lowe
 folding and stripping punctuation (so no model or rule was written on it)."""
 
 import json
-import re
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
+from tests.helpers import blind_sets
 from training import flags as training
 
-DATA = Path(__file__).resolve().parents[2] / "training" / "data"
-NEW = DATA / "flags_blind6.jsonl"
+NEW = blind_sets.DATA / "flags_blind6.jsonl"
 FIELDS = {"id", "text", "language", "flags", "note"}
-
-
-def _normal(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _other_texts() -> set[str]:
-    out: set[str] = set()
-    for path in DATA.glob("*.jsonl"):
-        if path == NEW:
-            continue
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                out.update(_normal(s) for s in _strings(json.loads(line)))
-    return out
 
 
 def test_flags_blind6_is_registered_for_measuring_only() -> None:
@@ -77,8 +48,8 @@ def test_flags_blind6_has_the_card_counts_and_exact_fields() -> None:
 
 
 def test_blind6_texts_occur_nowhere_else_even_normalised() -> None:
-    others = _other_texts()
+    others = blind_sets.other_texts({NEW})
     texts = [json.loads(x)["text"] for x in NEW.read_text("utf-8").splitlines()]
-    normal = [_normal(t) for t in texts]
+    normal = [blind_sets.normal(t) for t in texts]
     assert len(set(normal)) == len(normal)
     assert not [t for t, n in zip(texts, normal, strict=True) if n in others]

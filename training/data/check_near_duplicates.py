@@ -5,9 +5,9 @@ punctuation, with every string value of the other `training/data/*.jsonl` files,
 the data cards (`training/data/*.md`) and every string literal and data-file line under
 `tests/`, by `difflib.SequenceMatcher.ratio()`. Prints only the new file's ids, the ratio and
 where the match is (never the other text, so a blind-set author need not read it), and also
-near-duplicates inside the new file. Exit code 1 if anything reaches the threshold.
+near-duplicates inside and between the new files. Exit code 1 if anything reaches the threshold.
 
-Usage: python training/data/check_near_duplicates.py [--threshold 0.85] NEW.jsonl
+Usage: python training/data/check_near_duplicates.py [--threshold 0.85] NEW.jsonl [NEW2.jsonl ...]
 """
 
 from __future__ import annotations
@@ -62,15 +62,16 @@ def _python_strings(path: Path) -> Iterator[str]:
             yield node.value
 
 
-def others(new: Path) -> Iterator[tuple[str, str]]:
-    """(where, text) for every comparable string outside the new file."""
+def others(new: list[Path]) -> Iterator[tuple[str, str]]:
+    """(where, text) for every comparable string outside the new files."""
+    resolved = {p.resolve() for p in new}
     for path in sorted(DATA.glob("*.jsonl")):
-        if path.resolve() != new.resolve():
+        if path.resolve() not in resolved:
             for text in _jsonl_strings(path):
                 yield path.name, text
     for path in sorted(DATA.glob("*.md")):
-        if path.stem == new.stem:
-            continue  # the new file's own card
+        if path.stem in {p.stem for p in new}:
+            continue  # a new file's own card
         for line in path.read_text("utf-8").splitlines():
             yield path.name, line
     for path in sorted(TESTS.rglob("*")):
@@ -97,10 +98,15 @@ def _close(a: str, b: str, threshold: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("new", type=Path)
+    parser.add_argument("new", type=Path, nargs="+")
     parser.add_argument("--threshold", type=float, default=0.85)
     args = parser.parse_args()
-    rows = [json.loads(x) for x in args.new.read_text("utf-8").splitlines() if x.strip()]
+    rows = [
+        json.loads(x)
+        for path in args.new
+        for x in path.read_text("utf-8").splitlines()
+        if x.strip()
+    ]
     mine = [(row["id"], normal(row["text"])) for row in rows]
     pool: dict[str, str] = {}
     for where, text in others(args.new):
@@ -119,7 +125,7 @@ def main() -> int:
             ratio = _close(text, other, args.threshold)
             if ratio >= args.threshold:
                 hits += 1
-                print(f"{ident}\t{ratio:.2f}\t{other_id} (same file)")
+                print(f"{ident}\t{ratio:.2f}\t{other_id} (new files)")
     print(f"{len(mine)} texts checked against {len(pool)} strings: {hits} at >= {args.threshold}")
     return 1 if hits else 0
 
