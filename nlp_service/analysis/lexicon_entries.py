@@ -182,10 +182,59 @@ def lexicon(language: str, version: int = 6) -> Lexicon:
         text = folder.joinpath("v5", f"lexicon_{language}.txt").read_text(encoding="utf-8")
         return parse_lexicon(text.splitlines(), folded=False)
     lines = folder.joinpath(f"lexicon_{language}.txt").read_text(encoding="utf-8").splitlines()
-    if version >= 7:
-        add = folder.joinpath("v7", f"lexicon_{language}_add.txt")
-        lines += add.read_text(encoding="utf-8").splitlines()
+    for v in (7, 8):
+        if version >= v:
+            add = folder.joinpath(f"v{v}", f"lexicon_{language}_add.txt")
+            lines += add.read_text(encoding="utf-8").splitlines()
+    if version >= 8:
+        lines += dotless_variants(lines) + nix_variants(lines)
     return parse_lexicon(lines)
+
+
+# v8: survey answers typed without umlauts AND without the "e" ("gunstig", "zuverlassig",
+# "enttauscht"): every entry with an umlaut also matches with the bare vowel, unless that form
+# is an entry of its own or a common word ("schön" -> "schon", "drücken" -> "drucken").
+_DOTLESS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "Ä": "A", "Ö": "O", "Ü": "U"})
+_DOTLESS_STOP = words(
+    "schon schone schonen schoner schones wurde wurden konnte konnten hatte hatten musste "
+    "mussten fur uber zuruck drucken drucke druckt zahlen zahlt warme bar zugig trage kurzer "
+    "halt kundig"
+)
+
+
+def nix_variants(lines: Sequence[str]) -> list[str]:
+    """Lines for the colloquial "nix" of every entry with "nichts" ("taugt nix", "nix zu
+    beanstanden"; lexicon layer v8)."""
+    out = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        term, _, value = line.rpartition("\t")
+        words_ = term.split()
+        if "nichts" in words_ and "nix" not in words_:
+            out.append(" ".join("nix" if w == "nichts" else w for w in words_) + f"\t{value}")
+    return out
+
+
+def dotless_variants(lines: Sequence[str]) -> list[str]:
+    """Lines for the umlaut-less spellings of the entries in `lines` (lexicon layer v8)."""
+    terms = set()
+    parsed = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        term, _, value = line.rpartition("\t")
+        if term:
+            terms.add(fold(term.strip()))
+            parsed.append((term.strip(), value))
+    out = []
+    for term, value in parsed:
+        bare = term.translate(_DOTLESS)
+        if bare == term or fold(bare) in terms:
+            continue
+        if any(w.lower().strip("*") in _DOTLESS_STOP for w in bare.split()):
+            continue
+        terms.add(fold(bare))
+        out.append(f"{bare}\t{value}")
+    return out
 
 
 def tokens(text: str, folded: bool = True) -> list[str]:
