@@ -214,6 +214,7 @@ class RuleSet:
     irony_intensified: bool = False  # "Echt super, ...", "Toll gemacht, ..."
     too_fragment: bool = False  # "zu klein", "zu lange" in a short segment
     intensifier_only: bool = False  # "mega umständlich": "mega" intensifies, does not praise
+    waiting_judged: bool = False  # "Wartezeit ok", "kurze Wartezeit": the judgment decides
     dialect_des: bool = False  # "des" (das) is no French signal word
 
 
@@ -223,7 +224,7 @@ _V7_RULES = ("null_negators", "final_never", "adversative", "not_even", "decline
              "resolved_praise", "irony_denial", "rival_clause", "keep_regret",
              "contrast_weights")  # fmt: skip
 _V8_RULES = ("dialect_negators", "clause_counterfactual", "irony_intensified", "too_fragment",
-             "intensifier_only", "dialect_des")  # fmt: skip
+             "intensifier_only", "dialect_des", "waiting_judged")  # fmt: skip
 RULE_SETS: dict[int, RuleSet] = {
     5: RuleSet(5, **dict.fromkeys(_V6_RULES, False)),
     6: RuleSet(6),
@@ -348,6 +349,8 @@ def _hits_with(
         hits = _rival_praise(toks, hits)
     if rules.adversative:
         hits = _adversative(toks, hits)
+    if rules.waiting_judged:
+        hits = _waiting_judged(toks, hits)
     if rules.intensifier_only:
         # an intensifier that is a praise word too ("mega", "super") right before another hit
         # only intensifies it ("mega umständlich", "super langsam")
@@ -385,6 +388,25 @@ def _ironic_v8(
 
 
 _DONE = words("gemacht gelaufen gelöst")
+
+# v8: a keyword answer naming the waiting time with a judgment ("Wartezeit ok", "kurze
+# Wartezeit", "Wartezeiten angemessen"): the judgment decides, not the noun's own mild complaint.
+_WAITING = ("wartezeit",)
+_SHORT_WORDS = words("kurz kurze kurzen kurzer gering geringe minimal angemessen akzeptabel")
+SHORT_WAIT_VALUE = 0.45
+
+
+def _waiting_judged(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    out = []
+    for h in hits:
+        if h.end - h.start == 1 and toks[h.start].startswith(_WAITING) and h.value < 0:
+            start, stop = _clause(toks, h.start)
+            if any(t in _SHORT_WORDS for t in toks[start:stop]):
+                h = Hit(h.start, h.end, SHORT_WAIT_VALUE)
+            elif any(o.value > 0 and start <= o.start < stop for o in hits):
+                h = Hit(h.start, h.end, 0.0)
+        out.append(h)
+    return out
 
 
 def _rival_praise(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:

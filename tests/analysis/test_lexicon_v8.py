@@ -73,3 +73,11 @@ def test_v8_nix_matches_the_nichts_entries() -> None:
     assert score("Da gibts nix zu bemängeln") == pytest.approx(score("nichts zu bemängeln"))  # type: ignore[arg-type]
     assert score("Das Ladekabel taugt nix") < 0  # type: ignore[operator]
     assert score("Das Ladekabel taugt nix", 7) is None
+
+
+def test_v8_a_judged_waiting_time_follows_its_judgment() -> None:
+    assert score("Wartezeit okay") > 0  # type: ignore[operator]
+    assert score("Wartezeit okay", 7) < 0  # type: ignore[operator]
+    assert score("Wartezeiten gering") > 0  # type: ignore[operator]
+    assert score("Wartezeit") < 0  # type: ignore[operator]
+    assert score("Wartezeit viel zu lang") < 0  # type: ignore[operator]
