@@ -166,6 +166,7 @@ RESOLVED_VALUE = 0.4
 # "niemand/niemandem" before what they deny ("kann ich niemandem empfehlen"), "nimmer".
 _V8_NEGATORS = words("ned net niemand niemandem niemanden nimmer")
 _V8_FINAL_NEGATORS = words("ned nimmer")
+_DIALECT_AMBIGUOUS = words("des is a")
 # Fragments "zu + adjective" ("Portion zu klein", "Wartezeit zu lang", "zu wenig Personal"):
 # too much of something neutral is a complaint (TOO_VALUE) in a short segment (at most
 # TOO_MAX_WORDS words; in a long sentence it is often a fact: "zu hoch angesetzt und korrigiert").
@@ -215,7 +216,7 @@ class RuleSet:
     too_fragment: bool = False  # "zu klein", "zu lange" in a short segment
     intensifier_only: bool = False  # "mega umständlich": "mega" intensifies, does not praise
     waiting_judged: bool = False  # "Wartezeit ok", "kurze Wartezeit": the judgment decides
-    dialect_des: bool = False  # "des" (das) is no French signal word
+    dialect_des: bool = False  # "des" (das), "is", "a" are no French/English signal words
 
 
 _V6_RULES = ("folded", "clauses", "colloquial_negators", "only_x", "counterfactual",
@@ -510,8 +511,9 @@ def lexicon_hits(text: str, version: int = 6) -> list[Hit]:
     (words and BREAKs; v5: words only)."""
     rules = RULE_SETS[version]
     toks = clause_tokens(text) if rules.clauses else tokens(text, rules.folded)
-    # v8: "des" is Bavarian/colloquial "das" in short answers ("des passt"), not French
-    signal = [t for t in toks if t != "des"] if rules.dialect_des else toks
+    # v8: "des" is Bavarian/colloquial "das" in short answers ("des passt"), not French; "is"
+    # and "a" are dialect "ist" and "ein" ("is a Witz"), so they alone make no answer English
+    signal = [t for t in toks if t not in _DIALECT_AMBIGUOUS] if rules.dialect_des else toks
     lang = guess_language(signal, v5=version == 5)
     if lang == "en":
         lexicons = [lexicon("en", version)]

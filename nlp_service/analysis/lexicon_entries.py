@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
@@ -74,6 +74,23 @@ GERMAN_HOMOGRAPHS = words(
     "bad kind hell gift fast mist rot arm also will war hat bald rat art brand handy fad fade lack"
 )
 _ENDINGS_DE = ("em", "en", "er", "es", "e")
+_DOUBLE = re.compile(r"(\w)\1", re.UNICODE)
+
+
+def with_singled(lex: Lexicon) -> Lexicon:
+    """`lex` that also finds words stretched by one letter (lexicon layer v8): a map from each
+    single-word entry with every double letter made single to its value, kept only where that
+    form is unambiguous."""
+    singled: dict[str, float] = {}
+    clash: set[str] = set()
+    for word, value in lex.words.items():
+        key = _DOUBLE.sub(r"\1", word)
+        if key in singled and singled[key] != value:
+            clash.add(key)
+        singled[key] = value
+    for key in clash:
+        del singled[key]
+    return replace(lex, singled=singled)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,9 @@ class Lexicon:
     prefix_phrases: tuple[tuple[str, tuple[tuple[tuple[str, ...], float], ...]], ...]  # "stem*"
     # v6 on: an inflected -el/-er adjective finds its entry ("miserable" -> miserabel)
     el_er: bool = True
+    # v8: a word stretched by one letter ("suuper", "Priima", "gutt") finds its entry when
+    # both, with every double letter made single, are the same (only words without a match)
+    singled: dict[str, float] | None = None
 
     def word_value(self, token: str) -> float | None:
         value = self.words.get(token)
@@ -109,6 +129,10 @@ class Lexicon:
         for tail, v in self.suffixes:
             if token.endswith(tail) and len(token) - len(tail) >= 3:
                 return v
+        if self.singled is not None and len(token) >= 4:
+            single = _DOUBLE.sub(r"\1", token)
+            if single != token:
+                return self.singled.get(single)
         return None
 
 
@@ -176,6 +200,7 @@ def lexicon(language: str, version: int = 6) -> Lexicon:
             full.phrases,
             full.prefix_phrases,
             full.el_er,
+            full.singled,
         )
     folder = files("nlp_service.analysis").joinpath("data", "sentiment")
     if version == 5:
@@ -188,6 +213,7 @@ def lexicon(language: str, version: int = 6) -> Lexicon:
             lines += add.read_text(encoding="utf-8").splitlines()
     if version >= 8:
         lines += dotless_variants(lines) + nix_variants(lines)
+        return with_singled(parse_lexicon(lines))
     return parse_lexicon(lines)
 
 

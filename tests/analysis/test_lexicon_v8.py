@@ -81,3 +81,17 @@ def test_v8_a_judged_waiting_time_follows_its_judgment() -> None:
     assert score("Wartezeiten gering") > 0  # type: ignore[operator]
     assert score("Wartezeit") < 0  # type: ignore[operator]
     assert score("Wartezeit viel zu lang") < 0  # type: ignore[operator]
+
+
+def test_v8_a_word_stretched_by_one_letter_finds_its_entry() -> None:
+    assert score("Suuper") == pytest.approx(score("super"))  # type: ignore[arg-type]
+    assert score("Suuper", 7) is None
+    assert score("schlechtt") == pytest.approx(score("schlecht"))  # type: ignore[arg-type]
+    assert score("Wasser") is None  # a real double letter without an entry stays unscored
+
+
+def test_v8_dialect_is_and_a_do_not_make_an_answer_english() -> None:
+    assert score("is a Katastrophe") < 0  # type: ignore[operator]
+    assert score("is a Katastrophe", 7) is None
+    assert score("The app is a mess") == score("The app is a mess", 7)
+    assert score("Leiwand") > 0  # type: ignore[operator]
