@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # "head:<version folder under models/sentiment>" (a head on vectors, or a fine-tuned model,
     # whichever the folder's card names), "head:latest" (newest head for sentiment_embedder) or
     # "transformers:<local model path>".
-    sentiment_model: str = "head:20261126-e5-polarity-v7"
+    sentiment_model: str = "head:20261126-e5-polarity-v8"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis

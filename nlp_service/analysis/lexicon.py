@@ -161,6 +161,23 @@ _DURABLE = re.compile(
 # it ("gelöst, ohne dass ...").
 RESOLVED_VALUE = 0.4
 
+# ----- v8 -----
+# Dialect and emphatic denials: "ned"/"net" (nicht, southern; "net" only before a hit),
+# "niemand/niemandem" before what they deny ("kann ich niemandem empfehlen"), "nimmer".
+_V8_NEGATORS = words("ned net niemand niemandem niemanden nimmer")
+_V8_FINAL_NEGATORS = words("ned nimmer")
+_DIALECT_AMBIGUOUS = words("des is a")
+# Fragments "zu + adjective" ("Portion zu klein", "Wartezeit zu lang", "zu wenig Personal"):
+# too much of something neutral is a complaint (TOO_VALUE) in a short segment (at most
+# TOO_MAX_WORDS words; in a long sentence it is often a fact: "zu hoch angesetzt und korrigiert").
+TOO_VALUE = -0.55
+TOO_MAX_WORDS = 8
+_TOO_ADJECTIVES = words(
+    "klein groß lang lange kurz wenig viel viele früh laut leise hart weich eng weit schwer "
+    "dünn dick heiß warm voll hoch niedrig knapp aufwendig aufwändig dunkel salzig süß scharf "
+    "fettig trocken stressig hektisch selten oft schwach streng bürokratisch wenige"
+)
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -192,6 +209,14 @@ class RuleSet:
     rival_clause: bool = False
     keep_regret: bool = False
     contrast_weights: bool = False
+    # v8 rules
+    dialect_negators: bool = False  # "ned", "nimmer", "niemandem" (before a hit or clause-final)
+    clause_counterfactual: bool = False  # "hätte kleiner sein können, sonst perfekt"
+    irony_intensified: bool = False  # "Echt super, ...", "Toll gemacht, ..."
+    too_fragment: bool = False  # "zu klein", "zu lange" in a short segment
+    intensifier_only: bool = False  # "mega umständlich": "mega" intensifies, does not praise
+    waiting_judged: bool = False  # "Wartezeit ok", "kurze Wartezeit": the judgment decides
+    dialect_des: bool = False  # "des" (das), "is", "a" are no French/English signal words
 
 
 _V6_RULES = ("folded", "clauses", "colloquial_negators", "only_x", "counterfactual",
@@ -199,10 +224,13 @@ _V6_RULES = ("folded", "clauses", "colloquial_negators", "only_x", "counterfactu
 _V7_RULES = ("null_negators", "final_never", "adversative", "not_even", "decline", "durable",
              "resolved_praise", "irony_denial", "rival_clause", "keep_regret",
              "contrast_weights")  # fmt: skip
+_V8_RULES = ("dialect_negators", "clause_counterfactual", "irony_intensified", "too_fragment",
+             "intensifier_only", "dialect_des", "waiting_judged")  # fmt: skip
 RULE_SETS: dict[int, RuleSet] = {
     5: RuleSet(5, **dict.fromkeys(_V6_RULES, False)),
     6: RuleSet(6),
     7: RuleSet(7, **dict.fromkeys(_V7_RULES, True)),
+    8: RuleSet(8, **dict.fromkeys(_V7_RULES + _V8_RULES, True)),
 }
 LAYER_VERSIONS = (5, *RULE_SETS)
 
@@ -225,6 +253,9 @@ def _hits_with(
     final_negators = _FINAL_NEGATORS if rules.colloquial_negators else _FINAL_NEGATORS_V5
     if rules.final_never:
         final_negators = final_negators | _FINAL_NEVER
+    if rules.dialect_negators:
+        negators = negators | _V8_NEGATORS
+        final_negators = final_negators | _V8_FINAL_NEGATORS
     intensifiers = _INTENSIFIERS if rules.folded else _INTENSIFIERS_V5
     i = 0
     while i < len(toks):
@@ -239,6 +270,15 @@ def _hits_with(
                 if value is not None:
                     found = (1, value)
                     break
+        if (
+            found is None
+            and rules.too_fragment
+            and toks[i] == "zu"
+            and i + 1 < len(toks)
+            and _is_too_adjective(toks[i + 1])
+            and sum(t != BREAK for t in toks) <= TOO_MAX_WORDS
+        ):
+            found = (2, TOO_VALUE)
         if found is None:
             i += 1
             continue
@@ -261,6 +301,8 @@ def _hits_with(
             value = float(np.clip(value * INTENSIFIER_FACTOR, -1.0, 1.0))
         phrase = toks[i : i + n]
         own_modal = any(t in _MODALS_DE or t in _MODALS_EN for t in phrase)
+        if rules.clause_counterfactual:
+            counterfactual = _is_counterfactual(toks[start:stop])
         if (
             counterfactual
             and not own_modal
@@ -288,7 +330,7 @@ def _hits_with(
             and len(toks) > 2
             and toks[1] == BREAK
             and _complains_after(lexicons, toks, 2, rules)
-        ):
+        ) or (rules.irony_intensified and value > 0 and _ironic_v8(lexicons, toks, i, n, rules)):
             value = -value
         elif (
             value > 0
@@ -308,7 +350,64 @@ def _hits_with(
         hits = _rival_praise(toks, hits)
     if rules.adversative:
         hits = _adversative(toks, hits)
+    if rules.waiting_judged:
+        hits = _waiting_judged(toks, hits)
+    if rules.intensifier_only:
+        # an intensifier that is a praise word too ("mega", "super") right before another hit
+        # only intensifies it ("mega umständlich", "super langsam")
+        starts = {h.start for h in hits}
+        hits = [
+            h
+            for h in hits
+            if not (h.end - h.start == 1 and toks[h.start] in _INTENSIFIERS and h.end in starts)
+        ]
     return hits
+
+
+def _is_too_adjective(token: str) -> bool:
+    return token in _TOO_ADJECTIVES or any(
+        token.endswith(e) and token[: -len(e)] in _TOO_ADJECTIVES for e in ("e", "en", "er", "es")
+    )
+
+
+def _ironic_v8(
+    lexicons: Sequence[Lexicon], toks: Sequence[str], i: int, n: int, rules: RuleSet
+) -> bool:
+    """v8: an ironic opener after an intensifier or before "gemacht" ("Echt super, ...", "Toll
+    gemacht, ...") followed by a complaint."""
+    if n != 1 or toks[i] not in _IRONY_OPENERS:
+        return False
+    lead = i == 1 and toks[0] in _INTENSIFIERS
+    if not (lead or i == 0):
+        return False
+    k = i + 1
+    if k < len(toks) and toks[k] in _DONE:
+        k += 1
+    if not lead and k == i + 1:  # the bare opener: v6's rule
+        return False
+    return k + 1 < len(toks) and toks[k] == BREAK and _complains_after(lexicons, toks, k + 1, rules)
+
+
+_DONE = words("gemacht gelaufen gelöst")
+
+# v8: a keyword answer naming the waiting time with a judgment ("Wartezeit ok", "kurze
+# Wartezeit", "Wartezeiten angemessen"): the judgment decides, not the noun's own mild complaint.
+_WAITING = ("wartezeit",)
+_SHORT_WORDS = words("kurz kurze kurzen kurzer gering geringe minimal angemessen akzeptabel")
+SHORT_WAIT_VALUE = 0.45
+
+
+def _waiting_judged(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    out = []
+    for h in hits:
+        if h.end - h.start == 1 and toks[h.start].startswith(_WAITING) and h.value < 0:
+            start, stop = _clause(toks, h.start)
+            if any(t in _SHORT_WORDS for t in toks[start:stop]):
+                h = Hit(h.start, h.end, SHORT_WAIT_VALUE)
+            elif any(o.value > 0 and start <= o.start < stop for o in hits):
+                h = Hit(h.start, h.end, 0.0)
+        out.append(h)
+    return out
 
 
 def _rival_praise(toks: Sequence[str], hits: list[Hit]) -> list[Hit]:
@@ -412,7 +511,10 @@ def lexicon_hits(text: str, version: int = 6) -> list[Hit]:
     (words and BREAKs; v5: words only)."""
     rules = RULE_SETS[version]
     toks = clause_tokens(text) if rules.clauses else tokens(text, rules.folded)
-    lang = guess_language(toks, v5=version == 5)
+    # v8: "des" is Bavarian/colloquial "das" in short answers ("des passt"), not French; "is"
+    # and "a" are dialect "ist" and "ein" ("is a Witz"), so they alone make no answer English
+    signal = [t for t in toks if t not in _DIALECT_AMBIGUOUS] if rules.dialect_des else toks
+    lang = guess_language(signal, v5=version == 5)
     if lang == "en":
         lexicons = [lexicon("en", version)]
     elif lang == "de":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
@@ -74,6 +74,23 @@ GERMAN_HOMOGRAPHS = words(
     "bad kind hell gift fast mist rot arm also will war hat bald rat art brand handy fad fade lack"
 )
 _ENDINGS_DE = ("em", "en", "er", "es", "e")
+_DOUBLE = re.compile(r"(\w)\1", re.UNICODE)
+
+
+def with_singled(lex: Lexicon) -> Lexicon:
+    """`lex` that also finds words stretched by one letter (lexicon layer v8): a map from each
+    single-word entry with every double letter made single to its value, kept only where that
+    form is unambiguous."""
+    singled: dict[str, float] = {}
+    clash: set[str] = set()
+    for word, value in lex.words.items():
+        key = _DOUBLE.sub(r"\1", word)
+        if key in singled and singled[key] != value:
+            clash.add(key)
+        singled[key] = value
+    for key in clash:
+        del singled[key]
+    return replace(lex, singled=singled)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,9 @@ class Lexicon:
     prefix_phrases: tuple[tuple[str, tuple[tuple[tuple[str, ...], float], ...]], ...]  # "stem*"
     # v6 on: an inflected -el/-er adjective finds its entry ("miserable" -> miserabel)
     el_er: bool = True
+    # v8: a word stretched by one letter ("suuper", "Priima", "gutt") finds its entry when
+    # both, with every double letter made single, are the same (only words without a match)
+    singled: dict[str, float] | None = None
 
     def word_value(self, token: str) -> float | None:
         value = self.words.get(token)
@@ -109,6 +129,10 @@ class Lexicon:
         for tail, v in self.suffixes:
             if token.endswith(tail) and len(token) - len(tail) >= 3:
                 return v
+        if self.singled is not None and len(token) >= 4:
+            single = _DOUBLE.sub(r"\1", token)
+            if single != token:
+                return self.singled.get(single)
         return None
 
 
@@ -176,16 +200,67 @@ def lexicon(language: str, version: int = 6) -> Lexicon:
             full.phrases,
             full.prefix_phrases,
             full.el_er,
+            full.singled,
         )
     folder = files("nlp_service.analysis").joinpath("data", "sentiment")
     if version == 5:
         text = folder.joinpath("v5", f"lexicon_{language}.txt").read_text(encoding="utf-8")
         return parse_lexicon(text.splitlines(), folded=False)
     lines = folder.joinpath(f"lexicon_{language}.txt").read_text(encoding="utf-8").splitlines()
-    if version >= 7:
-        add = folder.joinpath("v7", f"lexicon_{language}_add.txt")
-        lines += add.read_text(encoding="utf-8").splitlines()
+    for v in (7, 8):
+        if version >= v:
+            add = folder.joinpath(f"v{v}", f"lexicon_{language}_add.txt")
+            lines += add.read_text(encoding="utf-8").splitlines()
+    if version >= 8:
+        lines += dotless_variants(lines) + nix_variants(lines)
+        return with_singled(parse_lexicon(lines))
     return parse_lexicon(lines)
+
+
+# v8: survey answers typed without umlauts AND without the "e" ("gunstig", "zuverlassig",
+# "enttauscht"): every entry with an umlaut also matches with the bare vowel, unless that form
+# is an entry of its own or a common word ("schön" -> "schon", "drücken" -> "drucken").
+_DOTLESS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "Ä": "A", "Ö": "O", "Ü": "U"})
+_DOTLESS_STOP = words(
+    "schon schone schonen schoner schones wurde wurden konnte konnten hatte hatten musste "
+    "mussten fur uber zuruck drucken drucke druckt zahlen zahlt warme bar zugig trage kurzer "
+    "halt kundig"
+)
+
+
+def nix_variants(lines: Sequence[str]) -> list[str]:
+    """Lines for the colloquial "nix" of every entry with "nichts" ("taugt nix", "nix zu
+    beanstanden"; lexicon layer v8)."""
+    out = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        term, _, value = line.rpartition("\t")
+        words_ = term.split()
+        if "nichts" in words_ and "nix" not in words_:
+            out.append(" ".join("nix" if w == "nichts" else w for w in words_) + f"\t{value}")
+    return out
+
+
+def dotless_variants(lines: Sequence[str]) -> list[str]:
+    """Lines for the umlaut-less spellings of the entries in `lines` (lexicon layer v8)."""
+    terms = set()
+    parsed = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        term, _, value = line.rpartition("\t")
+        if term:
+            terms.add(fold(term.strip()))
+            parsed.append((term.strip(), value))
+    out = []
+    for term, value in parsed:
+        bare = term.translate(_DOTLESS)
+        if bare == term or fold(bare) in terms:
+            continue
+        if any(w.lower().strip("*") in _DOTLESS_STOP for w in bare.split()):
+            continue
+        terms.add(fold(bare))
+        out.append(f"{bare}\t{value}")
+    return out
 
 
 def tokens(text: str, folded: bool = True) -> list[str]:

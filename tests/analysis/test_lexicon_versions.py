@@ -99,8 +99,9 @@ def test_v6_is_the_default_and_each_version_adds_its_rules() -> None:
     flags = [f.name for f in fields(RuleSet) if f.name != "version"]
     v6_rules = [f for f in flags if getattr(RULE_SETS[6], f)]
     assert v6_rules and not any(getattr(RULE_SETS[5], f) for f in flags)
-    assert all(getattr(RULE_SETS[7], f) for f in flags)
-    assert len(v6_rules) < len(flags)
+    v7_rules = [f for f in flags if getattr(RULE_SETS[7], f)]
+    assert set(v6_rules) < set(v7_rules) < set(flags)
+    assert all(getattr(RULE_SETS[8], f) for f in flags)
 
 
 def score7(text: str) -> float | None:
@@ -189,8 +190,9 @@ def test_v7_contrast_weights_across_segments() -> None:
 def test_model_cards_name_a_known_layer_version() -> None:
     assert _blend_params({"weight": 0.8, "full_words": 8, "version": 7}) == BlendParams(0.8, 8, 7)
     assert _blend_params({"weight": 0.9, "full_words": 3}) == BlendParams(0.9, 3, 5)
+    assert _blend_params({"weight": 0.8, "full_words": 8, "version": 8}) == BlendParams(0.8, 8, 8)
     with pytest.raises(ModelError):
-        _blend_params({"weight": 0.8, "full_words": 8, "version": 8})
+        _blend_params({"weight": 0.8, "full_words": 8, "version": 9})
 
 
 def test_v7_regret_words_are_never_denied() -> None:

@@ -99,10 +99,16 @@ def test_shipped_models_are_present_and_documented() -> None:
     # `latest` on e5-torch (the newest head). v6 (lexicon layer 6), v5 (the v4 head's weights
     # plus the frozen v5 lexicon layer: its card has no lexicon version), v4 and the v3
     # candidate stay loadable by their versions.
-    assert default["negation_rule"] is True and default["lexicon"]["version"] == 7
+    # v8: the same head with lexicon layer 8 (README "Sentiment v8").
+    assert default["negation_rule"] is True and default["lexicon"]["version"] == 8
     assert "training/data/survey_short6_de.jsonl" in default["data"]["short_answers"]["files"]
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version == "20261126-e5-polarity-v7"
+    assert polarity.name == version == "20261126-e5-polarity-v8"
+    v7_folder = MODELS_DIR / "sentiment" / "20261126-e5-polarity-v7"
+    v8_folder = MODELS_DIR / "sentiment" / "20261126-e5-polarity-v8"
+    assert (v7_folder / "head.safetensors").read_bytes() == (
+        v8_folder / "head.safetensors"
+    ).read_bytes()
     v6_card = json.loads(
         (MODELS_DIR / "sentiment" / "20261126-e5-polarity-v6" / "model_card.json").read_text()
     )
@@ -479,3 +485,32 @@ def test_v7_reads_concessions_and_facts_v6_gets_wrong() -> None:
         t for (t, lab), s in zip(V7_PHRASES, v6, strict=True) if (s > 0) != (lab == "positive")
     ]
     assert len(wrong_v6) >= 4, wrong_v6
+
+
+# Written for sentiment v8 (none from an evaluation or dev set): short survey answers in
+# dialect and colloquial German, "zu + adjective" fragments, umlauts typed as bare vowels.
+V8_PHRASES = [
+    ("Alles paletti", "positive"),
+    ("des taugt nix", "negative"),
+    ("Ned schlecht", "positive"),
+    ("net gut", "negative"),
+    ("mega umständlich", "negative"),
+    ("Schuhe zu eng", "negative"),
+    ("Beratung zu kurz", "negative"),
+    ("Mitarbeiter sehr hoflich", "positive"),
+    ("Kann ich niemandem empfehlen", "negative"),
+    ("Echt klasse, schon wieder abgestürzt.", "negative"),
+]
+
+
+def test_v8_reads_dialect_and_fragments_v7_gets_wrong() -> None:
+    v8 = _served_scores("20261126-e5-polarity-v8", V8_PHRASES)
+    wrong_v8 = [
+        (t, s) for (t, lab), s in zip(V8_PHRASES, v8, strict=True) if (s > 0) != (lab == "positive")
+    ]
+    assert wrong_v8 == []
+    v7 = _served_scores("20261126-e5-polarity-v7", V8_PHRASES)
+    wrong_v7 = [
+        t for (t, lab), s in zip(V8_PHRASES, v7, strict=True) if (s > 0) != (lab == "positive")
+    ]
+    assert len(wrong_v7) >= 4, wrong_v7
