@@ -37,6 +37,9 @@ BLIND2_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind2_de.jsonl"
 # never train, tune thresholds, write rules or select models on them.
 BLIND3_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind3_de.jsonl"
 GERMAN_REVIEWS_BLIND2 = TRAINING_DIR / "data" / "german_reviews_blind2.jsonl"
+# Round-8 blind set, evaluation only (short_answers_blind4_de.md): never train, tune
+# thresholds, write rules or select models on it.
+BLIND4_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind4_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,12 @@ def blind3_short_de() -> list[Example]:
     """260 short German answers written by a separate author in round 7 (never seen by anyone
     working on sentiment); evaluation only."""
     return _read_feedback(BLIND3_SHORT_DE, "blind3_short")
+
+
+def blind4_short_de() -> list[Example]:
+    """220 short German answers written by a separate author in round 8 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND4_SHORT_DE, "blind4_short")
 
 
 def german_reviews_blind2() -> list[Example]:
