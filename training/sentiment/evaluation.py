@@ -14,6 +14,7 @@ from training.datasets import (
     Example,
     blind2_short_de,
     blind3_short_de,
+    blind4_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -66,6 +67,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         # Round 7's blind sets (written while round 7 was developed, merged after it froze).
         "blind3_short": blind3_short_de(),
         "german_reviews_blind2": german_reviews_blind2(),
+        # Round 8's blind set (written while round 8 was developed, merged after it froze).
+        "blind4_short": blind4_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
