@@ -55,6 +55,7 @@ SETS = {
     # never copied into rules or training data); train_v7 is written for round 7
     "train_v7": DATA_DIR / "flags_train_v7.jsonl",
     "blind6": DATA_DIR / "flags_blind6.jsonl",  # 2026-11-26: measuring only, never trained on
+    "blind7": DATA_DIR / "flags_blind7.jsonl",  # 2026-11-26: measuring only, never trained on
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
