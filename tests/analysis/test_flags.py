@@ -1054,3 +1054,12 @@ def test_round_8_situations_and_roles_flag(text: str, flag_type: str) -> None:
 )
 def test_round_8_hard_negatives_raise_no_rule_flag(text: str, flag_type: str) -> None:
     assert flag_type not in {f.type.value for f in detect_flags(text)}
+
+
+def test_round_8_heads_do_not_flag_a_unit_alone_that_holds_a_benign_cue() -> None:
+    # p = 0.993 for churn in units with "zorp"; alone threshold 0.9, no candidate threshold
+    context = _candidate_context((2.0, 2.0, 2.0), alone=0.9)
+    assert [f.type for f in detect_flags("Zorp zorp.", context=context)] == [FlagType.CHURN]
+    # the same unit holding a churn [benign] cue ("läuft weiter"): the rules' cue holds for the
+    # heads too
+    assert detect_flags("Zorp, das Abo läuft weiter.", context=context, language="de") == []

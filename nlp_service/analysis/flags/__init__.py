@@ -110,7 +110,8 @@ def detect_flags(
             if context.heads.candidates
             else None
         )
-        candidates.extend(_head_flags(text, rule_flags, context, units, starts))
+        benign = {rules.flag_type: rules.benign for rules in _context_rules()}
+        candidates.extend(_head_flags(text, rule_flags, context, units, starts, benign))
     else:
         candidates.extend(found.flag for found in rule_flags)
     if pii_types:
