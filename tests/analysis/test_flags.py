@@ -1063,3 +1063,21 @@ def test_round_8_heads_do_not_flag_a_unit_alone_that_holds_a_benign_cue() -> Non
     # the same unit holding a churn [benign] cue ("läuft weiter"): the rules' cue holds for the
     # heads too
     assert detect_flags("Zorp, das Abo läuft weiter.", context=context, language="de") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type", "flagged"),
+    [
+        (
+            "Ich Depp habe das falsche Datum gewählt, der Support hat es sofort geändert.",
+            "abuse",
+            False,
+        ),
+        ("Ihr Deppen habt das falsche Datum eingetragen.", "abuse", True),
+        ("Nie wieder ein anderer Stromanbieter, ihr seid die Besten!", "churn", False),
+        ("Mit dem Glasfaseranschluss nie wieder Funklöcher im Homeoffice.", "churn", False),
+        ("Nie wieder einen Vertrag bei euch!", "churn", True),
+    ],
+)
+def test_round_8_self_names_and_loyal_never_again(text: str, flag_type: str, flagged: bool) -> None:
+    assert (flag_type in {f.type.value for f in detect_flags(text)}) is flagged
