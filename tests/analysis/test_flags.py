@@ -1050,6 +1050,12 @@ def test_round_8_situations_and_roles_flag(text: str, flag_type: str) -> None:
         ("Ich habe nur die Zusatzkarte gekündigt, das Girokonto läuft weiter.", "churn"),
         ("I renewed for another year because the loyalty price was fair.", "churn"),
         ("Letztes Jahr wollte ich wechseln, aber ich bin geblieben und bereue es nicht.", "churn"),
+        ("I'm waiting at the station for the replacement bus, it's late again.", "urgent"),
+        ("Sonst verliere ich immer den Überblick, deshalb mag ich die App.", "urgent"),
+        ("The brakes on my new bike failed to impress me, a bit squeaky.", "urgent"),
+        ("Die Heizung ist seit der Wartung aus dem Takt, aber warm.", "urgent"),
+        ("Please fix it today if possible, no rush though.", "urgent"),
+        ("Deleted my account by mistake and support restored it.", "churn"),
     ],
 )
 def test_round_8_hard_negatives_raise_no_rule_flag(text: str, flag_type: str) -> None:
