@@ -1030,6 +1030,8 @@ def test_round_7_cues_leave_real_intent_flagged(text: str, flag_type: str) -> No
         ("We've given notice to the letting agent, we move out at the end of June.", "churn"),
         ("Signed with a different broadband provider, they connect us on Monday.", "churn"),
         ("Den Wechsel zum neuen Stromversorger habe ich gestern unterschrieben.", "churn"),
+        ("I'm getting my money back through my credit card, as you won't refund.", "legal"),
+        ("Der Mieterverein prüft gerade eure Nebenkostenabrechnung.", "legal"),
         ("Ich werde den Vertrag nicht über den Herbst hinaus weiterlaufen lassen.", "churn"),
     ],
 )
@@ -1056,6 +1058,14 @@ def test_round_8_situations_and_roles_flag(text: str, flag_type: str) -> None:
         ("Die Heizung ist seit der Wartung aus dem Takt, aber warm.", "urgent"),
         ("Please fix it today if possible, no rush though.", "urgent"),
         ("Deleted my account by mistake and support restored it.", "churn"),
+        ("My claim is in with the insurer and your team helped me fill it in.", "legal"),
+        ("I got my money back through my bank app when I returned the shoes.", "legal"),
+        ("Die Verbraucherzentrale prüft die Tarife jedes Jahr und ihr schneidet gut ab.", "legal"),
+        ("Zum nächstmöglichen Zeitpunkt hätte ich gern einen Techniker-Termin.", "churn"),
+        (
+            "I signed with a new broadband provider when I moved, and now I'm back with you.",
+            "churn",
+        ),
     ],
 )
 def test_round_8_hard_negatives_raise_no_rule_flag(text: str, flag_type: str) -> None:
