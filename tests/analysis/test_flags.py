@@ -1062,6 +1062,9 @@ def test_round_8_situations_and_roles_flag(text: str, flag_type: str) -> None:
         ("I got my money back through my bank app when I returned the shoes.", "legal"),
         ("Die Verbraucherzentrale prüft die Tarife jedes Jahr und ihr schneidet gut ab.", "legal"),
         ("Zum nächstmöglichen Zeitpunkt hätte ich gern einen Techniker-Termin.", "churn"),
+        ("We are sitting outside in the sun at your café, lovely spot.", "urgent"),
+        ("Weder Strom noch Wasser sind im Preis inbegriffen, das sollte klarer sein.", "urgent"),
+        ("Die OP morgen ist bestens vorbereitet, danke an das Team.", "urgent"),
         (
             "I signed with a new broadband provider when I moved, and now I'm back with you.",
             "churn",
