@@ -54,8 +54,10 @@ SETS = {
     # round 7: blind..blind5 are dev sets from round 7 on (errors read for failure categories,
     # never copied into rules or training data); train_v7 is written for round 7
     "train_v7": DATA_DIR / "flags_train_v7.jsonl",
-    "blind6": DATA_DIR / "flags_blind6.jsonl",  # 2026-11-26: measuring only, never trained on
-    "blind7": DATA_DIR / "flags_blind7.jsonl",  # 2026-11-26: measuring only, never trained on
+    # round 8: blind6 is a dev set too (errors read for failure categories, never trained on)
+    "blind6": DATA_DIR / "flags_blind6.jsonl",
+    # round 8's blind set: measuring only, never trained on
+    "blind7": DATA_DIR / "flags_blind7.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

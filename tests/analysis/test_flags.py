@@ -1003,3 +1003,100 @@ def test_round_7_harmless_roles_raise_no_rule_flag(text: str, flag_type: str) ->
 )
 def test_round_7_cues_leave_real_intent_flagged(text: str, flag_type: str) -> None:
     assert flag_type in {f.type.value for f in detect_flags(text)}
+
+
+# --- round 8: urgency by situation, legal steps by role, leaving as a done step (written for these
+# tests, not taken from any evaluation set) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        ("Vorhin wurde mit meiner Karte getankt, ich war das nicht.", "urgent"),
+        ("There are two transfers on my statement this morning that I didn't authorise.", "urgent"),
+        ("We are stuck at the roadside with a flat battery and a newborn in the car.", "urgent"),
+        ("Wir warten mit unserer Oma im Regen, das Taxi ist nicht gekommen.", "urgent"),
+        ("Seit gestern haben wir weder Strom noch Warmwasser im ganzen Haus.", "urgent"),
+        ("Dad takes his last dose of heart tablets tonight and the refill is lost.", "urgent"),
+        ("The visa form has to be sent today or my job offer lapses.", "urgent"),
+        ("Unser Fahrstuhl hängt zwischen zwei Etagen fest, drin sitzt meine Nachbarin.", "urgent"),
+        ("Im Keller riecht es nach faulen Eiern, was sollen wir tun?", "urgent"),
+        ("The brakes on the bike I hired failed on the first hill.", "urgent"),
+        ("I've reported your call centre to the Information Commissioner's Office.", "legal"),
+        ("The energy ombudsman has my case now, with all the bills attached.", "legal"),
+        ("I've raised a chargeback with my card provider for the missing order.", "legal"),
+        ("Ich habe den Fall an den Mieterverein übergeben, die melden sich bei Ihnen.", "legal"),
+        ("Die Schlichtungsstelle ist eingeschaltet, Sie hören von dort.", "legal"),
+        ("We've given notice to the letting agent, we move out at the end of June.", "churn"),
+        ("Signed with a different broadband provider, they connect us on Monday.", "churn"),
+        ("Den Wechsel zum neuen Stromversorger habe ich gestern unterschrieben.", "churn"),
+        ("I'm getting my money back through my credit card, as you won't refund.", "legal"),
+        ("Der Mieterverein prüft gerade eure Nebenkostenabrechnung.", "legal"),
+        ("Ich werde den Vertrag nicht über den Herbst hinaus weiterlaufen lassen.", "churn"),
+    ],
+)
+def test_round_8_situations_and_roles_flag(text: str, flag_type: str) -> None:
+    assert flag_type in {f.type.value for f in detect_flags(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type"),
+    [
+        ("Wir hatten im März einen Rohrbruch, alles wurde am selben Tag repariert.", "urgent"),
+        ("We had a power cut during the storm and it was back within the hour, thanks.", "urgent"),
+        ("My son needs an inhaler regularly and your pharmacy always has it ready.", "urgent"),
+        ("Our parcel has been stuck in customs for a week, not a big deal.", "urgent"),
+        ("My neighbour went to Citizens Advice about her boiler, I think yours is fine.", "legal"),
+        ("I filed a claim with you after the hailstorm and it was paid in a week.", "legal"),
+        ("Your advert on the radio is catchy and the standards in store are high.", "legal"),
+        ("Ich habe nur die Zusatzkarte gekündigt, das Girokonto läuft weiter.", "churn"),
+        ("I renewed for another year because the loyalty price was fair.", "churn"),
+        ("Letztes Jahr wollte ich wechseln, aber ich bin geblieben und bereue es nicht.", "churn"),
+        ("I'm waiting at the station for the replacement bus, it's late again.", "urgent"),
+        ("Sonst verliere ich immer den Überblick, deshalb mag ich die App.", "urgent"),
+        ("The brakes on my new bike failed to impress me, a bit squeaky.", "urgent"),
+        ("Die Heizung ist seit der Wartung aus dem Takt, aber warm.", "urgent"),
+        ("Please fix it today if possible, no rush though.", "urgent"),
+        ("Deleted my account by mistake and support restored it.", "churn"),
+        ("My claim is in with the insurer and your team helped me fill it in.", "legal"),
+        ("I got my money back through my bank app when I returned the shoes.", "legal"),
+        ("Die Verbraucherzentrale prüft die Tarife jedes Jahr und ihr schneidet gut ab.", "legal"),
+        ("Zum nächstmöglichen Zeitpunkt hätte ich gern einen Techniker-Termin.", "churn"),
+        ("We are sitting outside in the sun at your café, lovely spot.", "urgent"),
+        ("Weder Strom noch Wasser sind im Preis inbegriffen, das sollte klarer sein.", "urgent"),
+        ("Die OP morgen ist bestens vorbereitet, danke an das Team.", "urgent"),
+        (
+            "I signed with a new broadband provider when I moved, and now I'm back with you.",
+            "churn",
+        ),
+    ],
+)
+def test_round_8_hard_negatives_raise_no_rule_flag(text: str, flag_type: str) -> None:
+    assert flag_type not in {f.type.value for f in detect_flags(text)}
+
+
+def test_round_8_heads_do_not_flag_a_unit_alone_that_holds_a_benign_cue() -> None:
+    # p = 0.993 for churn in units with "zorp"; alone threshold 0.9, no candidate threshold
+    context = _candidate_context((2.0, 2.0, 2.0), alone=0.9)
+    assert [f.type for f in detect_flags("Zorp zorp.", context=context)] == [FlagType.CHURN]
+    # the same unit holding a churn [benign] cue ("läuft weiter"): the rules' cue holds for the
+    # heads too
+    assert detect_flags("Zorp, das Abo läuft weiter.", context=context, language="de") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_type", "flagged"),
+    [
+        (
+            "Ich Depp habe das falsche Datum gewählt, der Support hat es sofort geändert.",
+            "abuse",
+            False,
+        ),
+        ("Ihr Deppen habt das falsche Datum eingetragen.", "abuse", True),
+        ("Nie wieder ein anderer Stromanbieter, ihr seid die Besten!", "churn", False),
+        ("Mit dem Glasfaseranschluss nie wieder Funklöcher im Homeoffice.", "churn", False),
+        ("Nie wieder einen Vertrag bei euch!", "churn", True),
+    ],
+)
+def test_round_8_self_names_and_loyal_never_again(text: str, flag_type: str, flagged: bool) -> None:
+    assert (flag_type in {f.type.value for f in detect_flags(text)}) is flagged

@@ -21,7 +21,8 @@ verabschiede ich mich") above a high threshold, and veto a rule flag whose unit 
 low (round 4); thresholds and vetoes are chosen by
 cross-validation on training data within a false-alarm budget. Round-7 cards also flag a unit
 holding a rule candidate (`[candidate]` words or any trigger, `_candidate_starts`) at a lower
-per-type candidate threshold. Figures in
+per-type candidate threshold; from round 8 the heads flag no unit
+alone that holds one of the type's [benign] cues. Figures in
 models/flags/README.md. Modules: `abuse`, `context_rules`, `heads`, `flag`, `lists`.
 
 Every flag's reason is the matched span, so moderators see why. Severity orders the queue:
@@ -110,7 +111,8 @@ def detect_flags(
             if context.heads.candidates
             else None
         )
-        candidates.extend(_head_flags(text, rule_flags, context, units, starts))
+        benign = {rules.flag_type: rules.benign for rules in _context_rules()}
+        candidates.extend(_head_flags(text, rule_flags, context, units, starts, benign))
     else:
         candidates.extend(found.flag for found in rule_flags)
     if pii_types:

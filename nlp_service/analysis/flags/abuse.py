@@ -168,6 +168,13 @@ def _addressed(text: str, tokens: list[re.Match[str]], words: list[str], i: int)
     return bool(_ADDRESS.intersection(before) or _GROUPS.intersection(before))
 
 
+def _self_named(text: str, tokens: list[re.Match[str]], words: list[str], i: int) -> bool:
+    """The insult right after "ich" with only a space between: the writer calls themself names."""
+    if i == 0 or words[i - 1] != "ich":
+        return False
+    return not text[tokens[i - 1].end() : tokens[i].start()].strip()
+
+
 def _abuse_flags(text: str) -> Iterator[Flag]:
     lexicon = _abuse_lexicon()
     insults, allowed = _addressed_lexicon()
@@ -180,6 +187,8 @@ def _abuse_flags(text: str) -> Iterator[Flag]:
             folded = _fold_de(words[i])
             aimed = insults.matches(folded) and not allowed.matches(folded)
             n = int(aimed and _addressed(text, tokens, words, i))
+        if n and _self_named(text, tokens, words, i):
+            n = 0  # round 8: "Ich Trottel hab zweimal bestellt" names oneself, not the reader
         if n:
             start, end = tokens[i].start(), tokens[i + n - 1].end()
             yield Flag(FlagType.ABUSE, text[start:end], SEVERITY_ABUSE, start, end)

@@ -15,6 +15,7 @@ so the heads cost no encoder call of their own; older cards read the regex sente
 (`_SENTENCE`) they were trained on."""
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,9 +227,11 @@ def _head_flags(
     context: FlagContext,
     units: Sequence[Segment],
     candidate_starts: Mapping[FlagType, Sequence[int]] | None = None,
+    benign: Mapping[FlagType, re.Pattern[str] | None] | None = None,
 ) -> Iterator[Flag]:
     """The rule flags the heads do not veto, then the units the heads flag alone (at the
-    candidate threshold where the unit holds one of `candidate_starts`' rule candidates)."""
+    candidate threshold where the unit holds one of `candidate_starts`' rule candidates);
+    round 8: not a unit holding one of the type's [benign] cues (`benign`), as for the rules."""
     spans = [(u.start, u.end) for u in units]
     if not spans:
         yield from (f.flag for f in found)
@@ -258,6 +261,9 @@ def _head_flags(
             starts = candidate_starts.get(flag_type, ()) if candidate_starts else ()
             holds = any(start <= s < end for s in starts)
             if probability < heads.threshold_for(i, holds):
+                continue
+            cue = benign.get(flag_type) if benign else None
+            if cue is not None and cue.search(text[start:end]):
                 continue
             # The rules' precise span is the better reason; the head only adds what they missed.
             if any(
