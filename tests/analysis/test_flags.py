@@ -1100,3 +1100,24 @@ def test_round_8_heads_do_not_flag_a_unit_alone_that_holds_a_benign_cue() -> Non
 )
 def test_round_8_self_names_and_loyal_never_again(text: str, flag_type: str, flagged: bool) -> None:
     assert (flag_type in {f.type.value for f in detect_flags(text)}) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # The writer, or how they were treated, is named: a complaint, not abuse.
+        ("The chat bot made me feel like an idiot for asking twice.", False),
+        ("I'm such a moron, I typed my own postcode wrong.", False),
+        ("Am Schalter hat man mich wie einen Idioten behandelt.", False),
+        ("Ich kam mir vor wie ein Trottel, als der Code nicht ging.", False),
+        # Aimed at someone else, or profanity that names nobody: still abuse.
+        ("I told the driver he is an idiot.", True),
+        ("You lot are a bunch of idiots.", True),
+        ("I was fucking livid about the bill.", True),
+        ("Me? No, you are the idiot here.", True),
+    ],
+)
+def test_first_person_names_are_not_abuse_but_names_for_others_are(
+    text: str, flagged: bool
+) -> None:
+    assert ("abuse" in {f.type.value for f in detect_flags(text)}) is flagged

@@ -168,11 +168,37 @@ def _addressed(text: str, tokens: list[re.Match[str]], words: list[str], i: int)
     return bool(_ADDRESS.intersection(before) or _GROUPS.intersection(before))
 
 
+# "made me feel like an idiot", "I'm such an idiot", "ihr habt mich wie einen Idioten behandelt",
+# "ich komme mir vor wie ein Trottel": the writer (or how they were treated) is the one named.
+_SELF = frozenset({"i", "me", "myself", "ich", "mich", "mir"})
+_ARTICLES = frozenset({"a", "an", "ein", "eine", "einen", "einem", "einer"})
+_SELF_LINKS = _ARTICLES | frozenset(
+    {
+        "am", "m", "was", "felt", "feel", "feels", "look", "looked", "looks", "like", "such",
+        "complete", "total", "absolute", "right", "real", "bit", "of", "made", "make", "makes",
+        "treated", "treat", "bin", "war", "fühle", "fühlte", "komme", "kam", "vor", "wie",
+        "richtig", "richtiger", "kompletter", "echter", "totaler", "mir",
+    }
+)  # fmt: skip
+
+
 def _self_named(text: str, tokens: list[re.Match[str]], words: list[str], i: int) -> bool:
-    """The insult right after "ich" with only a space between: the writer calls themself names."""
-    if i == 0 or words[i - 1] != "ich":
-        return False
-    return not text[tokens[i - 1].end() : tokens[i].start()].strip()
+    """The writer calls themself names: the insult right after "ich" with only a space between
+    ("Ich Trottel hab ..."), or a first-person phrase with an article before it in the same
+    sentence ("I felt like an idiot"). The article keeps profanity that names nobody ("I was
+    fucking furious") a flag."""
+    if i > 0 and words[i - 1] == "ich":
+        return not text[tokens[i - 1].end() : tokens[i].start()].strip()
+    article = False
+    for k in range(i - 1, max(i - 7, -1), -1):
+        if re.search(r"[.!?;]", text[tokens[k].end() : tokens[k + 1].start()]):
+            return False
+        if words[k] in _SELF and article:
+            return True
+        if words[k] not in _SELF_LINKS:
+            return False
+        article = article or words[k] in _ARTICLES
+    return False
 
 
 def _abuse_flags(text: str) -> Iterator[Flag]:
