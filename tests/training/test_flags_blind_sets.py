@@ -1,0 +1,97 @@
+"""The flags blind sets of rounds 7 and 8 (flags_blind6.jsonl, flags_blind7.jsonl): registered for
+measuring only, the counts their cards state, exact fields, and no text shared with another data
+file, even after lowercasing, umlaut folding and stripping punctuation (so no model or rule was
+written on them). One card per set below; the checks are the same for both."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from tests.helpers import blind_sets
+from training import flags as training
+
+FIELDS = {"id", "text", "language", "flags", "note"}
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    size: int  # answers, half German, half English
+    ordinary: int  # per language
+    hard_negatives: dict[str, int]  # per language
+    per_type: dict[str, int]  # answers of each flag type, per language
+    max_words: int
+
+
+CARDS = [
+    Card(
+        "blind6",
+        300,
+        90,
+        {"de": 56, "en": 55},
+        {"legal": 21, "churn": 21, "urgent": 20, "abuse": 3},
+        80,
+    ),
+    Card(
+        "blind7",
+        240,
+        75,
+        {"de": 57, "en": 56},
+        {"legal": 16, "churn": 16, "urgent": 16, "abuse": 2},
+        70,
+    ),
+]
+
+
+@pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
+def test_registered_for_measuring_only(card: Card) -> None:
+    assert training.SETS[card.name] == blind_sets.DATA / f"flags_{card.name}.jsonl"
+    for heads_sets in (
+        training.HEADS_TRAIN_SETS,
+        training.HEADS_V2_TRAIN_SETS,
+        training.HEADS_V6_TRAIN_SETS,
+        training.HEADS_V7_TRAIN_SETS,
+    ):
+        assert card.name not in heads_sets
+
+
+@pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
+def test_the_card_counts_and_exact_fields(card: Card) -> None:
+    rows = blind_sets.rows(training.SETS[card.name])
+    assert all(set(r) == FIELDS for r in rows)
+    assert [r["id"] for r in rows] == [f"{card.name}-{i:04d}" for i in range(1, card.size + 1)]
+    assert all(isinstance(r["note"], str) and r["note"] for r in rows)
+    examples = training.load_set(card.name)
+    half = card.size // 2
+    assert len(examples) == card.size
+    assert Counter(e.language for e in examples) == {"de": half, "en": half}
+    ordinary = [e for e in examples if not e.flags]
+    assert Counter(e.language for e in ordinary) == {"de": card.ordinary, "en": card.ordinary}
+    hard = Counter(r["language"] for r in rows if r["note"].startswith("hard negative:"))
+    assert hard == card.hard_negatives
+    assert all(r["note"].startswith(("hard negative:", "plain")) for r in rows if not r["flags"])
+    flagged = [e for e in examples if e.flags]
+    flagged_per_language = half - card.ordinary
+    assert Counter(e.language for e in flagged) == {
+        "de": flagged_per_language,
+        "en": flagged_per_language,
+    }
+    for t, per_language_count in card.per_type.items():
+        per_language = Counter(e.language for e in examples if t in e.flags)
+        assert per_language == {"de": per_language_count, "en": per_language_count}, t
+    assert sum(len(e.flags) == 2 for e in examples) == 10
+    assert all(set(e.flags) <= {"legal", "churn", "urgent", "abuse"} for e in examples)
+    words = [len(e.text.split()) for e in examples]
+    assert min(words) >= 4 and max(words) <= card.max_words
+
+
+@pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
+def test_texts_occur_nowhere_else_even_normalised(card: Card) -> None:
+    path = training.SETS[card.name]
+    others = blind_sets.other_texts({path})
+    texts = [json.loads(x)["text"] for x in path.read_text("utf-8").splitlines()]
+    normal = [blind_sets.normal(t) for t in texts]
+    assert len(set(normal)) == len(normal)
+    assert not [t for t, n in zip(texts, normal, strict=True) if n in others]
