@@ -1,14 +1,14 @@
-"""A project-written evaluative lexicon (German and English) and its blend with a head's segment
-scores: the sentiment lexicon layer, versions 5, 6 and 7 (README "Sentiment v5" to "Sentiment
-v7") in one module - each version a frozen `RuleSet` in `RULE_SETS` (v5 also reads its own frozen
-entry files, data/sentiment/v5/), so a model keeps the layer its card names.
+"""A project-written evaluative lexicon (German and English) scoring a segment: the sentiment
+lexicon layer, versions 5 to 8 (README "Sentiment v5" to "Sentiment v8") in one module - each
+version a frozen `RuleSet` in `RULE_SETS` (v5 also reads its own frozen entry files,
+data/sentiment/v5/), so a model keeps the layer its card names.
 
 A frozen sentence encoder reads single evaluative words and short complaint facts poorly
 ("Miserabel" +0.30, "Ausbaufähig." +0.72, "Naht ist nach zwei Wochen gerissen" +0.14: v4 error
 analysis). The lexicon (analysis/data/sentiment/lexicon_{de,en}.txt, written by the project from
 general knowledge of feedback language, not from any evaluation set) scores the evaluative words
-and phrases of a segment; `blend` mixes that score with the head's, the lexicon counting most in
-very short segments and little in long ones.
+and phrases of a segment; `lexicon_blend.blend` mixes that score with the head's, the lexicon
+counting most in very short segments and little in long ones.
 
 Lexicon files, entry syntax and matching: analysis/lexicon_entries.py.
 
@@ -594,66 +594,4 @@ def _fact_values(
         and not any(t in _NEGATORS for t in ctoks)
     ):
         out.append(DURABLE_VALUE)
-    return out
-
-
-# v7, across segments (the segmenter splits "..., aber ..." into two): a segment that opens with an
-# adversative word carries the answer's stance (its score x CONTRAST_BOOST, clipped), a
-# concession ("zwar", "obwohl", "auch wenn", "although") counts CONCESSION_FACTOR of its score.
-CONTRAST_BOOST = 1.5
-CONCESSION_FACTOR = 0.5
-_OPENING_ADVERSATIVES = words("aber jedoch allerdings trotzdem dennoch doch but however yet")
-_CONCESSIVES = words("zwar obwohl obgleich although")
-_CONCESSIVE_PAIRS = (("auch", "wenn"), ("wenn", "auch"), ("even", "though"), ("even", "if"))
-
-
-def contrast_weights(texts: Sequence[str]) -> np.ndarray:
-    """v7: a factor per segment text (1 for most): CONTRAST_BOOST for a segment that opens with
-    an adversative word, CONCESSION_FACTOR for a concession - unless an adversative word follows
-    inside the same segment ("zwar gut aber teuer": the segment holds its own turn, which the
-    layer's adversative rule has already weighed)."""
-    out = np.ones(len(texts))
-    for i, text in enumerate(texts):
-        toks = tokens(text)
-        if not toks:
-            continue
-        if toks[0] in _OPENING_ADVERSATIVES and len(toks) > 1:
-            out[i] = CONTRAST_BOOST
-        elif (
-            any(t in _CONCESSIVES for t in toks)
-            or any(
-                tuple(toks[j : j + 2]) in _CONCESSIVE_PAIRS for j in range(min(2, len(toks) - 1))
-            )
-        ) and not any(t in ADVERSATIVES for t in toks[1:]):
-            out[i] = CONCESSION_FACTOR
-    return out
-
-
-@dataclass(frozen=True)
-class BlendParams:
-    """final = (1 - w) * head + w * lexicon, w = weight * min(1, full_words / words); a segment
-    without a lexicon hit keeps the head's score. `version`: which lexicon layer - 6 or 7 this
-    module (`RULE_SETS`; 5 = the layer shipped with model v5, whose card has no version)."""
-
-    weight: float
-    full_words: float
-    version: int = 6
-
-
-def blend(
-    scores: np.ndarray,
-    texts: Sequence[str],
-    params: BlendParams,
-) -> np.ndarray:
-    """`scores` with each text's lexicon score (`lexicon_score` of layer `params.version`)
-    blended in. From v7 on, the blended scores are then weighted by `contrast_weights`."""
-    out = np.asarray(scores, dtype=np.float64).copy()
-    for i, text in enumerate(texts):
-        lex, n_words = lexicon_score(text, params.version)
-        if lex is None:
-            continue
-        w = params.weight * min(1.0, params.full_words / max(n_words, 1))
-        out[i] = (1.0 - w) * out[i] + w * lex
-    if RULE_SETS[params.version].contrast_weights:
-        out = np.clip(out * contrast_weights(texts), -1.0, 1.0)
     return out

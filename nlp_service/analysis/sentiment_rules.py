@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlp_service.analysis.lexicon import BlendParams, blend
+from nlp_service.analysis.lexicon_blend import BlendParams, blend
 from nlp_service.errors import ModelError
 
 # --- negated negatives: the one lexical correction (German and English) -----------------------
@@ -62,8 +62,8 @@ def apply_segment_rules(
     lexicon: BlendParams | None,
 ) -> np.ndarray:
     """The lexical layer on a head's segment scores, in one place for the pipeline, training and
-    evaluation: first the evaluative lexicon blended in (`lexicon.blend` with the layer version
-    of the card: 5 for a card whose lexicon has no version), then the
+    evaluation: first the evaluative lexicon blended in (`lexicon_blend.blend` with the layer
+    version of the card: 5 for a card whose lexicon has no version), then the
     negated-negative minimum (`correct_negated_negatives`, v4). Each only when the model's card
     enables it."""
     out = np.asarray(scores, dtype=np.float64)

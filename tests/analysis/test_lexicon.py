@@ -12,10 +12,9 @@ from nlp_service.analysis.lexicon import (
     NEGATED_NEGATIVE_FACTOR,
     NEGATED_POSITIVE_FACTOR,
     QUICK_VALUE,
-    BlendParams,
-    blend,
     lexicon_score,
 )
+from nlp_service.analysis.lexicon_blend import BlendParams, blend
 from nlp_service.analysis.lexicon_entries import guess_language, lexicon, parse_lexicon, tokens
 from nlp_service.analysis.sentiment import PolarityHead, apply_segment_rules
 from nlp_service.errors import ModelError

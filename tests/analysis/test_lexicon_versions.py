@@ -12,17 +12,19 @@ import pytest
 from nlp_service.analysis.lexicon import (
     ADVERSATIVE_BEFORE,
     ADVERSATIVE_FLIP,
-    CONCESSION_FACTOR,
-    CONTRAST_BOOST,
     DECLINE_VALUE,
     DURABLE_VALUE,
     NOT_EVEN_VALUE,
     RESOLVED_VALUE,
     RULE_SETS,
-    BlendParams,
     RuleSet,
-    contrast_weights,
     lexicon_score,
+)
+from nlp_service.analysis.lexicon_blend import (
+    CONCESSION_FACTOR,
+    CONTRAST_BOOST,
+    BlendParams,
+    contrast_weights,
 )
 from nlp_service.analysis.sentiment import _blend_params, apply_segment_rules
 from nlp_service.errors import ModelError

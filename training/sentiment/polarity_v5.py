@@ -55,7 +55,7 @@ def select_lexicon_blend(base: str = V5_BASE, models_dir: Path | None = None) ->
     selection set wins. For each fold the point chosen on the other four folds scores that fold
     (out-of-fold estimate of the whole procedure); the shipped point is the one chosen on all
     five."""
-    from nlp_service.analysis.lexicon import BlendParams
+    from nlp_service.analysis.lexicon_blend import BlendParams
 
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
@@ -141,7 +141,7 @@ def select_lexicon_blend(base: str = V5_BASE, models_dir: Path | None = None) ->
 def build_lexicon_model(version: str, base: str = V5_BASE, models_dir: Path | None = None) -> Path:
     """models/sentiment/<version>/: the base head's weights unchanged plus the lexicon layer with
     the blend chosen by `select_lexicon_blend` (card key `lexicon`)."""
-    from nlp_service.analysis.lexicon import BlendParams
+    from nlp_service.analysis.lexicon_blend import BlendParams
 
     settings = get_settings()
     models_dir = models_dir or settings.models_dir

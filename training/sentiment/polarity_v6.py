@@ -86,7 +86,7 @@ def train_polarity_v6(version: str | None = None, models_dir: Path | None = None
     are out-of-fold throughout). Neutral band: macro-F1 on the out-of-fold served answers."""
     from sklearn.metrics import roc_auc_score
 
-    from nlp_service.analysis.lexicon import BlendParams
+    from nlp_service.analysis.lexicon_blend import BlendParams
     from nlp_service.analysis.sentiment import apply_segment_rules
 
     settings = get_settings()

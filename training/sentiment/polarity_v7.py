@@ -55,7 +55,7 @@ def train_polarity_v7(version: str | None = None, models_dir: Path | None = None
     neutral band is v6's (0.22)."""
     from sklearn.linear_model import LogisticRegression
 
-    from nlp_service.analysis.lexicon import BlendParams
+    from nlp_service.analysis.lexicon_blend import BlendParams
 
     settings = get_settings()
     models_dir = models_dir or settings.models_dir
