@@ -24,7 +24,8 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.corpus import feedback_answers
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.config import Settings
 
 

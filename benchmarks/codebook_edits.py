@@ -28,7 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline  # noqa: E402
+from nlp_service.analysis.answer_input import AnswerInput  # noqa: E402
+from nlp_service.analysis.pipeline import Pipeline  # noqa: E402
 from nlp_service.analysis.results import Analysis  # noqa: E402
 from nlp_service.config import Settings  # noqa: E402
 from nlp_service.errors import ServiceError  # noqa: E402

@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.concurrency import cpu_seconds, run_batches, run_singles, serve  # noqa: E402
 from benchmarks.corpus import feedback_answers  # noqa: E402
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline  # noqa: E402
+from nlp_service.analysis.answer_input import AnswerInput  # noqa: E402
+from nlp_service.analysis.pipeline import Pipeline  # noqa: E402
 from nlp_service.config import Settings  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "ladder.txt"

@@ -40,7 +40,8 @@ def child(variant: str, n: int, singles: int) -> None:
     import numpy as np
 
     from benchmarks.corpus import feedback_answers
-    from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+    from nlp_service.analysis.answer_input import AnswerInput
+    from nlp_service.analysis.pipeline import Pipeline
     from nlp_service.config import Settings
 
     pipeline = Pipeline.from_settings(Settings())

@@ -8,20 +8,19 @@ on those vectors.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from nlp_service.analysis.embedding import Embedder, get_embedder, normalize
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.embedding import Embedder, normalize
 from nlp_service.analysis.flags import (
     ContextHeads,
     FlagContext,
     detect_flags,
     head_units,
-    resolve_heads_folder,
 )
-from nlp_service.analysis.kpi import Kpi, parse_kpi
 from nlp_service.analysis.language import LanguageDetector
+from nlp_service.analysis.pipeline_models import load_models
 from nlp_service.analysis.prepare import SegmentLimits, prepare_many
 from nlp_service.analysis.results import (
     Analysis,
@@ -32,66 +31,11 @@ from nlp_service.analysis.results import (
 from nlp_service.analysis.segments import Segment
 from nlp_service.analysis.sentiment import (
     SentimentModel,
-    TransformersSentiment,
     combine_answer,
-    load_head,
-    model_kind,
-    resolve_head_folder,
     second_embedder_id,
 )
 from nlp_service.config import Settings
-from nlp_service.errors import InvalidInput, ModelError, TooLarge
-from nlp_service.validation import has_visible
-
-
-@dataclass(frozen=True)
-class AnswerInput:
-    text: str
-    language_hint: str | None = None
-    kpi: Kpi | None = None
-    # The topic model to assign this answer with (e.g. its tenant's); None: the pipeline's default.
-    topics: TopicAssigner | None = None
-
-    @classmethod
-    def create(
-        cls,
-        text: object,
-        language: object = None,
-        kpi: tuple[object, object] | dict | None = None,
-        *,
-        max_chars: int | None = None,
-        topics: TopicAssigner | None = None,
-    ) -> AnswerInput:
-        """Validate raw input; raises InvalidInput/TooLarge naming the field."""
-        if not isinstance(text, str):
-            raise InvalidInput("text must be a string", field="text")
-        if not has_visible(text):
-            raise InvalidInput(
-                "text is empty or has no visible characters (only whitespace, zero-width or "
-                "control characters)",
-                field="text",
-            )
-        if max_chars is not None and len(text) > max_chars:
-            raise TooLarge(
-                f"text has {len(text)} characters; the limit is {max_chars} "
-                "(NLP_SERVICE_MAX_TEXT_CHARS)",
-                field="text",
-            )
-        if language is not None and (
-            not isinstance(language, str) or not language.strip().replace("-", "").isalpha()
-        ):
-            raise InvalidInput(
-                f"language must be an ISO 639-1 code like 'de', got {language!r}", field="language"
-            )
-        parsed = None
-        if isinstance(kpi, dict):
-            if "type" not in kpi or "score" not in kpi:
-                raise InvalidInput("kpi needs 'type' and 'score'", field="kpi")
-            parsed = parse_kpi(kpi["type"], kpi["score"])
-        elif kpi is not None:
-            parsed = parse_kpi(*kpi)
-        hint = language.strip().lower() if isinstance(language, str) else None
-        return cls(text, hint, parsed, topics)
+from nlp_service.errors import ModelError, TooLarge
 
 
 def _length_weighted_mean(
@@ -103,11 +47,6 @@ def _length_weighted_mean(
         else np.zeros((0, vectors.shape[1]), np.float32)
     )
     return normalize(out)
-
-
-def _reads_texts(settings: Settings, version: str) -> bool:
-    folder = settings.models_dir / "sentiment" / version
-    return version != "latest" and folder.is_dir() and model_kind(folder) == "e5-lora"
 
 
 class Pipeline:
@@ -162,60 +101,21 @@ class Pipeline:
 
     @classmethod
     def from_settings(cls, settings: Settings, topics: TopicAssigner | None = None) -> Pipeline:
-        embedder = get_embedder(settings.embedder, settings.threads, settings.encode_batch_size)
-        spec = settings.sentiment_model
-        sentiment_embedder: Embedder | None
-        if spec.startswith("transformers:"):
-            sentiment_embedder = None
-            model: SentimentModel = TransformersSentiment(spec.split(":", 1)[1], settings.threads)
-        elif spec.startswith("head:") and _reads_texts(settings, spec.split(":", 1)[1]):
-            # A fine-tuned encoder (kind e5-lora) reads the segment texts itself.
-            from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
-
-            sentiment_embedder = None
-            model = LoraE5Sentiment(
-                settings.models_dir / "sentiment" / spec.split(":", 1)[1], settings.threads
-            )
-        elif spec.startswith("head:"):
-            sentiment_embedder = (
-                embedder
-                if settings.sentiment_embedder == settings.embedder
-                else get_embedder(
-                    settings.sentiment_embedder, settings.threads, settings.encode_batch_size
-                )
-            )
-            folder = resolve_head_folder(
-                settings.models_dir, spec.split(":", 1)[1], sentiment_embedder.id
-            )
-            model = load_head(folder, sentiment_embedder.id)
-        else:
-            raise ModelError(
-                f"unknown sentiment model {spec!r}; expected 'head:<version>' or "
-                "'transformers:<path>'",
-                field="sentiment_model",
-            )
-        language = LanguageDetector(settings.language_backend, settings.languages)
-        heads = None
-        flag_embedders: list[Embedder] = []
-        if settings.flag_heads:
-            heads = ContextHeads.load(
-                resolve_heads_folder(settings.models_dir, settings.flag_heads)
-            )
-            loaded = {embedder.id, sentiment_embedder.id if sentiment_embedder else ""}
-            for spec, needed in zip(heads.specs, heads.encoders, strict=True):
-                if needed not in loaded:
-                    # e.g. e5 heads while the sentiment model reads texts: one more encoder
-                    extra = get_embedder(spec, settings.threads, settings.encode_batch_size)
-                    if extra.id != needed:
-                        raise ModelError(f"flag heads need {needed}; spec {spec} is {extra.id}")
-                    flag_embedders.append(extra)
+        m = load_models(settings)
         if topics is None:
             # Without a topic model of its own, answers get the starter codebook's themes.
             from nlp_service.analysis.codebook import default_codebook
 
-            topics = default_codebook(settings, embedder.id)
+            topics = default_codebook(settings, m.embedder.id)
         return cls(
-            embedder, sentiment_embedder, model, language, settings, topics, heads, flag_embedders
+            m.embedder,
+            m.sentiment_embedder,
+            m.sentiment_model,
+            m.language,
+            settings,
+            topics,
+            m.flag_heads,
+            m.flag_embedders,
         )
 
     def _check_topics(self, topics: TopicAssigner) -> None:

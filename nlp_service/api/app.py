@@ -20,7 +20,8 @@ import structlog
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.api import errors
 from nlp_service.api.observability import Metrics, RequestMiddleware, configure_logging
 from nlp_service.api.ratelimit import KeyRateLimiter

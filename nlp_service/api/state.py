@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.api.auth import KeyCache
 from nlp_service.api.observability import Metrics
 from nlp_service.api.ratelimit import KeyRateLimiter

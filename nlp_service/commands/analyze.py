@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.errors import InvalidInput, ServiceError
 
 CHUNK = 64  # lines per analyze_batch call

@@ -28,7 +28,8 @@ import structlog
 from anyio import to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.config import Settings
 from nlp_service.connectors.files import FileError, ParsedFile, parse_export
 from nlp_service.connectors.mapping import MappedAnswer, MappingConfig, map_response

@@ -35,7 +35,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.analysis.results import Analysis, TopicAssigner
 from nlp_service.errors import Conflict, InvalidInput, ServiceError
 from nlp_service.services.batching import MicroBatcher

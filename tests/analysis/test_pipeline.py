@@ -3,8 +3,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from nlp_service.analysis.answer_input import AnswerInput
 from nlp_service.analysis.embedding import Embedder
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.analysis.results import TopicAssignment
 from nlp_service.analysis.sentiment import (
     NEGATED_NEGATIVE_MIN_SCORE,

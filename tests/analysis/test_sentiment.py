@@ -307,7 +307,8 @@ def test_fine_tuned_model_loads_from_its_small_folder_and_reads_texts() -> None:
 
 @pytest.mark.slow
 def test_a_config_value_naming_the_fine_tuned_model_loads_it() -> None:
-    from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+    from nlp_service.analysis.answer_input import AnswerInput
+    from nlp_service.analysis.pipeline import Pipeline
     from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
     from nlp_service.config import Settings
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 from sqlalchemy import event, func, select
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.errors import Conflict, ServiceError
 from nlp_service.schemas import AnswerIn
 from nlp_service.services.batching import MicroBatcher

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import inspect, select, text
 
-from nlp_service.analysis.pipeline import AnswerInput
+from nlp_service.analysis.answer_input import AnswerInput
 from nlp_service.errors import Conflict, InvalidInput, NotFound
 from nlp_service.store import (
     EntryFilter,

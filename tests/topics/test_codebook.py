@@ -233,7 +233,8 @@ def test_unknown_codebook_is_not_found(tmp_path: Path) -> None:
 # --- the pipeline default --------------------------------------------------------------------
 @pytest.mark.slow
 def test_pipeline_defaults_to_the_codebook_not_the_airline_demo() -> None:
-    from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+    from nlp_service.analysis.answer_input import AnswerInput
+    from nlp_service.analysis.pipeline import Pipeline
 
     pipeline = Pipeline.from_settings(Settings(threads=2))
     topics = pipeline.topics

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp_service.analysis.pipeline import AnswerInput, Pipeline
+from nlp_service.analysis.answer_input import AnswerInput
+from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.analysis.topics import FitResult
 from nlp_service.config import Settings
 from nlp_service.errors import ModelError
