@@ -5,28 +5,18 @@ test can show that no blind text was ever trained or tuned on."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from training.data_text import json_strings, normal
+
 DATA = Path(__file__).resolve().parents[2] / "training" / "data"
-
-
-def normal(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
 
 
 def strings(value: Any) -> list[str]:
     """Every string inside a JSON value (texts, notes, nested fields)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
+    return list(json_strings(value))
 
 
 def rows(path: Path) -> list[dict[str, Any]]:

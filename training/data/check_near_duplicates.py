@@ -16,38 +16,24 @@ import argparse
 import ast
 import difflib
 import json
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+# Run by path (training/data is not a package): the shared normalisation lives in training/.
+sys.path.insert(0, str(ROOT))
+from training.data_text import json_strings, normal  # noqa: E402
+
 DATA = ROOT / "training" / "data"
 TESTS = ROOT / "tests"
-
-
-def normal(text: str) -> str:
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.replace("ß", "ss")).split())
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _jsonl_strings(path: Path) -> Iterator[str]:
     for line in path.read_text("utf-8").splitlines():
         if line.strip():
             try:
-                yield from _strings(json.loads(line))
+                yield from json_strings(json.loads(line))
             except json.JSONDecodeError:
                 yield line
 
