@@ -54,7 +54,8 @@ def train_sentiment(
         "recipe: written data, segment-mean vectors; see --ensemble, --negation-rule), "
         "polarity-v6 (every written train answer incl. the short ones, the v6 lexicon blend "
         "chosen by CV), polarity-v7 (the v6 data + packaged drug reviews and tweets at small "
-        "weights, the v7 lexicon layer), e5-lora "
+        "weights, the v7 lexicon layer), polarity-v9 (the v7 data + the four short German dev "
+        "sets, lexicon layer 8), e5-lora "
         "(fine-tuned e5 with a LoRA adapter; long on 2 cores) or head (the 2026-11-24 "
         "three-class head).",
     ),

@@ -102,8 +102,10 @@ def test_shipped_models_are_present_and_documented() -> None:
     # v8: the same head with lexicon layer 8 (README "Sentiment v8").
     assert default["negation_rule"] is True and default["lexicon"]["version"] == 8
     assert "training/data/survey_short6_de.jsonl" in default["data"]["short_answers"]["files"]
+    # v9 (a candidate trained on the four short German dev sets too) is the newest e5-torch head,
+    # so `latest`; the served default stays v8 until the lead decides (test_sentiment_v9.py).
     polarity = resolve_head_folder(MODELS_DIR, "latest", "e5torch:multilingual-e5-small:query")
-    assert polarity.name == version == "20261126-e5-polarity-v8"
+    assert polarity.name == "20261126-e5-polarity-v9" and version == "20261126-e5-polarity-v8"
     v7_folder = MODELS_DIR / "sentiment" / "20261126-e5-polarity-v7"
     v8_folder = MODELS_DIR / "sentiment" / "20261126-e5-polarity-v8"
     assert (v7_folder / "head.safetensors").read_bytes() == (

@@ -1,7 +1,7 @@
 """Train and evaluate sentiment models.
 
     python -m training.sentiment train [--kind e5-lora|polarity-head|polarity-v4|polarity-v6|
-        polarity-v7|head]
+        polarity-v7|polarity-v9|head]
     python -m training.sentiment evaluate [--version V ...]
 (= nlp-service train sentiment / nlp-service evaluate sentiment)
 
@@ -15,14 +15,17 @@ Kinds (see nlp_service/analysis/sentiment.py), one module each:
   (training/sentiment_lora.py), initialised from candidate a; epoch and neutral band chosen on a
   dev fold of the written train split.
 - "polarity-v4", v5 (the lexicon blend), "polarity-v6", "polarity-v7": `polarity_v4.py` ..
-  `polarity_v7.py`.
+  `polarity_v7.py`; "polarity-v9" (`polarity_v9.py`: v7's data + the four short German dev sets,
+  lexicon layer 8; its recipe chosen leave-one-set-out by `v9_loso.py`).
 - "head" (`three_class.py`): the 2026-11-24 three-class head on tweets + drug reviews (kept for
   comparison).
 Shared by the recipes: `vectors.py` (embedder, vector cache), `data.py` (seed, packaged pool,
 folds, a card's data section), `answers.py` (answers split and scored as served),
 `soft_targets.py`, `classification_metrics.py`; `scorers.py` and `evaluation.py` score any shipped
 model; `kinds.py` maps `--kind` to its recipe. This package re-exports every name callers use.
-Heldout and eval splits are never used for training, selection or thresholds.
+Heldout and eval splits are never used for training, selection or thresholds (v9 alone trains
+on the four short German sets once written as blind sets, dev sets since round 9; never on the
+long German review sets).
 """
 
 from training.sentiment.answers import (
@@ -106,6 +109,11 @@ from training.sentiment.polarity_v7 import (
     train_polarity_v7,
     v7_packaged,
 )
+from training.sentiment.polarity_v9 import (
+    V9_GRID,
+    V9_RECIPE,
+    train_polarity_v9,
+)
 from training.sentiment.scorers import (
     HeadScorer,
     SegmentScorer,
@@ -157,6 +165,8 @@ __all__ = [
     "V6_WEIGHT_GRID",
     "V7_DRUG_DIAGNOSTIC",
     "V7_RECIPE",
+    "V9_GRID",
+    "V9_RECIPE",
     "WRITTEN_SHARE_GRID",
     "C",
     "HeadScorer",
@@ -204,6 +214,7 @@ __all__ = [
     "train_polarity_v4",
     "train_polarity_v6",
     "train_polarity_v7",
+    "train_polarity_v9",
     "train_three_class",
     "v6_training_set",
     "v7_packaged",
