@@ -493,14 +493,25 @@ def train_v8(
             "rows": fitted.rows,
             "C": fitted.chosen_c,
             "C_candidates": {
-                str(c): {"cv_min_recall": round(k[0], 4), "decisions": d}
+                # k: (worst, summed) recall for "worst" selection, (summed, worst) for "mean"
+                str(c): {
+                    "cv_min_recall" if recipe.selection == "worst" else "cv_summed_recall": round(
+                        k[0], 4
+                    ),
+                    "decisions": d,
+                }
                 for c, (k, d, _) in fitted.c_candidates.items()
             },
             "seed": MODEL_SEED,
             "decision_rule": "per type (weak veto, strong veto, alone threshold, candidate "
             f"threshold) from the grids {list(V4_VETO_WEAK)}, {list(recipe.veto_strong)}, "
-            f"{list(V4_ALONE)}, {list(recipe.candidate_grid)} (2.0 = never): the best worst-type "
-            "recall of rules + heads on the out-of-fold (answer-grouped 5-fold) unit "
+            f"{list(V4_ALONE)}, {list(recipe.candidate_grid)} (2.0 = never): the best "
+            + (
+                "worst-type recall (then mean)"
+                if recipe.selection == "worst"
+                else "mean recall over the three types (then worst-type; C likewise)"
+            )
+            + " of rules + heads on the out-of-fold (answer-grouped 5-fold) unit "
             "probabilities of the training answers whose pooled false-alarm rate is <= "
             f"{recipe.budget} and whose rate on each training source is <= {recipe.per_set_cap} "
             "(at least one answer)",
