@@ -72,3 +72,39 @@ def test_leave_one_set_out_trains_on_the_others_and_scores_the_held_out_set() ->
     assert out_b["b"]["score"]["types"]["churn"]["recall"] == 1.0  # "leave" learnt from c
     # objective: summed recall (legal + churn + urgent; no legal/urgent support: 0) - 0.05 / FA
     assert flags_v8.objective(out_b) == 0.95
+
+
+def test_choose_by_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_minimum() -> None:
+    """5 legal, 1 churn, 10 urgent, 50 ordinary answers, 1 false alarm allowed. legal: all five
+    with a false alarm, or three without; urgent: three without, or six with a false alarm."""
+    import numpy as np
+
+    gold = [{"legal"}] * 5 + [{"churn"}] + [{"urgent"}] * 10 + [set()] * 50
+    n = len(gold)
+
+    def flags(*answers: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[list(answers)] = True
+        return out
+
+    options = {
+        "legal": {(0.0, 0.0, 0.5): flags(0, 1, 2, 3, 4, 16), (0.0, 0.0, 0.9): flags(0, 1, 2)},
+        "churn": {(0.0, 0.0, 0.5): flags(5)},
+        "urgent": {(0.0, 0.0, 0.9): flags(6, 7, 8), (0.0, 0.0, 0.5): flags(*range(6, 12), 17)},
+    }
+    args = ([frozenset(g) for g in gold], np.zeros(n, dtype=bool), options, ["s"] * n)
+    worst = training.choose_decisions(*args, 0.02, 0.02)
+    mean = flags_v8.choose_by_mean(*args, 0.02, 0.02)
+    assert worst is not None and mean is not None
+    # worst-type first: (0.6, 1, 0.6); mean first: (1, 1, 0.3), mean 0.77 > 0.73
+    assert worst[0] == {
+        "legal": (0.0, 0.0, 0.9),
+        "churn": (0.0, 0.0, 0.5),
+        "urgent": (0.0, 0.0, 0.5),
+    }
+    assert mean[0] == {
+        "legal": (0.0, 0.0, 0.5),
+        "churn": (0.0, 0.0, 0.5),
+        "urgent": (0.0, 0.0, 0.9),
+    }
+    assert worst[1]["false_alarms"] == mean[1]["false_alarms"] == 1
