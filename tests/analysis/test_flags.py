@@ -823,13 +823,15 @@ def test_round_6_heads_read_segments() -> None:
     assert not {"eval", "blind", "blind2", "blind3", "blind4"} & set(card["trained_on"])
 
 
-def test_round_7_heads_use_rule_candidates_and_are_the_latest() -> None:
+def test_round_7_heads_use_rule_candidates() -> None:
+    # round 9: v8 (tests/training/test_flags_v8.py) is the newest folder, v7 stays the default
     models = Path(__file__).parents[2] / "models"
-    latest = ContextHeads.load(resolve_heads_folder(models))
+    v7 = resolve_heads_folder(models, "20261126-heads-e5-v7")
+    latest = ContextHeads.load(v7)
     assert latest.version == "20261126-heads-e5-v7" and latest.units == SEGMENT_UNITS
     assert latest.coef.shape == (3, 384) and latest.specs == ("e5-torch",)
     assert len(latest.candidates) == 3 and all(0 < c <= 2.0 for c in latest.candidates)
-    card = json.loads((resolve_heads_folder(models) / "card.json").read_text("utf-8"))
+    card = json.loads((v7 / "card.json").read_text("utf-8"))
     assert "train_v7" in card["trained_on"]
     held_out = {"eval", "blind", "blind2", "blind3", "blind4", "blind5"}
     assert not held_out & set(card["trained_on"])
