@@ -58,6 +58,9 @@ SETS = {
     "blind6": DATA_DIR / "flags_blind6.jsonl",
     # round 8's blind set: measuring only, never trained on
     "blind7": DATA_DIR / "flags_blind7.jsonl",
+    # round 9: training data by two new authors (written from the definitions, not from a set)
+    "train_v9a": DATA_DIR / "flags_train_v9a.jsonl",
+    "train_v9b": DATA_DIR / "flags_train_v9b.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

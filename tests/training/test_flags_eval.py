@@ -40,12 +40,14 @@ def test_sets_are_large_enough_disjoint_and_well_formed() -> None:
     assert len(ev) - len(ordinary) >= 120
     for t in training.SCORED_TYPES:
         assert sum(t in e.flags for e in ev) >= 25, t
-    for examples in sets.values():
+    for name, examples in sets.items():
         assert {e.language for e in examples} == {"de", "en"}
         assert len({e.id for e in examples}) == len(examples)
         assert all(set(e.flags) <= set(training.SCORED_TYPES) for e in examples)
         german = sum(e.language == "de" for e in examples) / len(examples)
-        assert 0.4 <= german <= 0.6
+        # measuring sets are balanced; round 9's author A wrote 200 de + 120 en on purpose
+        # (German is the product's main language), so a training set may lean German
+        assert 0.4 <= german <= (0.65 if name.startswith("train_") else 0.6), name
     names = sorted(sets)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
