@@ -65,5 +65,7 @@ def test_lora_v9_folder_loads_with_lexicon_8_and_scores_insult_and_praise() -> N
     model = LoraE5Sentiment(V9, threads=2)
     assert model.head.lexicon is not None and model.head.lexicon.version == 8
     assert sum(p.stat().st_size for p in V9.iterdir()) < 6_500_000
+    never = " ".join(model.card["data"]["never_trained_on"])
+    assert all(name in never for name in ("blind4_short", "german_reviews_blind2", "heldout"))
     out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
     assert out[0].label == "negative" and out[1].label == "positive"
