@@ -75,6 +75,19 @@ def train_sentiment(
     max_minutes: float | None = typer.Option(
         None, help="Wall-time budget of the training steps (e5-lora); the epoch then ends early."
     ),
+    corpus: str = typer.Option(
+        "written",
+        help="e5-lora: written (the written train splits) or v9 (+ short6/7/9 train, "
+        "the dev short sets blind_short, blind2_short, blind3_short).",
+    ),
+    init_head: str | None = typer.Option(
+        None, help="e5-lora: start from the polarity head of this model version."
+    ),
+    lexicon_weights: str = typer.Option(
+        "",
+        help="e5-lora: comma-separated lexicon weights to choose from on the dev fold "
+        "(the lexical layer of --init-head), e.g. 0.5,0.65,0.8; empty: no lexicon layer.",
+    ),
     evaluate_sets: bool = typer.Option(
         True, help="Evaluate the new model on every set and write the metrics into its card."
     ),
@@ -88,7 +101,8 @@ def train_sentiment(
         train_lora(
             version, models_dir, epochs=epochs, lr=lr, tweets_per_class=tweets_per_class,
             written_share=written_share, max_tokens=max_tokens, max_minutes=max_minutes,
-            evaluate_sets=evaluate_sets,
+            evaluate_sets=evaluate_sets, corpus=corpus, init_head=init_head,
+            lexicon_weights=[float(w) for w in lexicon_weights.split(",") if w.strip()],
         )  # fmt: skip
     else:
         train(version, models_dir, embedder, kind=kind)

@@ -28,6 +28,8 @@ SHORT_LANGUAGES = ("de", "en")
 SHORT4_DE = TRAINING_DIR / "data" / "survey_short4_de.jsonl"
 SHORT6_DE = TRAINING_DIR / "data" / "survey_short6_de.jsonl"
 SHORT7_DE = TRAINING_DIR / "data" / "survey_short7_de.jsonl"
+# Round 9: short German answers by one new author (train / heldout), see survey_short9_de.md.
+SHORT9_DE = TRAINING_DIR / "data" / "survey_short9_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -155,6 +157,12 @@ def short_answers_v7(split: str) -> list[Example]:
     """The v7 short German survey answers (survey_short7_de.jsonl: concessions, negated praise,
     factual failures, requests; train and heldout splits)."""
     return [e for e in _read_feedback(SHORT7_DE, "short7") if e.split == split]
+
+
+def short_answers_v9(split: str) -> list[Example]:
+    """The round-9 short German survey answers (survey_short9_de.jsonl, one new author; train
+    and heldout splits)."""
+    return [e for e in _read_feedback(SHORT9_DE, "short9") if e.split == split]
 
 
 def written_corpus(split: str) -> list[Example]:

@@ -75,11 +75,14 @@ def finetune(
     log_path: Path | None = None,
     max_tokens: int = MAX_TRAIN_TOKENS,
     max_minutes: float | None = None,
+    initial_candidate: bool = True,
 ) -> FineTuneResult:
     """`dev_score(score_texts)` returns a dict with "auc" (higher is better) for a function that
     scores segment texts; it is called before training (= the initial head) and after each
     epoch. `max_minutes` bounds the wall time of the training steps (on a shared machine): when
-    it is spent, the running epoch ends early and is checkpointed and scored like a full one."""
+    it is spent, the running epoch ends early and is checkpointed and scored like a full one.
+    `initial_candidate` False: epoch 0 (the initial head) is scored but not selectable, for an
+    initial head that was trained on the dev fold (its dev score would be optimistic)."""
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file
@@ -138,7 +141,7 @@ def finetune(
         save_file(tensors, str(folder / "h.st"))
         return folder
 
-    best = (history[0]["auc"], 0)
+    best = (history[0]["auc"] if initial_candidate else -1.0, 0)
     step = 0
     began = time.time()
     out_of_time = False

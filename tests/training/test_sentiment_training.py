@@ -233,3 +233,29 @@ def test_evaluation_scores_answers_by_the_served_rule_or_the_plain_mean() -> Non
     # 0.283 -> neutral (wrong); (0.9 + 0.05) / 2 = 0.475 -> positive. The signs stay right.
     plain = training.evaluate_scorer(Fixed(), {"s": ex}, floor=0.0)["s/de"]
     assert plain["accuracy"] == 0.5 and plain["pos_neg_accuracy"] == 1.0
+
+
+def test_v9_short_answers_are_split_and_only_their_train_split_is_fine_tuned_on() -> None:
+    from collections import Counter
+
+    from training.datasets import short_answers_v9
+    from training.sentiment.lora import training_corpus
+
+    train, heldout = short_answers_v9("train"), short_answers_v9("heldout")
+    assert len(train) == 316 and len(heldout) == 104
+    assert Counter(e.label for e in heldout) == {"negative": 42, "positive": 42, "neutral": 20}
+    assert training.evaluation_sets()["short9_heldout"] == heldout
+    # The round-9 LoRA corpus: train splits + the dev short sets; never a heldout split,
+    # blind4_short, german_reviews or german_reviews_blind2.
+    corpus = training_corpus("v9")
+    assert {e.dataset for e in corpus} == {
+        "feedback", "short", "short4", "short6", "short7", "short9",
+        "blind_short", "blind2_short", "blind3_short",
+    }  # fmt: skip
+    assert all(e.split in ("train", "eval") for e in corpus)
+    used = {e.text for e in corpus}
+    sets = training.evaluation_sets()
+    never = ("blind4_short", "german_reviews", "german_reviews_blind2", "feedback_heldout")
+    for name in (*never, "short_heldout", "short4_heldout", "short7_heldout", "short9_heldout"):
+        assert not used & {e.text for e in sets[name]}, name
+    assert {e.dataset for e in training_corpus("written")} == {"feedback", "short", "short4"}

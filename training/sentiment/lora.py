@@ -14,7 +14,17 @@ import numpy as np
 from nlp_service.analysis.embedding import get_embedder
 from nlp_service.analysis.sentiment import LABELS, PolarityHead
 from nlp_service.config import get_settings
-from training.datasets import Example, feedback_corpus, written_corpus
+from training.datasets import (
+    Example,
+    blind2_short_de,
+    blind3_short_de,
+    blind_short_de,
+    feedback_corpus,
+    short_answers_v6,
+    short_answers_v7,
+    short_answers_v9,
+    written_corpus,
+)
 from training.sentiment.answers import answer_scores, segment_texts
 from training.sentiment.classification_metrics import best_margin
 from training.sentiment.data import CV_FOLDS, SEED, _data_card, folds, packaged_pool
@@ -22,6 +32,43 @@ from training.sentiment.evaluation import evaluate_scorer, evaluation_sets
 from training.sentiment.polarity_head import train_polarity_head
 from training.sentiment.scorers import TextScorer
 from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
+
+# The corpora `train_lora` can fine-tune on. "written": the written train splits (feedback de/en/
+# fr/nl, survey_short de/en, short4). "v9" (round 9): those + the train splits of short6, short7
+# and short9 + the dev short sets blind_short, blind2_short, blind3_short (whole files). Never in
+# either: heldout splits, blind4_short, german_reviews, german_reviews_blind2, later blind sets.
+CORPORA = ("written", "v9")
+V9_FILES = [
+    "training/data/feedback_sentiment_{de,en,fr,nl}.jsonl (split train)",
+    "training/data/survey_short_{de,en}.jsonl (split train)",
+    "training/data/survey_short4_de.jsonl (split train)",
+    "training/data/survey_short6_de.jsonl (split train)",
+    "training/data/survey_short7_de.jsonl (split train)",
+    "training/data/survey_short9_de.jsonl (split train)",
+    "training/data/short_answers_blind_de.jsonl (all; a dev set)",
+    "training/data/short_answers_blind2_de.jsonl (all; a dev set)",
+    "training/data/short_answers_blind3_de.jsonl (all; a dev set)",
+]
+NEVER_TRAINED_ON = [
+    "blind4_short (short_answers_blind4_de.jsonl)",
+    "every heldout split (feedback, survey_short, short4, short7, short9)",
+    "german_reviews (german_reviews_eval.jsonl)",
+    "german_reviews_blind2",
+    "later blind sets",
+    "survey_answers_labeled.jsonl (survey_fixture)",
+    "tweets test, drug_reviews test",
+]
+
+
+def training_corpus(corpus: str) -> list[Example]:
+    """The project-written answers of one of `CORPORA`."""
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose from {CORPORA}")
+    out = written_corpus("train")
+    if corpus == "v9":
+        out += short_answers_v6("train") + short_answers_v7("train") + short_answers_v9("train")
+        out += blind_short_de() + blind2_short_de() + blind3_short_de()
+    return out
 
 
 def lora_packaged(
@@ -49,10 +96,17 @@ def train_lora(
     lr: float = 3e-4,
     max_tokens: int | None = None,
     max_minutes: float | None = None,
+    corpus: str = "written",
+    init_head: str | None = None,
+    lexicon_weights: Sequence[float] = (),
 ) -> Path:
-    """Candidate (b): LoRA fine-tuning. The written train split is divided into a fit part (4/5)
-    and a dev fold (1/5, stratified by language and label); the initial head is candidate (a)
-    selected by CV on the fit part only; the epoch and the neutral band are chosen on dev."""
+    """Candidate (b): LoRA fine-tuning. The training corpus (`training_corpus(corpus)`) is
+    divided into a fit part (4/5) and a dev fold (1/5, stratified by language and label); the
+    initial head is candidate (a) selected by CV on the fit part only, or the polarity head of
+    the model folder `init_head` (then epoch 0 is not selectable: that head may have seen the dev
+    fold); the epoch and the neutral band are chosen on dev. With `lexicon_weights` the model
+    carries `init_head`'s lexical layer (lexicon version, full_words, negation rule) and its
+    lexicon weight is the one of the grid with the best dev pos-vs-neg accuracy (then AUC)."""
 
     from nlp_service.analysis.sentiment_lora import KIND
     from training.sentiment_lora import (
@@ -71,15 +125,22 @@ def train_lora(
     version = version or f"{datetime.now(UTC):%Y%m%d}-e5-lora"
     work_dir = work_dir or settings.data_dir / "cache" / "sentiment-lora" / version
     work_dir.mkdir(parents=True, exist_ok=True)
-    written = written_corpus("train")
+    written = training_corpus(corpus)
     if not written:
         raise SystemExit("no written feedback train split under training/data/")
     fold = folds(written)
     fit_part = [e for e, f in zip(written, fold, strict=True) if f != 0]
     dev = [e for e, f in zip(written, fold, strict=True) if f == 0]
     pkg = packaged_pool()
-    embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
-    init = train_polarity_head(embedder, fit_part, version, pkg)
+    if init_head:
+        start_head = PolarityHead.load(models_dir / "sentiment" / init_head)
+        init_selection: object = f"the polarity head of {init_head} (head.safetensors)"
+    else:
+        embedder = get_embedder(TORCH_EMBEDDER, settings.threads)
+        init = train_polarity_head(embedder, fit_part, version, pkg)
+        start_head, init_selection = init.head, init.cv["chosen"]
+    if lexicon_weights and (not init_head or start_head.lexicon is None):
+        raise SystemExit("--lexicon-weights needs --init-head of a model with a lexicon layer")
 
     chosen_pkg = lora_packaged(pkg, tweets_per_class, drug_reviews)
     target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
@@ -90,37 +151,67 @@ def train_lora(
             w = share / (len(LABELS) * counts[e.label])
             items.append(TrainItem(e.text[:MAX_TRAIN_CHARS], target[e.label], w))
     flat_dev, groups_dev = segment_texts(dev)
-    dev_scores: dict[int, np.ndarray] = {}
+    dev_segment_scores: dict[int, np.ndarray] = {}
+    polar = [i for i, e in enumerate(dev) if e.label != "neutral"]
+    y = np.array([dev[i].label == "positive" for i in polar])
 
-    def dev_score(score_texts) -> dict:
+    def polar_metrics(scores: np.ndarray) -> dict:
         from sklearn.metrics import roc_auc_score
 
-        scores = answer_scores(np.asarray(score_texts(flat_dev)), groups_dev)
-        dev_scores[len(dev_scores)] = scores
-        polar = [i for i, e in enumerate(dev) if e.label != "neutral"]
-        y = [dev[i].label == "positive" for i in polar]
         return {
             "auc": round(float(roc_auc_score(y, scores[polar])), 4),
-            "pos_neg_accuracy": round(float(np.mean((scores[polar] > 0) == np.array(y))), 4),
+            "pos_neg_accuracy": round(float(np.mean((scores[polar] > 0) == y)), 4),
         }
+
+    def dev_score(score_texts) -> dict:
+        seg = np.asarray(score_texts(flat_dev))
+        dev_segment_scores[len(dev_segment_scores)] = seg
+        return polar_metrics(answer_scores(seg, groups_dev))
 
     log_path = work_dir / "train.log.jsonl"
     result = finetune(
-        items, init.head, dev_score, work_dir / "checkpoints",
+        items, start_head, dev_score, work_dir / "checkpoints",
         epochs=epochs, seed=SEED, threads=settings.threads, log_path=log_path, lr=lr,
         max_tokens=max_tokens or MAX_TRAIN_TOKENS, max_minutes=max_minutes,
+        initial_candidate=not init_head,
     )  # fmt: skip
-    margin, dev_f1 = best_margin(dev_scores[result.best_epoch], dev)
-    head = PolarityHead(result.head.coef, result.head.intercept, f"e5lora:{version}", version)
+    best_seg = dev_segment_scores[result.best_epoch]
+    lexicon, negation_rule, lexicon_grid = None, False, []
+    if lexicon_weights and start_head.lexicon is not None:
+        from nlp_service.analysis.lexicon_blend import BlendParams
+        from nlp_service.analysis.sentiment_rules import apply_segment_rules
+
+        negation_rule = start_head.negation_rule
+        best_key: tuple[float, float] = (-1.0, -1.0)
+        for w in lexicon_weights:
+            params = BlendParams(w, start_head.lexicon.full_words, start_head.lexicon.version)
+            ruled = apply_segment_rules(best_seg, flat_dev, negation_rule, params)
+            m = polar_metrics(answer_scores(ruled, groups_dev))
+            lexicon_grid.append({"weight": w, **m})
+            if (m["pos_neg_accuracy"], m["auc"]) > best_key:
+                best_key, lexicon = (m["pos_neg_accuracy"], m["auc"]), params
+        assert lexicon is not None
+        best_seg = apply_segment_rules(best_seg, flat_dev, negation_rule, lexicon)
+    margin, dev_f1 = best_margin(answer_scores(best_seg, groups_dev), dev)
+    head = PolarityHead(
+        result.head.coef, result.head.intercept, f"e5lora:{version}", version,
+        negation_rule=negation_rule, lexicon=lexicon,
+    )  # fmt: skip
     head.neutral_margin = margin
     folder = models_dir / "sentiment" / version
     head.save(folder, {})
     save_adapter(result.e5.model, folder)
-    from nlp_service.analysis.sentiment_lora import LoraE5Sentiment
+    from nlp_service.analysis.sentiment_lora import (
+        ADAPTER_FILES,
+        LoraE5Sentiment,
+        _weights_digest,
+        rules_tag,
+    )
 
     model = LoraE5Sentiment.__new__(LoraE5Sentiment)  # reuse the trained weights in memory
     model.e5, model.head, model.version = result.e5, head, version
     model.neutral_margin, model.card, model.id = margin, {}, f"head:{version}"
+    model.weights_digest = _weights_digest(folder / ADAPTER_FILES[0], head) + rules_tag(head)
     evaluation = evaluate_scorer(TextScorer(model), evaluation_sets()) if evaluate_sets else {}
     card = {
         "kind": KIND,
@@ -132,6 +223,11 @@ def train_lora(
         "embedder_id": None,
         "labels": list(LABELS),
         "neutral_margin": margin,
+        "negation_rule": negation_rule,
+        "lexicon": None if lexicon is None else {
+            "weight": lexicon.weight, "full_words": lexicon.full_words,
+            "version": lexicon.version,
+        },
         "seed": SEED,
         "lora": {"r": LORA_R, "alpha": LORA_ALPHA, "dropout": LORA_DROPOUT,
                  "targets": LORA_TARGETS, "max_train_tokens": max_tokens or MAX_TRAIN_TOKENS},
@@ -140,13 +236,21 @@ def train_lora(
             "lr": lr, "max_minutes": max_minutes,
             "written_share_of_weight": written_share, "tweets_per_class": tweets_per_class,
             "drug_reviews": drug_reviews,
-            "items": len(items), "init_head_selection": init.cv["chosen"],
-            "dev": f"fold 0 of {CV_FOLDS} of the written train split ({len(dev)} texts), "
-            "for epoch and neutral band only",
+            "items": len(items), "init_head_selection": init_selection,
+            "corpus": corpus,
+            "dev": f"fold 0 of {CV_FOLDS} of the training corpus ({len(dev)} texts), "
+            "for epoch, lexicon weight and neutral band only",
             "dev_macro_f1_at_margin": round(dev_f1, 4),
+            "lexicon_weight_grid_on_dev": lexicon_grid,
         },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": _data_card(fit_part, chosen_pkg),
+        "data": _data_card(fit_part, chosen_pkg)
+        if corpus == "written"
+        else {
+            "trained_on": V9_FILES, "fit_part": _corpus_counts(fit_part),
+            "dev_fold_not_fitted": _corpus_counts(dev), "packaged": _data_card(
+                fit_part, chosen_pkg)["packaged"], "never_trained_on": NEVER_TRAINED_ON,
+        },
         "metrics": evaluation,
         "python": platform.python_version(),
         "torch": __import__("torch").__version__,
@@ -154,6 +258,17 @@ def train_lora(
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({"artifact": str(folder), "best_epoch": result.best_epoch}, indent=2))
     return folder
+
+
+def _corpus_counts(examples: Sequence[Example]) -> dict:
+    from collections import Counter
+
+    return {
+        "texts": len(examples),
+        "per_dataset": dict(sorted(Counter(e.dataset for e in examples).items())),
+        "per_language": dict(sorted(Counter(e.language for e in examples).items())),
+        "labels": dict(sorted(Counter(e.label for e in examples).items())),
+    }
 
 
 def assemble_lora(version: str, checkpoint: Path, models_dir: Path | None = None) -> Path:
