@@ -42,6 +42,9 @@ GERMAN_REVIEWS_BLIND2 = TRAINING_DIR / "data" / "german_reviews_blind2.jsonl"
 # Round-8 blind set, evaluation only (short_answers_blind4_de.md): never train, tune
 # thresholds, write rules or select models on it.
 BLIND4_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind4_de.jsonl"
+# Round-9 blind set, evaluation only (short_answers_blind5_de.md): never train, tune
+# thresholds, write rules or select models on it.
+BLIND5_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind5_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,12 @@ def blind4_short_de() -> list[Example]:
     """220 short German answers written by a separate author in round 8 (never seen by anyone
     working on sentiment); evaluation only."""
     return _read_feedback(BLIND4_SHORT_DE, "blind4_short")
+
+
+def blind5_short_de() -> list[Example]:
+    """240 short German answers written by a separate author in round 9 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND5_SHORT_DE, "blind5_short")
 
 
 def german_reviews_blind2() -> list[Example]:
