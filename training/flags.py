@@ -58,6 +58,8 @@ SETS = {
     "blind6": DATA_DIR / "flags_blind6.jsonl",
     # round 8's blind set: measuring only, never trained on
     "blind7": DATA_DIR / "flags_blind7.jsonl",
+    # round 9's blind set: measuring only, never trained on
+    "blind8": DATA_DIR / "flags_blind8.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
