@@ -61,6 +61,8 @@ SETS = {
     # round 9: training data by two new authors (written from the definitions, not from a set)
     "train_v9a": DATA_DIR / "flags_train_v9a.jsonl",
     "train_v9b": DATA_DIR / "flags_train_v9b.jsonl",
+    # round 9's blind set: measuring only, never trained on
+    "blind8": DATA_DIR / "flags_blind8.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

@@ -1,7 +1,8 @@
-"""The flags blind sets of rounds 7 and 8 (flags_blind6.jsonl, flags_blind7.jsonl): registered for
-measuring only, the counts their cards state, exact fields, and no text shared with another data
-file, even after lowercasing, umlaut folding and stripping punctuation (so no model or rule was
-written on them). One card per set below; the checks are the same for both."""
+"""The flags blind sets of rounds 7, 8 and 9 (flags_blind6.jsonl, flags_blind7.jsonl,
+flags_blind8.jsonl): registered for measuring only, the counts their cards state, exact fields,
+and no text shared with another data file, even after lowercasing, umlaut folding and stripping
+punctuation (so no model or rule was written on them). One card per set below; the checks are
+the same for all."""
 
 import json
 from collections import Counter
@@ -41,6 +42,14 @@ CARDS = [
         {"de": 57, "en": 56},
         {"legal": 16, "churn": 16, "urgent": 16, "abuse": 2},
         70,
+    ),
+    Card(
+        "blind8",
+        240,
+        75,
+        {"de": 38, "en": 38},
+        {"legal": 16, "churn": 16, "urgent": 16, "abuse": 2},
+        60,
     ),
 ]
 
