@@ -13,10 +13,15 @@ FIELDS = {"id", "text", "language", "label", "split"}
 def test_short_blind5_has_the_card_counts_and_fields() -> None:
     rows = blind_sets.rows(BLIND5_SHORT_DE)
     assert all(set(r) == FIELDS for r in rows)
-    assert [r["id"] for r in rows] == [f"blind5-de-{i:03d}" for i in range(1, 241)]
+    # 093 and 135 were dropped on merge: the round-9 training file survey_short9_de (another
+    # author, written the same hour) holds the same two stock phrases
+    removed = {93, 135}
+    assert [r["id"] for r in rows] == [
+        f"blind5-de-{i:03d}" for i in range(1, 241) if i not in removed
+    ]
     assert {r["split"] for r in rows} == {"eval"} and {r["language"] for r in rows} == {"de"}
     examples = blind5_short_de()
-    assert Counter(e.label for e in examples) == {"negative": 100, "positive": 100, "neutral": 40}
+    assert Counter(e.label for e in examples) == {"negative": 98, "positive": 100, "neutral": 40}
     words = [len(e.text.split()) for e in examples]
     assert all(1 <= n <= 40 for n in words)
     assert 0.5 <= sum(n < 10 for n in words) / len(words) <= 0.7

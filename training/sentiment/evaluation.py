@@ -15,6 +15,7 @@ from training.datasets import (
     blind2_short_de,
     blind3_short_de,
     blind4_short_de,
+    blind5_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -71,6 +72,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "german_reviews_blind2": german_reviews_blind2(),
         # Round 8's blind set (written while round 8 was developed, merged after it froze).
         "blind4_short": blind4_short_de(),
+        # Round 9's blind set (written while round 9 was developed, merged after it froze).
+        "blind5_short": blind5_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
