@@ -231,10 +231,19 @@ def raw_rungs(
     pipeline = Pipeline.from_settings(settings)
     items = [AnswerInput.create(t) for t in texts]
     pipeline.analyze_batch(items[:32])  # warm-up outside the clock
-    encoders = [pipeline.embedder]
-    second = pipeline.sentiment_embedder
-    if second is not None and second is not pipeline.embedder:
-        encoders.append(second)
+    # Every encoder the pipeline runs on the answers: the main one, the sentiment head's, one
+    # only the flag heads read, and a fine-tuned sentiment encoder that reads the texts itself
+    # (sentiment round 9's default), each once.
+    candidates = [
+        pipeline.embedder,
+        pipeline.sentiment_embedder,
+        *pipeline.flag_encoders,
+        getattr(pipeline.sentiment_model, "e5", None),
+    ]
+    encoders: list = []
+    for encoder in candidates:
+        if encoder is not None and all(encoder is not e for e in encoders):
+            encoders.append(encoder)
     raw_seconds = 0.0
     cpu = time.process_time()
     for encoder in encoders:

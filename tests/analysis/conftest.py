@@ -13,3 +13,13 @@ def settings() -> Settings:
 def pipeline(settings: Settings) -> Pipeline:
     # Embedders are cached per process (get_embedder), so every fixture shares one model load.
     return Pipeline.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def head_pipeline(settings: Settings) -> Pipeline:
+    """A pipeline whose sentiment is a head on e5 vectors (v8, the fast alternative to the
+    served fine-tuned e5): for tests of how the encoders' vectors are shared between sentiment,
+    flag heads and topics."""
+    return Pipeline.from_settings(
+        settings.model_copy(update={"sentiment_model": "head:20261126-e5-polarity-v8"})
+    )

@@ -105,7 +105,7 @@ V7_HEADS = "20261126-heads-e5-v7"  # segment units + rule candidates, with train
 
 @pytest.mark.parametrize("version", [V4_HEADS, V5_HEADS, V6_HEADS, V7_HEADS])
 def test_one_encoder_call_per_batch_with_the_flag_heads_units(
-    pipeline: Pipeline, settings: Settings, version: str
+    head_pipeline: Pipeline, settings: Settings, version: str
 ) -> None:
     """The units the flag heads read go into the segments' call (a call per answer cost more
     than the model itself); a repeated text is encoded once; flags are those of detect_flags
@@ -120,11 +120,16 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_units(
     )
 
     heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, version))
-    assert pipeline.sentiment_embedder is not None
-    main = CountingEmbedder(pipeline.embedder)
-    sent = CountingEmbedder(pipeline.sentiment_embedder)
+    assert head_pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(head_pipeline.embedder)
+    sent = CountingEmbedder(head_pipeline.sentiment_embedder)
     counted = Pipeline(
-        main, sent, pipeline.sentiment_model, pipeline.language, settings, flag_heads=heads
+        main,
+        sent,
+        head_pipeline.sentiment_model,
+        head_pipeline.language,
+        settings,
+        flag_heads=heads,
     )
     texts = [
         "Lieferung schnell, aber die Hotline ist eine Katastrophe.",  # 2 segments, 1 sentence
@@ -168,19 +173,18 @@ def test_one_encoder_call_per_batch_with_the_flag_heads_units(
 
 @pytest.mark.parametrize("version", [V5_HEADS, V6_HEADS])
 def test_segment_flag_heads_add_no_encoder_text(
-    pipeline: Pipeline, settings: Settings, version: str
+    head_pipeline: Pipeline, settings: Settings, version: str
 ) -> None:
     """Heads on segment units (v5, v6): the encoders see the distinct segments and nothing else
     on a mixed batch (long answers, contrast clauses, lists, no language hint)."""
     from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
 
     heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, version))
-    assert heads.units == SEGMENT_UNITS and pipeline.sentiment_embedder is not None
-    main = CountingEmbedder(pipeline.embedder)
-    sent = CountingEmbedder(pipeline.sentiment_embedder)
-    counted = Pipeline(
-        main, sent, pipeline.sentiment_model, pipeline.language, settings, flag_heads=heads
-    )  # fmt: skip
+    assert heads.units == SEGMENT_UNITS and head_pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(head_pipeline.embedder)
+    sent = CountingEmbedder(head_pipeline.sentiment_embedder)
+    model, language = head_pipeline.sentiment_model, head_pipeline.language
+    counted = Pipeline(main, sent, model, language, settings, flag_heads=heads)
     texts = [
         "The app is fine, but support never answers. I will cancel next month!\n- no refund",
         "Seit drei Tagen kein Internet, obwohl ich bezahlt habe; bitte sofort zurückrufen.",
@@ -225,18 +229,18 @@ def test_the_issue_insult_never_scores_positive(pipeline: Pipeline) -> None:
     assert all(s.sentiment.score <= -0.5 for s in a.segments)
 
 
-def test_a_denied_problem_is_positive(pipeline: Pipeline) -> None:
+def test_a_denied_problem_is_positive(head_pipeline: Pipeline) -> None:
     """The issue's "Zahlung per PayPal lief problemlos." (-0.87 from the head alone): the served
     head's negated-negative rule lifts it to at least NEGATED_NEGATIVE_MIN_SCORE (v6: its head and
     lexicon already score it just above); a denied denial stays with the head."""
-    a = pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
+    a = head_pipeline.analyze(AnswerInput.create("Zahlung per PayPal lief problemlos."))
     assert a.sentiment.label == "positive"
     assert a.sentiment.score >= NEGATED_NEGATIVE_MIN_SCORE - 1e-6
     denied = "Die Zahlung lief leider nicht problemlos."
-    b = pipeline.analyze(AnswerInput.create(denied))
-    assert pipeline.sentiment_embedder is not None
-    model = pipeline.sentiment_model
-    head_only = model.scores(pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
+    b = head_pipeline.analyze(AnswerInput.create(denied))
+    assert head_pipeline.sentiment_embedder is not None
+    model = head_pipeline.sentiment_model
+    head_only = model.scores(head_pipeline.sentiment_embedder.encode([denied]))  # type: ignore[attr-defined]
     # Not lifted by the rule: the head's score with the served lexicon blend (v5) only.
     expected = apply_segment_rules(head_only, [denied], False, model.lexicon)  # type: ignore[attr-defined]
     assert b.sentiment.score == pytest.approx(float(expected[0]), abs=1e-3)
@@ -323,12 +327,22 @@ def test_language_hint_for_short_answers(pipeline: Pipeline) -> None:
 
 
 def test_long_answer_is_segmented_not_cut(pipeline: Pipeline) -> None:
-    text = " ".join(["Die Hotline ist schlecht erreichbar und die Wartezeit ist lang."] * 120)
+    # six different complaints, 20 times each (one sentence repeated 120 times is no answer: the
+    # fine-tuned e5 reads a 1,000-character chunk of one repeated sentence as neutral)
+    complaints = [
+        "Die Hotline ist schlecht erreichbar.",
+        "Die Wartezeit ist viel zu lang.",
+        "Niemand ruft zurück.",
+        "Die Rechnung war wieder falsch.",
+        "Der Techniker kam nicht.",
+        "Meine E-Mails bleiben unbeantwortet.",
+    ]
+    text = " ".join(complaints[i % 6] for i in range(120))
     a = pipeline.analyze(AnswerInput.create(text))
     assert len(text) < 10_000
     # 120 sentences exceed max_chunks_per_text (64): neighbours are merged, nothing is dropped.
     assert len(a.segments) <= 64
-    assert sum(s.text.count("Hotline") for s in a.segments) == 120
+    assert sum(s.text.count("Hotline") for s in a.segments) == 20
     assert a.segments[-1].end == len(text)
     assert a.sentiment.label == "negative"
 
@@ -351,21 +365,34 @@ def test_bad_input_is_a_clear_error(pipeline: Pipeline) -> None:
 
 
 def test_the_ensemble_candidate_reads_the_main_vectors_without_another_encoder_pass(
-    pipeline: Pipeline, settings: Settings
+    head_pipeline: Pipeline, settings: Settings
 ) -> None:
     from nlp_service.analysis.sentiment import load_head
 
     folder = settings.models_dir / "sentiment" / "20261126-e5-use-polarity-v4"
     head = load_head(folder)
-    assert pipeline.sentiment_embedder is not None
-    main = CountingEmbedder(pipeline.embedder)
-    sent = CountingEmbedder(pipeline.sentiment_embedder)
-    counted = Pipeline(main, sent, head, pipeline.language, settings)
+    assert head_pipeline.sentiment_embedder is not None
+    main = CountingEmbedder(head_pipeline.embedder)
+    sent = CountingEmbedder(head_pipeline.sentiment_embedder)
+    counted = Pipeline(main, sent, head, head_pipeline.language, settings)
     text = "Die Hotline war freundlich und hat sofort geholfen."
     result = counted.analyze(AnswerInput.create(text, "de"))
     assert main.seen == [text] and sent.seen == [text]  # one pass per encoder, as before
-    both = np.hstack([pipeline.sentiment_embedder.encode([text]), pipeline.embedder.encode([text])])
+    both = np.hstack(
+        [head_pipeline.sentiment_embedder.encode([text]), head_pipeline.embedder.encode([text])]
+    )
     assert result.sentiment.score == pytest.approx(float(head.scores(both)[0]), abs=1e-3)
     # Its second part must be the main embedder's vectors.
     with pytest.raises(ModelError, match="also reads usem3"):
-        Pipeline(sent, sent, head, pipeline.language, settings)
+        Pipeline(sent, sent, head, head_pipeline.language, settings)
+
+
+def test_the_issues_examples_as_served(pipeline: Pipeline) -> None:
+    """Issue 9's three answers with the served default (the fine-tuned e5 since round 9)."""
+    texts = [
+        "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal.",
+        "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.",
+        "Zahlung per PayPal lief problemlos.",
+    ]
+    got = pipeline.analyze_batch([AnswerInput.create(t, "de") for t in texts])
+    assert [a.sentiment.label for a in got] == ["negative", "negative", "positive"]
