@@ -252,7 +252,8 @@ def raw_rungs(
             encoder.encode(texts[i : i + 64])
         seconds = time.perf_counter() - start
         raw_seconds += seconds
-        say(f"  raw {encoder.id:44s} {n / seconds:8.1f} texts/s")
+        name = getattr(encoder, "id", "fine-tuned e5 of the sentiment model")
+        say(f"  raw {name:44s} {n / seconds:8.1f} texts/s")
     raw = n / raw_seconds
     say(
         f"1. raw encoders together                         {raw:8.1f} answers/s   1.00"
