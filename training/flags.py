@@ -768,11 +768,13 @@ def choose_decisions(
     sources: Sequence[str],
     budget: float = HEADS_FALSE_ALARM_BUDGET,
     per_set_cap: float = V4_PER_SET_CAP,
+    rank: str = "worst",
 ) -> tuple[dict[str, tuple], dict] | None:
     """Per type (weak veto, strong veto, alone threshold): among the combinations whose pooled
     false-alarm rate on the ordinary answers is <= `budget` and whose rate on each training
     source is <= `per_set_cap` (at least one answer allowed), the best worst-type recall, then
-    mean recall. Per type only the options on the recall / false-alarm frontier are combined."""
+    mean recall (`rank="mean"`: mean first, then worst-type; heads v8). Per type only the
+    options on the recall / false-alarm frontier are combined."""
     import itertools
 
     import numpy as np
@@ -810,6 +812,8 @@ def choose_decisions(
             continue
         recalls = [point[0] for point in combo]
         key = (round(min(recalls), 6), round(sum(recalls) / len(recalls), 6))
+        if rank == "mean":
+            key = key[::-1]
         if best is None or key > best[0]:
             best = (key, combo, union)
     if best is None:

@@ -295,54 +295,7 @@ def choose_by_mean(
 ) -> tuple[dict[str, tuple], dict] | None:
     """`training.flags.choose_decisions` with the mean recall first, then the worst-type
     recall: the same frontier per type and the same pooled and per-source limits."""
-    import itertools
-
-    import numpy as np
-
-    gold_sets = [set(g) for g in gold]
-    ordinary = np.array([not g for g in gold_sets])
-    groups = [
-        np.array([src == name and o for src, o in zip(sources, ordinary, strict=True)])
-        for name in dict.fromkeys(sources)
-    ]
-    frontier = {}
-    for t in MODEL_TYPES:
-        positive = np.array([t in g for g in gold_sets])
-        points = sorted(
-            (
-                (float(f[positive].mean()), int((f & ordinary).sum()), key, f)
-                for key, f in options[t].items()
-            ),
-            key=lambda x: (-x[0], x[1], -x[2][2], -x[2][0], -x[2][1]),
-        )
-        kept, lowest = [], None
-        for point in points:
-            if lowest is None or point[1] < lowest:
-                kept.append(point)
-                lowest = point[1]
-        frontier[t] = kept
-    best = None
-    for combo in itertools.product(*(frontier[t] for t in MODEL_TYPES)):
-        union = np.array(abuse, dtype=bool)
-        for point in combo:
-            union = union | point[3]
-        if int((union & ordinary).sum()) > budget * ordinary.sum():
-            continue
-        if any(int((union & g).sum()) > max(per_set_cap * g.sum(), 1) for g in groups):
-            continue
-        recalls = [point[0] for point in combo]
-        key = (round(sum(recalls) / len(recalls), 6), round(min(recalls), 6))
-        if best is None or key > best[0]:
-            best = (key, combo)
-    if best is None:
-        return None
-    chosen = {t: point[2] for t, point in zip(MODEL_TYPES, best[1], strict=True)}
-    predicted = [
-        ({"abuse"} if abuse[i] else set())
-        | {t for t, point in zip(MODEL_TYPES, best[1], strict=True) if point[3][i]}
-        for i in range(len(gold_sets))
-    ]
-    return chosen, score(gold, predicted)
+    return choose_decisions(gold, abuse, options, sources, budget, per_set_cap, rank="mean")
 
 
 def leave_one_set_out(
