@@ -236,12 +236,14 @@ def fit_recipe(
             )
             for t in MODEL_TYPES
         }
-        chosen = (
-            choose_decisions(gold, rows.abuse, options, sources, recipe.budget, recipe.per_set_cap)
-            if recipe.selection == "worst"
-            else choose_by_mean(
-                gold, rows.abuse, options, sources, recipe.budget, recipe.per_set_cap
-            )
+        chosen = choose_decisions(
+            gold,
+            rows.abuse,
+            options,
+            sources,
+            recipe.budget,
+            recipe.per_set_cap,
+            rank=recipe.selection,
         )
         if chosen is None:
             continue
@@ -283,19 +285,6 @@ def fit_recipe(
         candidates,
     )
     return Fitted(heads, chosen_c, decisions, cv, per_c, len(rows.sentences))
-
-
-def choose_by_mean(
-    gold: Sequence[Iterable[str]],
-    abuse: Any,
-    options: dict[str, dict[tuple, Any]],
-    sources: Sequence[str],
-    budget: float,
-    per_set_cap: float,
-) -> tuple[dict[str, tuple], dict] | None:
-    """`training.flags.choose_decisions` with the mean recall first, then the worst-type
-    recall: the same frontier per type and the same pooled and per-source limits."""
-    return choose_decisions(gold, abuse, options, sources, budget, per_set_cap, rank="mean")
 
 
 def leave_one_set_out(

@@ -74,7 +74,7 @@ def test_leave_one_set_out_trains_on_the_others_and_scores_the_held_out_set() ->
     assert flags_v8.objective(out_b) == 0.95
 
 
-def test_choose_by_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_minimum() -> None:
+def test_rank_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_minimum() -> None:
     """5 legal, 1 churn, 10 urgent, 50 ordinary answers, 1 false alarm allowed. legal: all five
     with a false alarm, or three without; urgent: three without, or six with a false alarm."""
     import numpy as np
@@ -94,7 +94,7 @@ def test_choose_by_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_m
     }
     args = ([frozenset(g) for g in gold], np.zeros(n, dtype=bool), options, ["s"] * n)
     worst = training.choose_decisions(*args, 0.02, 0.02)
-    mean = flags_v8.choose_by_mean(*args, 0.02, 0.02)
+    mean = training.choose_decisions(*args, 0.02, 0.02, rank="mean")
     assert worst is not None and mean is not None
     # worst-type first: (0.6, 1, 0.6); mean first: (1, 1, 0.3), mean 0.77 > 0.73
     assert worst[0] == {
