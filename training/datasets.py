@@ -30,6 +30,8 @@ SHORT6_DE = TRAINING_DIR / "data" / "survey_short6_de.jsonl"
 SHORT7_DE = TRAINING_DIR / "data" / "survey_short7_de.jsonl"
 # Round 9: short German answers by one new author (train / heldout), see survey_short9_de.md.
 SHORT9_DE = TRAINING_DIR / "data" / "survey_short9_de.jsonl"
+# Round 10: short German answers by another new author (train / heldout), see survey_short10_de.md.
+SHORT10_DE = TRAINING_DIR / "data" / "survey_short10_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -166,6 +168,12 @@ def short_answers_v9(split: str) -> list[Example]:
     """The round-9 short German survey answers (survey_short9_de.jsonl, one new author; train
     and heldout splits)."""
     return [e for e in _read_feedback(SHORT9_DE, "short9") if e.split == split]
+
+
+def short_answers_v10(split: str) -> list[Example]:
+    """The round-10 short German survey answers (survey_short10_de.jsonl, one new author; train
+    and heldout splits)."""
+    return [e for e in _read_feedback(SHORT10_DE, "short10") if e.split == split]
 
 
 def written_corpus(split: str) -> list[Example]:

@@ -31,12 +31,14 @@ from nlp_service.analysis.flags import (
     SEGMENT_UNITS,
     SENTENCE_UNITS,
     ContextHeads,
+    FlagClassifier,
     FlagContext,
     FlagType,
     detect_flags,
     head_units,
     resolve_heads_folder,
 )
+from nlp_service.analysis.flags.classifier import is_classifier_folder
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SETS = {
@@ -106,25 +108,36 @@ def load_set(name_or_path: str | Path) -> list[FlagExample]:
 
 
 def predict(
-    text: str, context: FlagContext | None = None, language: str | None = None
+    text: str,
+    context: FlagContext | FlagClassifier | None = None,
+    language: str | None = None,
 ) -> frozenset[str]:
     """Flag types the service raises for `text` (personal_data is not part of this scoring);
-    `language` splits the text into the heads' units as the pipeline does (segment units)."""
+    `language` splits the text into the heads' units as the pipeline does (segment units).
+    `context`: context heads with their encoders, or a fine-tuned flag classifier."""
+    classifier = context if isinstance(context, FlagClassifier) else None
+    heads = context if isinstance(context, FlagContext) else None
     return frozenset(
         f.type.value
-        for f in detect_flags(text, context=context, language=language)
+        for f in detect_flags(text, context=heads, language=language, classifier=classifier)
         if f.type is not FlagType.PERSONAL_DATA
     )
 
 
-def load_context(version: str = "latest", models_dir: Path | None = None) -> FlagContext:
-    """The shipped context heads with the encoders they were trained on (2 threads): their
-    vectors are concatenated in the card's order."""
+def load_context(
+    version: str = "latest", models_dir: Path | None = None
+) -> FlagContext | FlagClassifier:
+    """The shipped flag model `version`: a fine-tuned classifier, or context heads with the
+    encoders they were trained on (2 threads; their vectors are concatenated in the card's
+    order)."""
     from nlp_service.analysis.embedding import get_embedder
     from nlp_service.config import get_settings
 
     settings = get_settings()
-    heads = ContextHeads.load(resolve_heads_folder(models_dir or settings.models_dir, version))
+    folder = resolve_heads_folder(models_dir or settings.models_dir, version)
+    if is_classifier_folder(folder):
+        return FlagClassifier(folder, settings.threads)
+    heads = ContextHeads.load(folder)
     embedders = [get_embedder(spec, settings.threads) for spec in heads.specs]
     if tuple(e.id for e in embedders) != heads.encoders:
         from nlp_service.errors import ModelError

@@ -15,6 +15,7 @@ from nlp_service.analysis.answer_input import AnswerInput
 from nlp_service.analysis.embedding import Embedder, normalize
 from nlp_service.analysis.flags import (
     ContextHeads,
+    FlagClassifier,
     FlagContext,
     detect_flags,
     head_units,
@@ -60,6 +61,7 @@ class Pipeline:
         topics: TopicAssigner | None = None,
         flag_heads: ContextHeads | None = None,
         flag_embedders: Sequence[Embedder] = (),
+        flag_classifier: FlagClassifier | None = None,
     ) -> None:
         if sentiment_embedder is not None and sentiment_model.embedder_id not in (
             None,
@@ -95,6 +97,9 @@ class Pipeline:
                 )
             self.flag_encoders = [available[i] for i in flag_heads.encoders]
         self.flag_heads = flag_heads
+        # Round 10: a fine-tuned classifier that reads the (redacted) answers decides legal,
+        # churn and urgent instead of the heads.
+        self.flag_classifier = flag_classifier
         self.topics: TopicAssigner | None = None
         if topics is not None:
             self.set_topics(topics)
@@ -116,6 +121,7 @@ class Pipeline:
             topics,
             m.flag_heads,
             m.flag_embedders,
+            m.flag_classifier,
         )
 
     def _check_topics(self, topics: TopicAssigner) -> None:
@@ -254,9 +260,16 @@ class Pipeline:
                 distinct = list(dict.fromkeys(heads))
                 known[encoder.id] = dict(zip(distinct, encoder.encode(distinct), strict=True))
         flag_context = self._flag_context(known)
+        verdicts = (
+            self.flag_classifier.judge([p.text for p in prepared], [p.segments for p in prepared])
+            if self.flag_classifier is not None
+            else [None] * len(prepared)
+        )
         answer_flags = [
-            detect_flags(p.text, p.redaction.entity_types, flag_context, segments=p.segments)
-            for p in prepared
+            detect_flags(
+                p.text, p.redaction.entity_types, flag_context, segments=p.segments, verdict=v
+            )
+            for p, v in zip(prepared, verdicts, strict=True)
         ]
         ans_sent = []
         for g, segs, flags in zip(groups, per_answer, answer_flags, strict=True):

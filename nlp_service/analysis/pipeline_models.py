@@ -1,14 +1,15 @@
 """The models a pipeline runs, loaded from settings once per process: the main encoder, the
 sentiment model (a head on an encoder's vectors, a fine-tuned encoder that reads texts, or a
-`transformers` classifier), the language detector and the flag context heads with any encoder
-only they read."""
+`transformers` classifier), the language detector and the flag model: context heads with any
+encoder only they read, or (round 10) a fine-tuned flag classifier that reads the texts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from nlp_service.analysis.embedding import Embedder, get_embedder
-from nlp_service.analysis.flags import ContextHeads, resolve_heads_folder
+from nlp_service.analysis.flags import ContextHeads, FlagClassifier, resolve_heads_folder
+from nlp_service.analysis.flags.classifier import is_classifier_folder
 from nlp_service.analysis.language import LanguageDetector
 from nlp_service.analysis.sentiment import (
     SentimentModel,
@@ -30,6 +31,7 @@ class PipelineModels:
     language: LanguageDetector
     flag_heads: ContextHeads | None = None
     flag_embedders: list[Embedder] = field(default_factory=list)
+    flag_classifier: FlagClassifier | None = None
 
 
 def _reads_texts(settings: Settings, version: str) -> bool:
@@ -71,7 +73,11 @@ def load_models(settings: Settings) -> PipelineModels:
     language = LanguageDetector(settings.language_backend, settings.languages)
     if not settings.flag_heads:
         return PipelineModels(embedder, sentiment_embedder, model, language)
-    heads = ContextHeads.load(resolve_heads_folder(settings.models_dir, settings.flag_heads))
+    folder = resolve_heads_folder(settings.models_dir, settings.flag_heads)
+    if is_classifier_folder(folder):
+        classifier = FlagClassifier(folder, settings.threads)
+        return PipelineModels(embedder, sentiment_embedder, model, language, None, [], classifier)
+    heads = ContextHeads.load(folder)
     loaded = {embedder.id, sentiment_embedder.id if sentiment_embedder else ""}
     flag_embedders: list[Embedder] = []
     for spec, needed in zip(heads.specs, heads.encoders, strict=True):

@@ -25,6 +25,7 @@ from training.datasets import (
     short_answers_v4,
     short_answers_v7,
     short_answers_v9,
+    short_answers_v10,
     survey_fixture,
 )
 from training.sentiment.answers import answers_from_segments, segment_texts
@@ -65,6 +66,7 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short4_heldout": short_answers_v4("heldout"),
         "short7_heldout": short_answers_v7("heldout"),
         "short9_heldout": short_answers_v9("heldout"),
+        "short10_heldout": short_answers_v10("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
         # Round 7's blind sets (written while round 7 was developed, merged after it froze).

@@ -18,11 +18,14 @@ from training.datasets import (
     Example,
     blind2_short_de,
     blind3_short_de,
+    blind4_short_de,
+    blind5_short_de,
     blind_short_de,
     feedback_corpus,
     short_answers_v6,
     short_answers_v7,
     short_answers_v9,
+    short_answers_v10,
     written_corpus,
 )
 from training.sentiment.answers import answer_scores, segment_texts
@@ -37,7 +40,10 @@ from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
 # fr/nl, survey_short de/en, short4). "v9" (round 9): those + the train splits of short6, short7
 # and short9 + the dev short sets blind_short, blind2_short, blind3_short (whole files). Never in
 # either: heldout splits, blind4_short, german_reviews, german_reviews_blind2, later blind sets.
-CORPORA = ("written", "v9")
+# "v10" (round 10): v9 + the dev short sets blind4_short and blind5_short (whole files) + the
+# train split of short10 (a new author). Never in it: heldout splits, german_reviews,
+# german_reviews_blind2, blind6_short.
+CORPORA = ("written", "v9", "v10")
 V9_FILES = [
     "training/data/feedback_sentiment_{de,en,fr,nl}.jsonl (split train)",
     "training/data/survey_short_{de,en}.jsonl (split train)",
@@ -48,6 +54,21 @@ V9_FILES = [
     "training/data/short_answers_blind_de.jsonl (all; a dev set)",
     "training/data/short_answers_blind2_de.jsonl (all; a dev set)",
     "training/data/short_answers_blind3_de.jsonl (all; a dev set)",
+]
+V10_FILES = [
+    *V9_FILES,
+    "training/data/short_answers_blind4_de.jsonl (all; a dev set since round 8)",
+    "training/data/short_answers_blind5_de.jsonl (all; a dev set since round 9)",
+    "training/data/survey_short10_de.jsonl (split train)",
+]
+CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES}
+NEVER_TRAINED_ON_V10 = [
+    "every heldout split (feedback, survey_short, short4, short7, short9, short10)",
+    "german_reviews (german_reviews_eval.jsonl)",
+    "german_reviews_blind2",
+    "blind6_short and later blind sets",
+    "survey_answers_labeled.jsonl (survey_fixture)",
+    "tweets test, drug_reviews test",
 ]
 NEVER_TRAINED_ON = [
     "blind4_short (short_answers_blind4_de.jsonl)",
@@ -65,9 +86,13 @@ def training_corpus(corpus: str) -> list[Example]:
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose from {CORPORA}")
     out = written_corpus("train")
-    if corpus == "v9":
+    if corpus in ("v9", "v10"):
         out += short_answers_v6("train") + short_answers_v7("train") + short_answers_v9("train")
         out += blind_short_de() + blind2_short_de() + blind3_short_de()
+    if corpus == "v10":
+        # round 10: the dev sets blind4/blind5 (each decided a default in round 8/9) and the
+        # new author's train split
+        out += blind4_short_de() + blind5_short_de() + short_answers_v10("train")
     return out
 
 
@@ -247,9 +272,10 @@ def train_lora(
         "data": _data_card(fit_part, chosen_pkg)
         if corpus == "written"
         else {
-            "trained_on": V9_FILES, "fit_part": _corpus_counts(fit_part),
+            "trained_on": CORPUS_FILES[corpus], "fit_part": _corpus_counts(fit_part),
             "dev_fold_not_fitted": _corpus_counts(dev), "packaged": _data_card(
-                fit_part, chosen_pkg)["packaged"], "never_trained_on": NEVER_TRAINED_ON,
+                fit_part, chosen_pkg)["packaged"],
+            "never_trained_on": NEVER_TRAINED_ON_V10 if corpus == "v10" else NEVER_TRAINED_ON,
         },
         "metrics": evaluation,
         "python": platform.python_version(),

@@ -14,7 +14,11 @@ Legal, churn and urgent are decided in context, not by a word alone (`legal.txt`
   (praise such as "kam sofort" or "kündigen war einfach", "mein Anwalt hat mir ... empfohlen",
   the resolved past) and by a negation among the few words before it in its clause
   ("kein Grund zu kündigen", "no urgent need"), except inability ("kann nicht kündigen").
-Optionally (`context=FlagContext(...)`), logistic heads on each unit's vectors (USE and/or e5,
+From round 10 a fine-tuned classifier (`classifier`, `FlagClassifier`) may decide legal, churn and
+urgent instead of the heads: it reads the whole answer, a type is flagged when its probability
+reaches the card's threshold, and the rules only say where (a rule span of the type inside the
+unit that scored highest is the reason, else that unit). Without it, optionally
+(`context=FlagContext(...)`), logistic heads on each unit's vectors (USE and/or e5,
 per the heads' card; from round 5 the units are the analysis segments, `head_units`) add
 legal/churn/urgent flags the rules missed (paraphrases without a trigger word, "Nach 15 Jahren
 verabschiede ich mich") above a high threshold, and veto a rule flag whose unit they score very
@@ -34,6 +38,7 @@ Every flag's reason is the matched span, so moderators see why. Severity orders 
 from collections.abc import Sequence
 
 from nlp_service.analysis.flags.abuse import _abuse_flags
+from nlp_service.analysis.flags.classifier import FlagClassifier, Verdict, classifier_flags
 from nlp_service.analysis.flags.context_rules import (
     _SENTENCE,
     _candidate_starts,
@@ -77,8 +82,10 @@ __all__ = [
     "_SENTENCE",
     "ContextHeads",
     "Flag",
+    "FlagClassifier",
     "FlagContext",
     "FlagType",
+    "Verdict",
     "_context_rules",
     "detect_flags",
     "has_abuse",
@@ -95,16 +102,26 @@ def detect_flags(
     *,
     language: str | None = None,
     segments: Sequence[Segment] | None = None,
+    classifier: FlagClassifier | None = None,
+    verdict: Verdict | None = None,
 ) -> list[Flag]:
     """Flags sorted by severity (desc) then position; one flag per (type, reason) and no two
     overlapping spans of one type (a strong phrase wins over the trigger word inside it).
     With `context`, the heads veto rule flags they are confident against (per the heads' card)
     and add unit-level legal/churn/urgent flags the rules missed. The heads' units come from
     `head_units`: `segments` (the pipeline passes the answer's analysis segments, whose vectors
-    it already has) or else those of `text` in `language`."""
+    it already has) or else those of `text` in `language`.
+    With `classifier` (or its `verdict` on this text, as the pipeline computes it for a whole
+    batch), the classifier decides its types and `context` is not used."""
     candidates = [*_abuse_flags(text)]
     rule_flags = [found for rules in _context_rules() for found in _context_candidates(text, rules)]
-    if context is not None and text.strip():
+    if (classifier is not None or verdict is not None) and text.strip():
+        if verdict is None:
+            assert classifier is not None
+            units = head_units(text, SEGMENT_UNITS, language, segments)
+            verdict = classifier.judge([text], [units])[0]
+        candidates.extend(classifier_flags(text, rule_flags, verdict))
+    elif context is not None and text.strip():
         units = head_units(text, context.heads.units, language, segments)
         starts = (
             {rules.flag_type: _candidate_starts(text, rules) for rules in _context_rules()}

