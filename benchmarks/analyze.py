@@ -7,7 +7,8 @@ Prints texts/s of each raw encoder on the whole answers, of both encoders togeth
 pipeline must at least pay), of `Pipeline.analyze_batch`, and the ratio pipeline / raw encoders.
 With --before/--after: two pipelines that differ only in the sentiment model, timed on the same
 answers in one run (alternating rounds, so a change in machine load hits both alike).
-With --flags-before/--flags-after: the same for flag-heads versions ("" = rules only; several
+With --flags-before/--flags-after: the same for flag-model versions (heads or a fine-tuned
+classifier; "" = rules only; several
 after versions comma-separated), plus the texts and characters each encoder encodes.
 
     python -m benchmarks.analyze --n 150 --rounds 2 --flags-before 20261126-heads-use-v2 \
@@ -126,6 +127,9 @@ def compare_flags(before: str, afters: list[str], n: int, batch: int, rounds: in
         heads = p.flag_heads.version if p.flag_heads is not None else "(rules only)"
         units = p.flag_heads.units if p.flag_heads is not None else "-"
         reads = ", ".join(e.id for e in p.flag_encoders) or "-"
+        if p.flag_classifier is not None:  # round 10: reads the answers with its own encoder
+            heads, units = p.flag_classifier.version, "answers"
+            reads = "its fine-tuned e5"
         rate = n * rounds / seconds[label]
         print(f"flag heads {heads:28s} units {units:9s} reading {reads:40s} {rate:6.1f} texts/s")
         for encoder, (count, chars) in _encoded(p, items, batch).items():
