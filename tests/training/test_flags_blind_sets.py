@@ -104,3 +104,24 @@ def test_texts_occur_nowhere_else_even_normalised(card: Card) -> None:
     normal = [blind_sets.normal(t) for t in texts]
     assert len(set(normal)) == len(normal)
     assert not [t for t, n in zip(texts, normal, strict=True) if n in others]
+
+
+def test_flags_blind5_is_registered_counted_and_never_trained_on() -> None:
+    # round 5's blind set: its card fixes counts per language, not per type exactly
+    examples = training.load_set("blind5")
+    assert len(examples) == 240
+    assert Counter(e.language for e in examples) == {"de": 120, "en": 120}
+    ordinary = [e for e in examples if not e.flags]
+    assert Counter(e.language for e in ordinary) == {"de": 75, "en": 75}
+    for t in ("legal", "churn", "urgent"):
+        per_language = Counter(e.language for e in examples if t in e.flags)
+        assert per_language["de"] >= 15 and per_language["en"] >= 15, t
+    for heads_sets in (
+        training.HEADS_TRAIN_SETS,
+        training.HEADS_V6_TRAIN_SETS,
+        training.HEADS_V2_TRAIN_SETS,
+    ):
+        assert "blind5" not in heads_sets
+    assert all(set(r) == FIELDS for r in blind_sets.rows(training.SETS["blind5"]))
+    others = blind_sets.other_texts({training.SETS["blind5"]})
+    assert not [e.text for e in examples if blind_sets.normal(e.text) in others]
