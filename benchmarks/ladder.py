@@ -232,13 +232,18 @@ def raw_rungs(
     items = [AnswerInput.create(t) for t in texts]
     pipeline.analyze_batch(items[:32])  # warm-up outside the clock
     # Every encoder the pipeline runs on the answers: the main one, the sentiment head's, one
-    # only the flag heads read, and a fine-tuned sentiment encoder that reads the texts itself
-    # (sentiment round 9's default), each once.
+    # only the flag heads read, a fine-tuned sentiment encoder that reads the texts itself
+    # (sentiment round 9's default) and a fine-tuned flag classifier's (round 10), each once.
+    names = {
+        id(getattr(pipeline.sentiment_model, "e5", None)): "fine-tuned e5 of the sentiment model",
+        id(getattr(pipeline.flag_classifier, "e5", None)): "fine-tuned e5 of the flag classifier",
+    }
     candidates = [
         pipeline.embedder,
         pipeline.sentiment_embedder,
         *pipeline.flag_encoders,
         getattr(pipeline.sentiment_model, "e5", None),
+        getattr(pipeline.flag_classifier, "e5", None),
     ]
     encoders: list = []
     for encoder in candidates:
@@ -252,7 +257,7 @@ def raw_rungs(
             encoder.encode(texts[i : i + 64])
         seconds = time.perf_counter() - start
         raw_seconds += seconds
-        name = getattr(encoder, "id", "fine-tuned e5 of the sentiment model")
+        name = getattr(encoder, "id", names.get(id(encoder), "fine-tuned e5"))
         say(f"  raw {name:44s} {n / seconds:8.1f} texts/s")
     raw = n / raw_seconds
     say(

@@ -157,15 +157,16 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval (held out), blind6 (blind: written during round 7, run once after it), blind, "
-        "blind2, blind3, blind4, blind5 (dev sets since round 7), dev, fresh, train_v2, "
-        "train_v4, train_v5, train_v7 (developed on); several comma-separated, or 'all'.",
+        help="eval (held out), blind9 (round 10's blind set), blind..blind8 (dev sets: each "
+        "decided something once), dev, fresh, train_v2 .. train_v10 (trained on); several "
+        "comma-separated, or 'all'. models/flags/README.md says which model saw which.",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(
         None,
-        help="Also the context heads under models/flags (a version or 'latest'); several "
-        "comma-separated versions are scored one after the other in the same run.",
+        help="Also a flag model under models/flags: context heads (a version or 'latest') or a "
+        "fine-tuned flag classifier (its version, round 10); several comma-separated versions "
+        "are scored one after the other in the same run.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:

@@ -65,6 +65,10 @@ SETS = {
     "train_v9b": DATA_DIR / "flags_train_v9b.jsonl",
     # round 9's blind set: measuring only, never trained on
     "blind8": DATA_DIR / "flags_blind8.jsonl",
+    # round 10: training data by a new author (written from the definitions); the round-10
+    # classifiers were not trained on it (they were trained before it arrived), so it measures
+    # them on an author they never saw
+    "train_v10": DATA_DIR / "flags_train_v10.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,
