@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     # head + lexicon layer 8) by the rule fixed before the blind5 run (README, "Sentiment round
     # 9"): blind5 short German 0.924 vs 0.879; it reads the texts itself, so the pipeline runs
     # at ~0.6x; "head:20261126-e5-polarity-v8" restores the faster head on e5 vectors.
-    sentiment_model: str = "head:20261126-e5-lora-v9"
+    # Round 10: the same recipe on two more author sets and a new author's answers (lora-v10),
+    # by the rule fixed before the blind6 run: 0.911 vs lora-v9's 0.891.
+    sentiment_model: str = "head:20261126-e5-lora-v10"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis

@@ -47,6 +47,9 @@ BLIND4_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind4_de.jsonl"
 # Round-9 blind set, evaluation only (short_answers_blind5_de.md): never train, tune
 # thresholds, write rules or select models on it.
 BLIND5_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind5_de.jsonl"
+# Round-10 blind set, evaluation only (short_answers_blind6_de.md): never train, tune
+# thresholds, write rules or select models on it.
+BLIND6_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind6_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,12 @@ def blind5_short_de() -> list[Example]:
     """240 short German answers written by a separate author in round 9 (never seen by anyone
     working on sentiment); evaluation only."""
     return _read_feedback(BLIND5_SHORT_DE, "blind5_short")
+
+
+def blind6_short_de() -> list[Example]:
+    """240 short German answers written by a separate author in round 10 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND6_SHORT_DE, "blind6_short")
 
 
 def german_reviews_blind2() -> list[Example]:

@@ -69,3 +69,23 @@ def test_lora_v9_folder_loads_with_lexicon_8_and_scores_insult_and_praise() -> N
     assert all(name in never for name in ("blind4_short", "german_reviews_blind2", "heldout"))
     out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
     assert out[0].label == "negative" and out[1].label == "positive"
+
+
+V10 = MODELS_DIR / "sentiment" / "20261126-e5-lora-v10"
+
+
+@pytest.mark.slow
+def test_lora_v10_the_default_since_blind6_never_saw_the_sets_that_chose_it() -> None:
+    model = LoraE5Sentiment(V10, threads=2)
+    assert model.head.lexicon is not None and model.head.lexicon.version == 8
+    assert sum(p.stat().st_size for p in V10.iterdir()) < 6_500_000
+    data = model.card["data"]
+    never = " ".join(data["never_trained_on"])
+    assert all(name in never for name in ("blind6_short", "german_reviews_blind2", "heldout"))
+    trained = " ".join(data["trained_on"])
+    assert (
+        "short_answers_blind5_de" in trained and "survey_short10_de.jsonl (split train)" in trained
+    )
+    assert "blind6" not in trained and "german_reviews" not in trained
+    out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
+    assert out[0].label == "negative" and out[1].label == "positive"

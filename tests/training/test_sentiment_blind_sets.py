@@ -56,6 +56,10 @@ CARDS = {
         {"negative": 98, "positive": 100, "neutral": 40}, (1, 40), (10, 0.5, 0.7),
         frozenset({93, 135}),
     ),
+    "blind6_short": Card(
+        datasets.BLIND6_SHORT_DE, datasets.blind6_short_de, "blind6-de-{:03d}", 240,
+        {"negative": 96, "positive": 96, "neutral": 48}, (1, 35), (10, 0.5, 0.65),
+    ),
 }  # fmt: skip
 
 

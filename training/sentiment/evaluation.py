@@ -16,6 +16,7 @@ from training.datasets import (
     blind3_short_de,
     blind4_short_de,
     blind5_short_de,
+    blind6_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -76,6 +77,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "blind4_short": blind4_short_de(),
         # Round 9's blind set (written while round 9 was developed, merged after it froze).
         "blind5_short": blind5_short_de(),
+        # Round 10's blind set (written while round 10 was developed, merged after it froze).
+        "blind6_short": blind6_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
