@@ -387,17 +387,24 @@ def evaluate(version: str, sets: Sequence[str], models_dir: Path | None = None) 
 
 
 def compare(version: str, sets: Sequence[str], heads: str = "20261126-heads-e5-v8") -> dict:
-    """Per set, `training.flags.score` of: the rules + context heads `heads` (the round-9
-    default); the classifier as served (rules give spans only); the classifier plus every
-    [strong] rule phrase; the union of the heads' and the classifier's flags."""
+    """Per set (and "plain", the cue-free held-out survey answers), `training.flags.score` of:
+    the rules + context heads `heads` (the round-9 default); the classifier as served (rules
+    give spans only); the classifier plus every [strong] rule phrase; the union of the heads'
+    and the classifier's flags."""
     from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
     from training.flags import load_context, predict, score
 
     classifier = load_context(version)
     context = load_context(heads)
     out: dict = {}
-    for name in sets:
-        examples = load_set(name)
+    plain = [
+        FlagExample(f"plain-{i}", text, "de", frozenset())
+        for i, text in enumerate(plain_answers(survey_check_answers()))
+    ]
+    for name in [*sets, "plain"]:
+        # "plain": the cue-free held-out survey answers, all ordinary (the language only splits
+        # the heads' units; most are German)
+        examples = plain if name == "plain" else load_set(name)
         gold = [e.flags for e in examples]
         by_heads = [predict(e.text, context, e.language) for e in examples]
         by_classifier = [predict(e.text, classifier, e.language) for e in examples]
