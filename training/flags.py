@@ -69,6 +69,8 @@ SETS = {
     # classifiers were not trained on it (they were trained before it arrived), so it measures
     # them on an author they never saw
     "train_v10": DATA_DIR / "flags_train_v10.jsonl",
+    # round 10's blind set: measuring only, never trained on
+    "blind9": DATA_DIR / "flags_blind9.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

@@ -838,12 +838,17 @@ def test_round_7_heads_use_rule_candidates() -> None:
     assert held_out <= set(card["never_trained_or_tuned_on"])
 
 
-def test_default_setting_names_shipped_heads() -> None:
+def test_default_setting_names_a_shipped_flag_model() -> None:
+    from nlp_service.analysis.flags.classifier import ClassifierCard, is_classifier_folder
     from nlp_service.config import Settings
 
     models = Path(__file__).resolve().parents[2] / "models"
     default = Settings().flag_heads
-    assert ContextHeads.load(resolve_heads_folder(models, default)).version == default
+    folder = resolve_heads_folder(models, default)
+    # round 10: the default is the fine-tuned classifier; heads v8 stay selectable
+    assert is_classifier_folder(folder) and ClassifierCard.read(folder).version == default
+    heads = "20261126-heads-e5-v8"
+    assert ContextHeads.load(resolve_heads_folder(models, heads)).version == heads
 
 
 def test_switching_apps_is_not_churn() -> None:

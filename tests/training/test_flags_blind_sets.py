@@ -24,6 +24,7 @@ class Card:
     hard_negatives: dict[str, int]  # per language
     per_type: dict[str, int]  # answers of each flag type, per language
     max_words: int
+    min_words: int = 4
 
 
 CARDS = [
@@ -51,6 +52,15 @@ CARDS = [
         {"legal": 16, "churn": 16, "urgent": 16, "abuse": 2},
         60,
     ),
+    Card(
+        "blind9",
+        240,
+        75,
+        {"de": 50, "en": 50},
+        {"legal": 15, "churn": 15, "urgent": 15, "abuse": 5},
+        60,
+        min_words=3,
+    ),
 ]
 
 
@@ -64,6 +74,12 @@ def test_registered_for_measuring_only(card: Card) -> None:
         training.HEADS_V7_TRAIN_SETS,
     ):
         assert card.name not in heads_sets
+
+
+def test_round10_classifier_never_trained_or_chose_on_blind9() -> None:
+    from training import flags_lora
+
+    assert "blind9" not in (*flags_lora.TRAIN_SETS, *flags_lora.THRESHOLD_SETS)
 
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
@@ -93,7 +109,7 @@ def test_the_card_counts_and_exact_fields(card: Card) -> None:
     assert sum(len(e.flags) == 2 for e in examples) == 10
     assert all(set(e.flags) <= {"legal", "churn", "urgent", "abuse"} for e in examples)
     words = [len(e.text.split()) for e in examples]
-    assert min(words) >= 4 and max(words) <= card.max_words
+    assert min(words) >= card.min_words and max(words) <= card.max_words
 
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
