@@ -432,7 +432,7 @@ def test_export_csv_jsonl_xlsx(client: TestClient, tenant) -> None:
     )
     assert (why["kpi_type"], why["kpi_score"], why["touchpoint"]) == ("csat", "2.0", "hotline")
     assert (
-        why["sentiment"] in ("negative", "neutral", "positive")
+        why["sentiment"] in ("negative", "neutral", "positive", "mixed")
         and why["respondent_id"] == "C-77102"
     )
     # The formula-looking text is defused for spreadsheets.
