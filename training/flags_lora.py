@@ -46,6 +46,9 @@ TRAIN_SETS: tuple[str, ...] = (
 )  # fmt: skip
 THRESHOLD_SETS: tuple[str, ...] = ("blind7", "blind8")
 FALSE_ALARM_BUDGET = 0.015
+# A type below its threshold is still flagged with a [strong] rule phrase of the type in the
+# answer at this probability (round 10, chosen after the blind9 run on the dev sets: README).
+STRONG_RULE_CONFIRM = 0.5
 PLAIN_BUDGET = 0.01  # of the cue-free held-out survey answers, all types together
 POSITIVE_WEIGHT = 2.0
 MAX_TOKENS = 128
@@ -322,6 +325,7 @@ def train(
         "types": [t.value for t in TYPES],
         "thresholds": {t.value: tau for t, tau in zip(TYPES, card.thresholds, strict=True)},
         "max_tokens": MAX_TOKENS,
+        "strong_rule_confirm": STRONG_RULE_CONFIRM,
         "trained_on": list(train_sets),
         "answers": len(train_examples),
         "survey_negatives": {

@@ -50,6 +50,9 @@ def test_praise_with_trigger_words_is_not_flagged(text: str, classifier: FlagCla
     ("text", "flag_type"),
     [
         ("Ich kündige zum Monatsende, das war's mit uns.", "churn"),
+        # the README's first example: p 0.73 < the churn threshold 0.83, confirmed by the
+        # strong phrase "ich kündige" at >= 0.5
+        ("Paket kam zwei Wochen zu spät. Ich kündige! Ruft mich an: [PHONE]", "churn"),
         # a number port as a plan; as a done fact ("Rufnummer ist schon portiert") v11 scores
         # it 0.2-0.7, under its churn threshold 0.83 (README, round 10 limits)
         ("Ich nehme meine Nummer zum neuen Anbieter mit.", "churn"),

@@ -101,3 +101,19 @@ def test_detect_flags_with_a_verdict_keeps_abuse_and_personal_data() -> None:
     types = {f.type for f in detect_flags(text, ("phone",), verdict=verdict)}
     # churn not confirmed by the classifier: dropped; abuse is lexical, personal data as given
     assert types == {FlagType.ABUSE, FlagType.PERSONAL_DATA}
+
+
+def test_a_strong_phrase_is_confirmed_at_the_lower_probability() -> None:
+    text = "Paket kam zu spät. Ich kündige!"
+    strong = RuleFlag(Flag(CHURN, "Ich kündige", 2, 19, 30), strong=True)
+    weak = _rule(URGENT, 0, 5, text)
+    below = Verdict({CHURN: 0.7, URGENT: 0.7}, (), {}, confirm=0.5)
+    # churn below its threshold but a strong phrase and p >= 0.5: flagged, quoting the phrase;
+    # urgent's rule is weak: dropped
+    assert [(f.type, f.reason) for f in classifier_flags(text, [strong, weak], below)] == [
+        (CHURN, "Ich kündige")
+    ]
+    unsure = Verdict({CHURN: 0.4, URGENT: 0.7}, (), {}, confirm=0.5)
+    assert list(classifier_flags(text, [strong], unsure)) == []
+    # cards without the field never confirm
+    assert list(classifier_flags(text, [strong], Verdict({CHURN: 0.99}, (), {}))) == []

@@ -45,6 +45,10 @@ class Verdict:
     probabilities: dict[FlagType, float]
     flagged: tuple[FlagType, ...]
     reasons: dict[FlagType, Segment]
+    # A type below its threshold is still flagged when a [strong] rule phrase of the type
+    # ("ich kündige", "see you in court") is in the answer and its probability reaches this
+    # (the card's `strong_rule_confirm`; above 1: never).
+    confirm: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class ClassifierCard:
     types: tuple[FlagType, ...]
     thresholds: tuple[float, ...]
     max_tokens: int
+    strong_rule_confirm: float = 2.0  # cards without the field: strong phrases need the threshold
 
     @classmethod
     def read(cls, folder: Path) -> ClassifierCard:
@@ -65,7 +70,8 @@ class ClassifierCard:
                 raise ModelError(f"{folder} holds a '{meta.get('kind')}' model, not '{KIND}'")
             types = tuple(FlagType(t) for t in meta["types"])
             thresholds = tuple(float(meta["thresholds"][t.value]) for t in types)
-            return cls(str(meta["version"]), types, thresholds, int(meta["max_tokens"]))
+            confirm = float(meta.get("strong_rule_confirm", 2.0))
+            return cls(str(meta["version"]), types, thresholds, int(meta["max_tokens"]), confirm)
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot read the flag classifier card in {folder}: {exc}") from exc
 
@@ -177,6 +183,7 @@ class FlagClassifier:
                     {t: float(probabilities[i, j]) for t, j in index.items()},
                     tuple(types),
                     reasons,
+                    self.card.strong_rule_confirm,
                 )
             )
         return verdicts
@@ -186,9 +193,13 @@ def classifier_flags(text: str, found: Sequence[RuleFlag], verdict: Verdict) -> 
     """The flags of an answer the classifier judged: rule flags of types it does not decide as
     they are; for each type it flags, the rule spans of that type inside the reason unit, or
     the unit itself (trimmed) when none lies there; rule flags of a type it does not flag are
-    dropped."""
+    dropped, except a [strong] phrase's when the type's probability reaches `verdict.confirm`
+    (the phrase is then the reason)."""
     decided = set(verdict.probabilities)
     yield from (r.flag for r in found if r.flag.type not in decided)
+    for flag_type in decided - set(verdict.flagged):
+        if verdict.probabilities[flag_type] >= verdict.confirm:
+            yield from (r.flag for r in found if r.flag.type == flag_type and r.strong)
     severities = {rules.flag_type: rules.severity for rules in _context_rules()}
     for flag_type in verdict.flagged:
         unit = verdict.reasons.get(flag_type)
