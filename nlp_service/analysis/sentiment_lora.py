@@ -40,6 +40,22 @@ def adapted_copy(base: E5Torch) -> E5Torch:
     return clone
 
 
+def load_adapted(folder: Path, threads: int | None = None) -> E5Torch:
+    """The base e5 with the peft adapter in `folder` merged into a copy of it (the sentiment
+    model's and the flag classifier's encoders alike)."""
+    from peft import PeftModel
+
+    from nlp_service.analysis.e5_torch import load_e5_torch
+
+    e5 = adapted_copy(load_e5_torch(threads))
+    try:
+        peft_model = PeftModel.from_pretrained(e5.model, str(folder))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load the LoRA adapter in {folder}: {exc}") from exc
+    e5.model = peft_model.merge_and_unload().eval()
+    return e5
+
+
 def _weights_digest(adapter_file: Path, head: PolarityHead) -> str:
     """A short hash of the adapter and head weights (not of file bytes or the card), so caches
     of scores survive a card edit or a re-save of the same weights."""
@@ -62,22 +78,13 @@ class LoraE5Sentiment:
     embedder_id: str | None = None  # reads texts
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
-        from peft import PeftModel
-
-        from nlp_service.analysis.e5_torch import load_e5_torch
-
         card = read_card(folder)
         if card.get("kind") != KIND:
             raise ModelError(f"{folder} holds a '{card.get('kind')}' model, not '{KIND}'")
         missing = [f for f in ADAPTER_FILES if not (folder / f).exists()]
         if missing:
             raise ModelError(f"sentiment model {folder.name} lacks {', '.join(missing)}")
-        self.e5 = adapted_copy(load_e5_torch(threads))
-        try:
-            peft_model = PeftModel.from_pretrained(self.e5.model, str(folder))
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"cannot load the LoRA adapter in {folder}: {exc}") from exc
-        self.e5.model = peft_model.merge_and_unload().eval()
+        self.e5 = load_adapted(folder, threads)
         self.head = PolarityHead.load(folder)
         # Cached scores are the served ones (rules applied), so the rules belong in the key.
         self.weights_digest = _weights_digest(folder / ADAPTER_FILES[0], self.head) + rules_tag(

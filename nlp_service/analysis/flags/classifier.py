@@ -100,23 +100,19 @@ class FlagClassifier:
     of the base e5 encoder and scores answers."""
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
-        from peft import PeftModel
         from safetensors.numpy import load_file
 
-        from nlp_service.analysis.e5_torch import load_e5_torch
-        from nlp_service.analysis.sentiment_lora import adapted_copy
+        from nlp_service.analysis.sentiment_lora import load_adapted
 
         self.card = ClassifierCard.read(folder)
         missing = [f for f in (*ADAPTER_FILES, HEAD_FILE) if not (folder / f).exists()]
         if missing:
             raise ModelError(f"flag classifier {folder.name} lacks {', '.join(missing)}")
-        e5 = adapted_copy(load_e5_torch(threads))
+        e5 = load_adapted(folder, threads)
         try:
-            peft_model = PeftModel.from_pretrained(e5.model, str(folder))
             head = load_file(str(folder / HEAD_FILE))
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the flag classifier in {folder}: {exc}") from exc
-        e5.model = peft_model.merge_and_unload().eval()
         self.weight = np.asarray(head["weight"], dtype=np.float32)
         self.bias = np.asarray(head["bias"], dtype=np.float32)
         if self.weight.shape != (len(self.card.types), e5.dim):
