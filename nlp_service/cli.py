@@ -77,8 +77,9 @@ def train_sentiment(
     ),
     corpus: str = typer.Option(
         "written",
-        help="e5-lora: written (the written train splits) or v9 (+ short6/7/9 train, "
-        "the dev short sets blind_short, blind2_short, blind3_short).",
+        help="e5-lora: written (the written train splits), v9 (+ short6/7/9 train, "
+        "the dev short sets blind_short, blind2_short, blind3_short), v10 (+ blind4_short, "
+        "blind5_short, short10 train) or v11 (+ blind6_short, short11 train).",
     ),
     init_head: str | None = typer.Option(
         None, help="e5-lora: start from the polarity head of this model version."

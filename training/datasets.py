@@ -32,6 +32,7 @@ SHORT7_DE = TRAINING_DIR / "data" / "survey_short7_de.jsonl"
 SHORT9_DE = TRAINING_DIR / "data" / "survey_short9_de.jsonl"
 # Round 10: short German answers by another new author (train / heldout), see survey_short10_de.md.
 SHORT10_DE = TRAINING_DIR / "data" / "survey_short10_de.jsonl"
+SHORT11_DE = TRAINING_DIR / "data" / "survey_short11_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -50,6 +51,7 @@ BLIND5_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind5_de.jsonl"
 # Round-10 blind set, evaluation only (short_answers_blind6_de.md): never train, tune
 # thresholds, write rules or select models on it.
 BLIND6_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind6_de.jsonl"
+BLIND7_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind7_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,13 @@ def short_answers_v10(split: str) -> list[Example]:
     return [e for e in _read_feedback(SHORT10_DE, "short10") if e.split == split]
 
 
+def short_answers_v11(split: str) -> list[Example]:
+    """The round-11 short survey answers (survey_short11_de.jsonl, one new author, aimed at
+    irony, complaint and success facts and neutral non-answers; a few English lines; train and
+    heldout splits)."""
+    return [e for e in _read_feedback(SHORT11_DE, "short11") if e.split == split]
+
+
 def written_corpus(split: str) -> list[Example]:
     """Everything the project wrote for training sentiment, one split: the feedback texts
     (de/nl/fr/en), the short survey answers (de/en) and the v4 short German answers."""
@@ -218,6 +227,12 @@ def blind6_short_de() -> list[Example]:
     """240 short German answers written by a separate author in round 10 (never seen by anyone
     working on sentiment); evaluation only."""
     return _read_feedback(BLIND6_SHORT_DE, "blind6_short")
+
+
+def blind7_short_de() -> list[Example]:
+    """240 short German answers written by a separate author in round 11 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND7_SHORT_DE, "blind7_short")
 
 
 def german_reviews_blind2() -> list[Example]:

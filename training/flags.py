@@ -71,6 +71,11 @@ SETS = {
     "train_v10": DATA_DIR / "flags_train_v10.jsonl",
     # round 10's blind set: measuring only, never trained on
     "blind9": DATA_DIR / "flags_blind9.jsonl",
+    # round 11: training data by a new author, aimed at the round-10 misses (fraud happening
+    # now, churn told as a step already taken) with mirrored hard negatives
+    "train_v11": DATA_DIR / "flags_train_v11.jsonl",
+    # round 11's blind set: measuring only, never trained on
+    "blind10": DATA_DIR / "flags_blind10.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

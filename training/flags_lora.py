@@ -173,12 +173,12 @@ def survey_negatives(examples: Sequence[Example]) -> tuple[list[str], np.ndarray
     return [e.text for e in chosen], mask
 
 
-def survey_train_answers() -> list[Example]:
-    """The sentiment training answers (train splits and the short dev sets): negatives for
-    training."""
+def survey_train_answers(corpus: str = "v10") -> list[Example]:
+    """The sentiment training answers of `corpus` (train splits and the short dev sets):
+    negatives for training."""
     from training.sentiment.lora import training_corpus
 
-    return training_corpus("v10")
+    return training_corpus(corpus)
 
 
 def survey_check_answers() -> list[Example]:
@@ -265,6 +265,7 @@ def train(
     epochs: int = 4,
     lr: float = 3e-4,
     max_minutes: float | None = None,
+    survey_corpus: str = "v10",
 ) -> Path:
     from nlp_service.config import get_settings
     from training.lora_finetune import LogitFn, finetune_heads, save_adapter
@@ -278,7 +279,7 @@ def train(
     train_examples = _examples(train_sets)
     held = _examples(THRESHOLD_SETS)
     flag_labels = label_matrix(train_examples)
-    survey_texts, survey_mask = survey_negatives(survey_train_answers())
+    survey_texts, survey_mask = survey_negatives(survey_train_answers(survey_corpus))
     texts = [e.text for e in train_examples] + survey_texts
     labels = np.vstack([flag_labels, np.zeros_like(survey_mask)])
     weights = np.vstack([np.where(flag_labels > 0, POSITIVE_WEIGHT, 1.0), survey_mask]).astype(
@@ -330,7 +331,8 @@ def train(
         "answers": len(train_examples),
         "survey_negatives": {
             "answers": len(survey_texts),
-            "source": "sentiment corpus v10 (training_corpus('v10')), de and en",
+            "source": f"sentiment corpus {survey_corpus} (training_corpus({survey_corpus!r})), "
+            "de and en",
             "masked_per_type": {
                 t.value: int(len(survey_mask) - survey_mask[:, j].sum())
                 for j, t in enumerate(TYPES)
@@ -457,6 +459,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     t.add_argument("--lr", type=float, default=3e-4)
     t.add_argument("--max-minutes", type=float)
     t.add_argument("--extra-set", action="append", default=[], choices=sorted(SETS))
+    t.add_argument("--survey-corpus", default="v10", help="sentiment corpus of the negatives")
     c = sub.add_parser("compare")
     c.add_argument("--version", required=True)
     c.add_argument("--heads", default="20261126-heads-e5-v8")
@@ -472,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             epochs=args.epochs,
             lr=args.lr,
             max_minutes=args.max_minutes,
+            survey_corpus=args.survey_corpus,
         )
         print(folder)
     elif args.command == "compare":

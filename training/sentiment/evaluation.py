@@ -17,6 +17,7 @@ from training.datasets import (
     blind4_short_de,
     blind5_short_de,
     blind6_short_de,
+    blind7_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -27,6 +28,7 @@ from training.datasets import (
     short_answers_v7,
     short_answers_v9,
     short_answers_v10,
+    short_answers_v11,
     survey_fixture,
 )
 from training.sentiment.answers import answers_from_segments, segment_texts
@@ -68,6 +70,7 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short7_heldout": short_answers_v7("heldout"),
         "short9_heldout": short_answers_v9("heldout"),
         "short10_heldout": short_answers_v10("heldout"),
+        "short11_heldout": short_answers_v11("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
         # Round 7's blind sets (written while round 7 was developed, merged after it froze).
@@ -79,6 +82,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "blind5_short": blind5_short_de(),
         # Round 10's blind set (written while round 10 was developed, merged after it froze).
         "blind6_short": blind6_short_de(),
+        # Round 11's blind set (written while round 11 was developed, merged after it froze).
+        "blind7_short": blind7_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,

@@ -20,12 +20,14 @@ from training.datasets import (
     blind3_short_de,
     blind4_short_de,
     blind5_short_de,
+    blind6_short_de,
     blind_short_de,
     feedback_corpus,
     short_answers_v6,
     short_answers_v7,
     short_answers_v9,
     short_answers_v10,
+    short_answers_v11,
     written_corpus,
 )
 from training.sentiment.answers import answer_scores, segment_texts
@@ -43,7 +45,10 @@ from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
 # "v10" (round 10): v9 + the dev short sets blind4_short and blind5_short (whole files) + the
 # train split of short10 (a new author). Never in it: heldout splits, german_reviews,
 # german_reviews_blind2, blind6_short.
-CORPORA = ("written", "v9", "v10")
+# "v11" (round 11): v10 + the dev short set blind6_short (whole file) + the train split of
+# short11 (a new author). Never in it: heldout splits, german_reviews, german_reviews_blind2,
+# blind7_short.
+CORPORA = ("written", "v9", "v10", "v11")
 V9_FILES = [
     "training/data/feedback_sentiment_{de,en,fr,nl}.jsonl (split train)",
     "training/data/survey_short_{de,en}.jsonl (split train)",
@@ -61,12 +66,25 @@ V10_FILES = [
     "training/data/short_answers_blind5_de.jsonl (all; a dev set since round 9)",
     "training/data/survey_short10_de.jsonl (split train)",
 ]
-CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES}
+V11_FILES = [
+    *V10_FILES,
+    "training/data/short_answers_blind6_de.jsonl (all; a dev set since round 10)",
+    "training/data/survey_short11_de.jsonl (split train)",
+]
+CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES, "v11": V11_FILES}
 NEVER_TRAINED_ON_V10 = [
     "every heldout split (feedback, survey_short, short4, short7, short9, short10)",
     "german_reviews (german_reviews_eval.jsonl)",
     "german_reviews_blind2",
     "blind6_short and later blind sets",
+    "survey_answers_labeled.jsonl (survey_fixture)",
+    "tweets test, drug_reviews test",
+]
+NEVER_TRAINED_ON_V11 = [
+    "every heldout split (feedback, survey_short, short4, short7, short9, short10, short11)",
+    "german_reviews (german_reviews_eval.jsonl)",
+    "german_reviews_blind2",
+    "blind7_short and later blind sets",
     "survey_answers_labeled.jsonl (survey_fixture)",
     "tweets test, drug_reviews test",
 ]
@@ -86,13 +104,17 @@ def training_corpus(corpus: str) -> list[Example]:
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose from {CORPORA}")
     out = written_corpus("train")
-    if corpus in ("v9", "v10"):
+    if corpus in ("v9", "v10", "v11"):
         out += short_answers_v6("train") + short_answers_v7("train") + short_answers_v9("train")
         out += blind_short_de() + blind2_short_de() + blind3_short_de()
-    if corpus == "v10":
+    if corpus in ("v10", "v11"):
         # round 10: the dev sets blind4/blind5 (each decided a default in round 8/9) and the
         # new author's train split
         out += blind4_short_de() + blind5_short_de() + short_answers_v10("train")
+    if corpus == "v11":
+        # round 11: the dev set blind6_short (it decided round 10's default) and the new
+        # author's train split
+        out += blind6_short_de() + short_answers_v11("train")
     return out
 
 
@@ -275,7 +297,8 @@ def train_lora(
             "trained_on": CORPUS_FILES[corpus], "fit_part": _corpus_counts(fit_part),
             "dev_fold_not_fitted": _corpus_counts(dev), "packaged": _data_card(
                 fit_part, chosen_pkg)["packaged"],
-            "never_trained_on": NEVER_TRAINED_ON_V10 if corpus == "v10" else NEVER_TRAINED_ON,
+            "never_trained_on": {"v10": NEVER_TRAINED_ON_V10, "v11": NEVER_TRAINED_ON_V11}.get(
+                corpus, NEVER_TRAINED_ON),
         },
         "metrics": evaluation,
         "python": platform.python_version(),
