@@ -1,0 +1,43 @@
+"""The two round-11 training files (survey_short11_de.jsonl for sentiment, flags_train_v11.jsonl
+for the flag classifier): the counts and fields their cards state, a held-out quarter that the
+sentiment corpus never trains on, and the registered loaders."""
+
+from collections import Counter
+
+from tests.helpers import blind_sets
+from training import datasets
+from training import flags as flag_sets
+from training.sentiment.lora import training_corpus
+
+SHORT11_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
+FLAGS_FIELDS = ["id", "text", "language", "flags", "note"]
+
+
+def test_short11_counts_fields_and_split() -> None:
+    rows = blind_sets.rows(datasets.SHORT11_DE)
+    assert [list(r) for r in rows] == [SHORT11_FIELDS] * 400
+    assert [r["id"] for r in rows] == [f"short11-de-{i:03d}" for i in range(1, 401)]
+    assert Counter(r["label"] for r in rows) == {"negative": 150, "positive": 150, "neutral": 100}
+    assert all((r["split"] == "heldout") == (int(r["id"][-3:]) % 4 == 0) for r in rows)
+    assert all(r["words"] == len(r["text"].split()) for r in rows)
+    assert len(datasets.short_answers_v11("heldout")) == 100
+
+
+def test_corpus_v11_adds_blind6_and_short11_train_but_no_heldout_line() -> None:
+    corpus = {e.text for e in training_corpus("v11")}
+    v10 = {e.text for e in training_corpus("v10")}
+    assert v10 < corpus
+    assert {e.text for e in datasets.short_answers_v11("train")} <= corpus
+    assert {e.text for e in datasets.blind6_short_de()} <= corpus
+    assert not corpus & {e.text for e in datasets.short_answers_v11("heldout")}
+    assert not corpus & {e.text for e in datasets.blind7_short_de()}
+
+
+def test_flags_train_v11_counts_and_fields() -> None:
+    rows = blind_sets.rows(flag_sets.SETS["train_v11"])
+    assert [list(r) for r in rows] == [FLAGS_FIELDS] * 300
+    examples = flag_sets.load_set("train_v11")
+    assert Counter(e.language for e in examples) == {"de": 150, "en": 150}
+    per_type = Counter(t for e in examples for t in e.flags)
+    assert per_type == {"legal": 50, "churn": 50, "urgent": 50, "abuse": 10}
+    assert sum(not e.flags for e in examples) == 150
