@@ -89,3 +89,22 @@ def test_lora_v10_the_default_since_blind6_never_saw_the_sets_that_chose_it() ->
     assert "blind6" not in trained and "german_reviews" not in trained
     out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
     assert out[0].label == "negative" and out[1].label == "positive"
+
+
+V11 = MODELS_DIR / "sentiment" / "20261127-e5-lora-v11"
+
+
+@pytest.mark.slow
+def test_lora_v11_the_default_since_blind7_never_saw_the_sets_that_chose_it() -> None:
+    model = LoraE5Sentiment(V11, threads=2)
+    assert model.head.lexicon is not None and model.head.lexicon.version == 8
+    assert sum(p.stat().st_size for p in V11.iterdir()) < 6_500_000
+    data = model.card["data"]
+    never = " ".join(data["never_trained_on"])
+    assert all(name in never for name in ("blind7_short", "german_reviews_blind2", "short11"))
+    trained = " ".join(data["trained_on"])
+    assert "short_answers_blind6_de" in trained
+    assert "survey_short11_de.jsonl (split train)" in trained
+    assert "blind7" not in trained and "german_reviews" not in trained
+    out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
+    assert out[0].label == "negative" and out[1].label == "positive"
