@@ -21,6 +21,7 @@ from training.datasets import (
     blind4_short_de,
     blind5_short_de,
     blind6_short_de,
+    blind7_short_de,
     blind_short_de,
     feedback_corpus,
     short_answers_v6,
@@ -48,7 +49,9 @@ from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
 # "v11" (round 11): v10 + the dev short set blind6_short (whole file) + the train split of
 # short11 (a new author). Never in it: heldout splits, german_reviews, german_reviews_blind2,
 # blind7_short.
-CORPORA = ("written", "v9", "v10", "v11")
+# "v12" (round 11, second candidate): v11 + the dev short set blind7_short (whole file). Never in
+# it: heldout splits, german_reviews, german_reviews_blind2, blind8_short.
+CORPORA = ("written", "v9", "v10", "v11", "v12")
 V9_FILES = [
     "training/data/feedback_sentiment_{de,en,fr,nl}.jsonl (split train)",
     "training/data/survey_short_{de,en}.jsonl (split train)",
@@ -71,7 +74,11 @@ V11_FILES = [
     "training/data/short_answers_blind6_de.jsonl (all; a dev set since round 10)",
     "training/data/survey_short11_de.jsonl (split train)",
 ]
-CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES, "v11": V11_FILES}
+V12_FILES = [
+    *V11_FILES,
+    "training/data/short_answers_blind7_de.jsonl (all; a dev set since round 11's first run)",
+]
+CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES, "v11": V11_FILES, "v12": V12_FILES}
 NEVER_TRAINED_ON_V10 = [
     "every heldout split (feedback, survey_short, short4, short7, short9, short10)",
     "german_reviews (german_reviews_eval.jsonl)",
@@ -87,6 +94,10 @@ NEVER_TRAINED_ON_V11 = [
     "blind7_short and later blind sets",
     "survey_answers_labeled.jsonl (survey_fixture)",
     "tweets test, drug_reviews test",
+]
+NEVER_TRAINED_ON_V12 = [
+    *(x for x in NEVER_TRAINED_ON_V11 if not x.startswith("blind7_short")),
+    "blind8_short and later blind sets",
 ]
 NEVER_TRAINED_ON = [
     "blind4_short (short_answers_blind4_de.jsonl)",
@@ -104,17 +115,20 @@ def training_corpus(corpus: str) -> list[Example]:
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose from {CORPORA}")
     out = written_corpus("train")
-    if corpus in ("v9", "v10", "v11"):
+    if corpus in ("v9", "v10", "v11", "v12"):
         out += short_answers_v6("train") + short_answers_v7("train") + short_answers_v9("train")
         out += blind_short_de() + blind2_short_de() + blind3_short_de()
-    if corpus in ("v10", "v11"):
+    if corpus in ("v10", "v11", "v12"):
         # round 10: the dev sets blind4/blind5 (each decided a default in round 8/9) and the
         # new author's train split
         out += blind4_short_de() + blind5_short_de() + short_answers_v10("train")
-    if corpus == "v11":
+    if corpus in ("v11", "v12"):
         # round 11: the dev set blind6_short (it decided round 10's default) and the new
         # author's train split
         out += blind6_short_de() + short_answers_v11("train")
+    if corpus == "v12":
+        # round 11, second candidate: the dev set blind7_short (it decided lora-v11)
+        out += blind7_short_de()
     return out
 
 
@@ -297,7 +311,9 @@ def train_lora(
             "trained_on": CORPUS_FILES[corpus], "fit_part": _corpus_counts(fit_part),
             "dev_fold_not_fitted": _corpus_counts(dev), "packaged": _data_card(
                 fit_part, chosen_pkg)["packaged"],
-            "never_trained_on": {"v10": NEVER_TRAINED_ON_V10, "v11": NEVER_TRAINED_ON_V11}.get(
+            "never_trained_on": {
+                "v10": NEVER_TRAINED_ON_V10, "v11": NEVER_TRAINED_ON_V11,
+                "v12": NEVER_TRAINED_ON_V12}.get(
                 corpus, NEVER_TRAINED_ON),
         },
         "metrics": evaluation,
