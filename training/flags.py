@@ -76,6 +76,8 @@ SETS = {
     "train_v11": DATA_DIR / "flags_train_v11.jsonl",
     # round 11's blind set: measuring only, never trained on
     "blind10": DATA_DIR / "flags_blind10.jsonl",
+    # round 11's second blind set: measuring only, never trained on
+    "blind11": DATA_DIR / "flags_blind11.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

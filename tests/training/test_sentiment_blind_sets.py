@@ -1,4 +1,4 @@
-"""The sentiment blind sets of rounds 5 to 10 (short German answers and long German reviews): the
+"""The sentiment blind sets of rounds 5 to 11 (short German answers and long German reviews): the
 counts and fields their cards state, and no text shared with another training/data file, even
 after lowercasing, umlaut folding and stripping punctuation (so no model, rule or lexicon entry
 was written on them). One card per set below; the checks are the same for all. Evaluation only:
@@ -59,6 +59,10 @@ CARDS = {
     "blind6_short": Card(
         datasets.BLIND6_SHORT_DE, datasets.blind6_short_de, "blind6-de-{:03d}", 240,
         {"negative": 96, "positive": 96, "neutral": 48}, (1, 35), (10, 0.5, 0.65),
+    ),
+    "blind7_short": Card(
+        datasets.BLIND7_SHORT_DE, datasets.blind7_short_de, "blind7-de-{:03d}", 240,
+        {"negative": 95, "positive": 95, "neutral": 50}, (1, 31), (10, 0.55, 0.65),
     ),
 }  # fmt: skip
 

@@ -18,6 +18,7 @@ from training.datasets import (
     blind5_short_de,
     blind6_short_de,
     blind7_short_de,
+    blind8_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -84,6 +85,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "blind6_short": blind6_short_de(),
         # Round 11's blind set (written while round 11 was developed, merged after it froze).
         "blind7_short": blind7_short_de(),
+        # Round 11's second blind set (merged after lora-v12 froze).
+        "blind8_short": blind8_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
