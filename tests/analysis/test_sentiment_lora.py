@@ -95,7 +95,7 @@ V11 = MODELS_DIR / "sentiment" / "20261127-e5-lora-v11"
 
 
 @pytest.mark.slow
-def test_lora_v11_the_default_since_blind7_never_saw_the_sets_that_chose_it() -> None:
+def test_lora_v11_never_saw_blind7_and_loads_with_lexicon_8() -> None:
     model = LoraE5Sentiment(V11, threads=2)
     assert model.head.lexicon is not None and model.head.lexicon.version == 8
     assert sum(p.stat().st_size for p in V11.iterdir()) < 6_500_000
