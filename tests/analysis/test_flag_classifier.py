@@ -1,4 +1,4 @@
-"""The shipped fine-tuned flag classifier (round 10), loaded from models/flags like the service
+"""The served fine-tuned flag classifier (round 10's recipe; v12 since round 11), loaded from models/flags like the service
 loads it: the issue's praise examples stay unflagged, intent without cue words is flagged, and
 in the pipeline it replaces the heads (no base e5 pass for flags)."""
 
@@ -14,7 +14,7 @@ from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.config import Settings
 from nlp_service.errors import ModelError
 
-VERSION = "20261126-flags-lora-v11"
+VERSION = "20261127-flags-lora-v12"
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
@@ -50,11 +50,11 @@ def test_praise_with_trigger_words_is_not_flagged(text: str, classifier: FlagCla
     ("text", "flag_type"),
     [
         ("Ich kündige zum Monatsende, das war's mit uns.", "churn"),
-        # the README's first example: p 0.73 < the churn threshold 0.83, confirmed by the
-        # strong phrase "ich kündige" at >= 0.5
+        # the README's first example: v11 gave p 0.73 < its churn threshold 0.83; a type is
+        # also confirmed by a strong phrase ("ich kündige") at >= 0.5
         ("Paket kam zwei Wochen zu spät. Ich kündige! Ruft mich an: [PHONE]", "churn"),
-        # a number port as a plan; as a done fact ("Rufnummer ist schon portiert") v11 scores
-        # it 0.2-0.7, under its churn threshold 0.83 (README, round 10 limits)
+        # a number port as a plan (as a done fact, "PAC code passed on", v12 still misses some:
+        # README, round 11 limits)
         ("Ich nehme meine Nummer zum neuen Anbieter mit.", "churn"),
         ("Die Sache liegt jetzt bei der Schlichtungsstelle.", "legal"),
         ("I have filed a complaint with the ombudsman about this bill.", "legal"),
