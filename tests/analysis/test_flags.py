@@ -71,6 +71,38 @@ def test_english_abuse(text: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # round 11: censored profanity (each run of asterisks stands for one or more letters
+        # of a listed word); three of the project's authors wrote it and labelled it abuse
+        ("f*** this bank, moving everything on monday", "f***"),
+        ("What the f***ing hell is going on", "f***ing"),
+        ("sh*t service", "sh*t"),
+        ("Sch***e, schon wieder kein Netz", "Sch***e"),
+        ("sch**ß laden, dreimal angerufen", "sch**ß"),
+        ("Der Typ am Schalter ist ein A****loch", "A****loch"),
+    ],
+)
+def test_censored_profanity_is_abuse(text: str, reason: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == [reason]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Unsere Kund*innen und Mitarbeiter*innen sind zufrieden.",  # gender stars
+        "Die Ärzt*innen waren toll.",
+        "A* service, thank you",  # a grade
+        "Preis* gilt nur online",  # a footnote
+        "5* Hotel, **super** Frühstück",
+        "Termin* bitte bestätigen",
+    ],
+)
+def test_asterisks_that_hide_no_listed_word_are_not_abuse(text: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "A classic case: the assistant read Dickens.",

@@ -201,7 +201,43 @@ def _self_named(text: str, tokens: list[re.Match[str]], words: list[str], i: int
     return False
 
 
+# Censored profanity ("f***", "sh*t", "Sch***e"): letters, then asterisks standing for the
+# hidden letters, maybe more letters. _WORD splits such a word at the asterisks, so the word
+# lists never see it. Four characters at least: "A*" (a grade) and "a**" are left alone;
+# gender stars ("Kund*innen") match no listed word.
+_CENSORED = re.compile(r"(?<![\w*])[^\W\d_]+\*+(?:[^\W\d_]+\*+)*[^\W\d_]*(?![\w*])")
+_CENSORED_MIN = 4
+
+
+@cache
+def _censorable_words() -> tuple[str, ...]:
+    """Single listed words a censored word may stand for: the English list and every German
+    stem (whole-word, prefix, suffix and infix entries) as a whole word, folded."""
+    lexicon = _abuse_lexicon()
+    german = lexicon.german
+    words = {w for w in lexicon.english if " " not in w}
+    words |= german.exact | german.prefixes | german.suffixes | set(german.infixes)
+    return tuple(sorted(_fold_de(w) for w in words))
+
+
+def _censored(word: str) -> bool:
+    """A censored word whose visible letters fit a listed word, each run of asterisks standing
+    for one or more letters."""
+    if len(word) < _CENSORED_MIN:
+        return False
+    parts = re.split(r"\*+", _fold_de(word))
+    pattern = re.compile(".+".join(re.escape(part) for part in parts))
+    return any(pattern.fullmatch(candidate) for candidate in _censorable_words())
+
+
+def _censored_flags(text: str) -> Iterator[Flag]:
+    for match in _CENSORED.finditer(text):
+        if _censored(match.group()):
+            yield Flag(FlagType.ABUSE, match.group(), SEVERITY_ABUSE, match.start(), match.end())
+
+
 def _abuse_flags(text: str) -> Iterator[Flag]:
+    yield from _censored_flags(text)
     lexicon = _abuse_lexicon()
     insults, allowed = _addressed_lexicon()
     tokens = list(_WORD.finditer(text))
