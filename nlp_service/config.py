@@ -46,10 +46,11 @@ class Settings(BaseSettings):
     # 9"): blind5 short German 0.924 vs 0.879; it reads the texts itself, so the pipeline runs
     # at ~0.6x; "head:20261126-e5-polarity-v8" restores the faster head on e5 vectors.
     # Round 10: the same recipe on two more author sets and a new author's answers (lora-v10),
-    # by the rule fixed before the blind6 run: 0.911 vs lora-v9's 0.891. Round 11's candidates
-    # are selectable (README, "Flags and sentiment round 11": lora-v11 won blind7 by 3 answers
-    # but reads one of issue 9's own examples as neutral).
-    sentiment_model: str = "head:20261126-e5-lora-v10"
+    # by the rule fixed before the blind6 run: 0.911 vs lora-v9's 0.891. Round 11: the same
+    # recipe on two more author sets (lora-v12), by the rule fixed before the blind8 run: 0.921
+    # vs lora-v10's 0.889 (lora-v11 won blind7 by 3 answers but reads one of issue 9's own
+    # examples as neutral; README, "Flags and sentiment round 11").
+    sentiment_model: str = "head:20261127-e5-lora-v12"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis

@@ -1,6 +1,7 @@
-"""The served fine-tuned flag classifier (round 10's recipe; v12 since round 11), loaded from models/flags like the service
-loads it: the issue's praise examples stay unflagged, intent without cue words is flagged, and
-in the pipeline it replaces the heads (no base e5 pass for flags)."""
+"""The served fine-tuned flag classifier (round 10's recipe; v12 since round 11), loaded from
+models/flags like the service loads it: the issue's praise examples stay unflagged, intent
+without cue words is flagged, and in the pipeline it replaces the heads (no base e5 pass for
+flags)."""
 
 from pathlib import Path
 

@@ -108,3 +108,29 @@ def test_lora_v11_never_saw_blind7_and_loads_with_lexicon_8() -> None:
     assert "blind7" not in trained and "german_reviews" not in trained
     out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
     assert out[0].label == "negative" and out[1].label == "positive"
+
+
+V12 = MODELS_DIR / "sentiment" / "20261127-e5-lora-v12"
+
+
+@pytest.mark.slow
+def test_lora_v12_the_default_since_blind8_never_saw_the_sets_that_chose_it() -> None:
+    model = LoraE5Sentiment(V12, threads=2)
+    assert model.head.lexicon is not None and model.head.lexicon.version == 8
+    assert sum(p.stat().st_size for p in V12.iterdir()) < 6_500_000
+    data = model.card["data"]
+    never = " ".join(data["never_trained_on"])
+    assert all(name in never for name in ("blind8_short", "german_reviews_blind2", "short11"))
+    trained = " ".join(data["trained_on"])
+    assert "short_answers_blind7_de" in trained and "short_answers_blind6_de" in trained
+    assert "blind8" not in trained and "german_reviews" not in trained
+    # issue 9's three examples, which lora-v11 got wrong (the second one: neutral)
+    out = model.predict(
+        None,
+        [
+            "Ihr seid die letzten Vollidioten, euer Scheißladen kann mich mal.",
+            "Produktqualität hat stark nachgelassen, die Naht ist nach zwei Wochen gerissen.",
+            "Zahlung per PayPal lief problemlos.",
+        ],
+    )
+    assert [s.label for s in out] == ["negative", "negative", "positive"]
