@@ -15,12 +15,13 @@ FLAGS_FIELDS = ["id", "text", "language", "flags", "note"]
 
 def test_short11_counts_fields_and_split() -> None:
     rows = blind_sets.rows(datasets.SHORT11_DE)
-    assert [list(r) for r in rows] == [SHORT11_FIELDS] * 400
-    assert [r["id"] for r in rows] == [f"short11-de-{i:03d}" for i in range(1, 401)]
-    assert Counter(r["label"] for r in rows) == {"negative": 150, "positive": 150, "neutral": 100}
+    assert [list(r) for r in rows] == [SHORT11_FIELDS] * 399
+    # 276 ("nix") was dropped at merge: survey_short_de's train split holds the same word
+    assert [r["id"] for r in rows] == [f"short11-de-{i:03d}" for i in range(1, 401) if i != 276]
+    assert Counter(r["label"] for r in rows) == {"negative": 150, "positive": 150, "neutral": 99}
     assert all((r["split"] == "heldout") == (int(r["id"][-3:]) % 4 == 0) for r in rows)
     assert all(r["words"] == len(r["text"].split()) for r in rows)
-    assert len(datasets.short_answers_v11("heldout")) == 100
+    assert len(datasets.short_answers_v11("heldout")) == 99
 
 
 def test_corpus_v11_adds_blind6_and_short11_train_but_no_heldout_line() -> None:
