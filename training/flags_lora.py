@@ -18,11 +18,9 @@ Recipe (why):
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,99 +35,27 @@ from nlp_service.analysis.flags.classifier import (
     FlagClassifier,
 )
 from training.datasets import Example
+from training.flag_thresholds import (
+    FALSE_ALARM_BUDGET,
+    PLAIN_BUDGET,
+    TYPES,
+    at_thresholds,
+    label_matrix,
+    threshold_report,
+)
 from training.flags import SETS, FlagExample, load_set
 
-TYPES: tuple[FlagType, ...] = (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
 TRAIN_SETS: tuple[str, ...] = (
     "dev", "fresh", "train_v2", "train_v4", "train_v5", "train_v7", "train_v9a", "train_v9b",
     "blind", "blind2", "blind3", "blind4", "blind5", "blind6",
 )  # fmt: skip
 THRESHOLD_SETS: tuple[str, ...] = ("blind7", "blind8")
-FALSE_ALARM_BUDGET = 0.015
 # A type below its threshold is still flagged with a [strong] rule phrase of the type in the
 # answer at this probability (round 10, chosen after the blind9 run on the dev sets: README).
 STRONG_RULE_CONFIRM = 0.5
-PLAIN_BUDGET = 0.01  # of the cue-free held-out survey answers, all types together
 POSITIVE_WEIGHT = 2.0
 MAX_TOKENS = 128
-THRESHOLD_MARGIN = 1e-4
 SEED = 13
-
-
-def label_matrix(examples: Sequence[FlagExample]) -> np.ndarray:
-    """(n, len(TYPES)) 0/1: does the answer deserve the type."""
-    return np.array([[t.value in e.flags for t in TYPES] for e in examples], dtype=np.float32)
-
-
-def ordinary_mask(examples: Sequence[FlagExample]) -> np.ndarray:
-    """Answers that deserve no flag at all (a false alarm is any flag on one of them)."""
-    return np.array([not e.flags for e in examples])
-
-
-@dataclass(frozen=True)
-class TypeChoice:
-    threshold: float
-    recall: float
-    false_alarms: int  # ordinary answers at or above the threshold
-
-
-def lowest_threshold(
-    p: np.ndarray, y: np.ndarray, ordinary: np.ndarray, allowed: int, floor: float = 0.0
-) -> TypeChoice:
-    """The lowest threshold (not below `floor`) that puts at most `allowed` ordinary answers at
-    or above it (ties included), and the recall it gives on the answers deserving the type."""
-    threshold = max(floor, alarm_threshold(p[ordinary], allowed))
-    positives = p[y > 0]
-    recall = float(np.mean(positives >= threshold)) if len(positives) else 0.0
-    return TypeChoice(threshold, recall, int(np.sum(p[ordinary] >= threshold)))
-
-
-def alarm_threshold(negatives: np.ndarray, allowed: int) -> float:
-    """The lowest threshold that lets at most `allowed` of `negatives` reach it: just above the
-    (allowed+1)-th highest, with a margin for the float noise between training's and serving's
-    batching."""
-    ranked = np.sort(negatives)[::-1]
-    if allowed >= len(ranked):
-        return 0.0
-    return min(1.0, float(ranked[allowed]) + THRESHOLD_MARGIN)
-
-
-def choose_thresholds(
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    ordinary: np.ndarray,
-    budget: float = FALSE_ALARM_BUDGET,
-    plain: np.ndarray | None = None,
-    plain_budget: float = PLAIN_BUDGET,
-) -> tuple[list[TypeChoice], int]:
-    """Per type a `TypeChoice`; the split of the false-alarm budget (answers) between the types
-    with the highest mean recall whose ordinary answers with any flag stay within the budget.
-    `plain` (m, k): probabilities of ordinary survey answers without any cue word; each type's
-    threshold is at least the one that flags at most `plain_budget / k` of them.
-    Returns the choices and the count of ordinary answers with any flag."""
-    allowed_total = int(np.floor(budget * int(ordinary.sum())))
-    k = labels.shape[1]
-    floors = [0.0] * k
-    if plain is not None and len(plain):
-        per_type = int(np.floor(plain_budget * len(plain) / k))
-        floors = [alarm_threshold(plain[:, j], per_type) for j in range(k)]
-    best: tuple[float, list[TypeChoice], int] | None = None
-    for split in itertools.product(range(allowed_total + 1), repeat=k):
-        if sum(split) > allowed_total:
-            continue
-        choices = [
-            lowest_threshold(probabilities[:, j], labels[:, j], ordinary, split[j], floors[j])
-            for j in range(k)
-        ]
-        tau = np.array([c.threshold for c in choices])
-        any_alarm = int(np.sum(np.any(probabilities[ordinary] >= tau, axis=1)))
-        if any_alarm > allowed_total:
-            continue
-        recall = float(np.mean([c.recall for c in choices]))
-        if best is None or recall > best[0]:
-            best = (recall, choices, any_alarm)
-    assert best is not None  # split (0, ..., 0) always fits
-    return best[1], best[2]
 
 
 # Words that may carry a type's intent in an ordinary survey answer ("nie wieder", "Vertrag",
@@ -207,12 +133,6 @@ def _examples(names: Sequence[str]) -> list[FlagExample]:
     return [e for name in names for e in load_set(name)]
 
 
-def _auc(p: np.ndarray, y: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
-
-
 def initial_heads(
     texts: Sequence[str], labels: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -231,29 +151,6 @@ def initial_heads(
         weight.append(lr.coef_[0])
         bias.append(lr.intercept_[0])
     return np.array(weight, dtype=np.float32), np.array(bias, dtype=np.float32)
-
-
-def threshold_report(
-    probabilities: np.ndarray, examples: Sequence[FlagExample], plain: np.ndarray | None = None
-) -> dict:
-    """Thresholds chosen on `examples` (with `plain`'s floor), the recall they give per type
-    and the false alarms on both."""
-    labels, ordinary = label_matrix(examples), ordinary_mask(examples)
-    choices, any_alarm = choose_thresholds(probabilities, labels, ordinary, plain=plain)
-    tau = np.array([c.threshold for c in choices])
-    plain_alarms = int(np.sum(np.any(plain >= tau, axis=1))) if plain is not None else 0
-    return {
-        "auc": round(float(np.mean([c.recall for c in choices])), 4),  # what selects the epoch
-        "recall": {t.value: round(c.recall, 4) for t, c in zip(TYPES, choices, strict=True)},
-        "thresholds": {t.value: c.threshold for t, c in zip(TYPES, choices, strict=True)},
-        "ordinary_with_alarm": any_alarm,
-        "ordinary": int(ordinary.sum()),
-        "plain_with_alarm": plain_alarms,
-        "plain": 0 if plain is None else len(plain),
-        "type_auc": {
-            t.value: round(_auc(probabilities[:, j], labels[:, j]), 4) for j, t in enumerate(TYPES)
-        },
-    }
 
 
 def train(
@@ -352,26 +249,6 @@ def train(
     return folder
 
 
-def at_thresholds(p: np.ndarray, examples: Sequence[FlagExample], tau: np.ndarray) -> dict:
-    """The classifier alone at thresholds `tau`: ordinary answers with a flag, and recall /
-    precision / AUC per type."""
-    labels, ordinary = label_matrix(examples), ordinary_mask(examples)
-    hits = p >= tau
-    row: dict = {
-        "answers": len(examples),
-        "ordinary_with_flag": int(np.sum(np.any(hits[ordinary], axis=1))),
-        "ordinary": int(ordinary.sum()),
-    }
-    for j, t in enumerate(TYPES):
-        pos = labels[:, j] > 0
-        row[t.value] = {
-            "recall": round(float(hits[pos, j].mean()), 3) if pos.any() else None,
-            "precision": round(float(pos[hits[:, j]].mean()), 3) if hits[:, j].any() else None,
-            "auc": round(_auc(p[:, j], labels[:, j]), 4),
-        }
-    return row
-
-
 def evaluate(version: str, sets: Sequence[str], models_dir: Path | None = None) -> dict:
     """Per set, `at_thresholds` at the card's thresholds; and the cue-free held-out survey
     answers with a flag ("plain")."""
@@ -395,9 +272,8 @@ def evaluate(version: str, sets: Sequence[str], models_dir: Path | None = None) 
 def compare(version: str, sets: Sequence[str], heads: str = "20261126-heads-e5-v8") -> dict:
     """Per set (and "plain", the cue-free held-out survey answers), `training.flags.score` of:
     the rules + context heads `heads` (the round-9 default); the classifier as served (rules
-    give spans only); the classifier plus every [strong] rule phrase; the union of the heads'
-    and the classifier's flags."""
-    from nlp_service.analysis.flags.context_rules import _context_candidates, _context_rules
+    give spans only; a [strong] rule phrase confirmed at the card's `strong_rule_confirm`); the
+    union of the heads' and the classifier's flags."""
     from training.flags import load_context, predict, score
 
     classifier = load_context(version)
@@ -414,21 +290,9 @@ def compare(version: str, sets: Sequence[str], heads: str = "20261126-heads-e5-v
         gold = [e.flags for e in examples]
         by_heads = [predict(e.text, context, e.language) for e in examples]
         by_classifier = [predict(e.text, classifier, e.language) for e in examples]
-        strong = [
-            frozenset(
-                r.flag.type.value
-                for rules in _context_rules()
-                for r in _context_candidates(e.text, rules)
-                if r.strong
-            )
-            for e in examples
-        ]
         out[name] = {
             f"heads {heads}": score(gold, by_heads),
             f"classifier {version}": score(gold, by_classifier),
-            "classifier + strong rules": score(
-                gold, [c | s for c, s in zip(by_classifier, strong, strict=True)]
-            ),
             "classifier | heads": score(
                 gold, [c | h for c, h in zip(by_classifier, by_heads, strict=True)]
             ),

@@ -13,7 +13,7 @@ from nlp_service.analysis.flags.classifier import (
 )
 from nlp_service.analysis.flags.context_rules import RuleFlag
 from nlp_service.analysis.segments import Segment
-from training.flags_lora import choose_thresholds, lowest_threshold
+from training.flag_thresholds import choose_thresholds, lowest_threshold
 
 LEGAL, CHURN, URGENT = FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlp_service.analysis.flags import FlagType
-from training import flags_lora
+from training import flag_thresholds, flags_lora
 from training.datasets import Example
 from training.flags import SETS
 
@@ -41,16 +41,16 @@ def test_the_plain_floor_raises_a_threshold_the_flag_sets_alone_would_allow() ->
     probabilities = np.array([[0.9], [0.5]] + [[0.1]] * 100)
     labels = np.array([[1], [1]] + [[0]] * 100)
     ordinary = np.array([False, False] + [True] * 100)
-    choices, _ = flags_lora.choose_thresholds(probabilities, labels, ordinary, budget=0.0)
+    choices, _ = flag_thresholds.choose_thresholds(probabilities, labels, ordinary, budget=0.0)
     assert choices[0].recall == 1.0  # just above 0.1
     # 100 plain survey answers, one of them at 0.6; a budget of 1% lets one through ...
     plain = np.array([[0.6]] + [[0.0]] * 99)
-    choices, _ = flags_lora.choose_thresholds(
+    choices, _ = flag_thresholds.choose_thresholds(
         probabilities, labels, ordinary, budget=0.0, plain=plain, plain_budget=0.01
     )
     assert choices[0].recall == 1.0
     # ... none at 0.5%: the threshold rises above 0.6 and the positive at 0.5 is lost
-    choices, _ = flags_lora.choose_thresholds(
+    choices, _ = flag_thresholds.choose_thresholds(
         probabilities, labels, ordinary, budget=0.0, plain=plain, plain_budget=0.005
     )
     assert choices[0].threshold > 0.6 and choices[0].recall == 0.5
@@ -72,10 +72,10 @@ def test_label_matrix_and_ordinary_answers() -> None:
         FlagExample("3", "c", "en", frozenset({"abuse"})),
     ]
     np.testing.assert_array_equal(
-        flags_lora.label_matrix(examples), [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
+        flag_thresholds.label_matrix(examples), [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
     )
     # an abuse-only answer is not ordinary: a flag on it is no false alarm
-    np.testing.assert_array_equal(flags_lora.ordinary_mask(examples), [False, True, False])
+    np.testing.assert_array_equal(flag_thresholds.ordinary_mask(examples), [False, True, False])
 
 
 @pytest.mark.slow
