@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,27 +108,37 @@ NEVER_TRAINED_ON = [
     "survey_answers_labeled.jsonl (survey_fixture)",
     "tweets test, drug_reviews test",
 ]
+NEVER_TRAINED_ON_BY_CORPUS = {
+    "v10": NEVER_TRAINED_ON_V10,
+    "v11": NEVER_TRAINED_ON_V11,
+    "v12": NEVER_TRAINED_ON_V12,
+}
+
+
+# What each corpus adds to the one before it in `CORPORA` (a corpus is the previous one plus
+# its additions, in this order, so the fold split of an older corpus stays reproducible).
+_CORPUS_ADDITIONS: dict[str, Callable[[], list[Example]]] = {
+    "written": lambda: written_corpus("train"),
+    "v9": lambda: short_answers_v6("train") + short_answers_v7("train")
+    + short_answers_v9("train") + blind_short_de() + blind2_short_de() + blind3_short_de(),
+    # round 10: the dev sets blind4/blind5 (each decided a default in round 8/9) and the new
+    # author's train split
+    "v10": lambda: blind4_short_de() + blind5_short_de() + short_answers_v10("train"),
+    # round 11: the dev set blind6_short (it decided round 10's default) and the new author's
+    # train split
+    "v11": lambda: blind6_short_de() + short_answers_v11("train"),
+    # round 11, second candidate: the dev set blind7_short (it decided lora-v11)
+    "v12": blind7_short_de,
+}  # fmt: skip
 
 
 def training_corpus(corpus: str) -> list[Example]:
     """The project-written answers of one of `CORPORA`."""
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose from {CORPORA}")
-    out = written_corpus("train")
-    if corpus in ("v9", "v10", "v11", "v12"):
-        out += short_answers_v6("train") + short_answers_v7("train") + short_answers_v9("train")
-        out += blind_short_de() + blind2_short_de() + blind3_short_de()
-    if corpus in ("v10", "v11", "v12"):
-        # round 10: the dev sets blind4/blind5 (each decided a default in round 8/9) and the
-        # new author's train split
-        out += blind4_short_de() + blind5_short_de() + short_answers_v10("train")
-    if corpus in ("v11", "v12"):
-        # round 11: the dev set blind6_short (it decided round 10's default) and the new
-        # author's train split
-        out += blind6_short_de() + short_answers_v11("train")
-    if corpus == "v12":
-        # round 11, second candidate: the dev set blind7_short (it decided lora-v11)
-        out += blind7_short_de()
+    out: list[Example] = []
+    for name in CORPORA[: CORPORA.index(corpus) + 1]:
+        out += _CORPUS_ADDITIONS[name]()
     return out
 
 
@@ -311,10 +321,7 @@ def train_lora(
             "trained_on": CORPUS_FILES[corpus], "fit_part": _corpus_counts(fit_part),
             "dev_fold_not_fitted": _corpus_counts(dev), "packaged": _data_card(
                 fit_part, chosen_pkg)["packaged"],
-            "never_trained_on": {
-                "v10": NEVER_TRAINED_ON_V10, "v11": NEVER_TRAINED_ON_V11,
-                "v12": NEVER_TRAINED_ON_V12}.get(
-                corpus, NEVER_TRAINED_ON),
+            "never_trained_on": NEVER_TRAINED_ON_BY_CORPUS.get(corpus, NEVER_TRAINED_ON),
         },
         "metrics": evaluation,
         "python": platform.python_version(),
