@@ -71,59 +71,61 @@ def test_lora_v9_folder_loads_with_lexicon_8_and_scores_insult_and_praise() -> N
     assert out[0].label == "negative" and out[1].label == "positive"
 
 
-V10 = MODELS_DIR / "sentiment" / "20261126-e5-lora-v10"
+def _shipped_lora(
+    version: str, never: tuple[str, ...], trained: tuple[str, ...], unseen: tuple[str, ...]
+) -> LoraE5Sentiment:
+    """A shipped fine-tuned model loaded as served, with what every round's card promises:
+    lexicon layer 8, under 6.5 MB, the sets it never saw named in `never_trained_on`, the files
+    `trained` among `trained_on` and none of `unseen` (the blind set that chose it)."""
+    folder = MODELS_DIR / "sentiment" / version
+    model = LoraE5Sentiment(folder, threads=2)
+    assert model.head.lexicon is not None and model.head.lexicon.version == 8
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 6_500_000
+    data = model.card["data"]
+    never_trained_on = " ".join(data["never_trained_on"])
+    assert all(name in never_trained_on for name in never)
+    trained_on = " ".join(data["trained_on"])
+    assert all(name in trained_on for name in trained)
+    assert not any(name in trained_on for name in unseen)
+    return model
 
 
 @pytest.mark.slow
-def test_lora_v10_the_default_since_blind6_never_saw_the_sets_that_chose_it() -> None:
-    model = LoraE5Sentiment(V10, threads=2)
-    assert model.head.lexicon is not None and model.head.lexicon.version == 8
-    assert sum(p.stat().st_size for p in V10.iterdir()) < 6_500_000
-    data = model.card["data"]
-    never = " ".join(data["never_trained_on"])
-    assert all(name in never for name in ("blind6_short", "german_reviews_blind2", "heldout"))
-    trained = " ".join(data["trained_on"])
-    assert (
-        "short_answers_blind5_de" in trained and "survey_short10_de.jsonl (split train)" in trained
-    )
-    assert "blind6" not in trained and "german_reviews" not in trained
+@pytest.mark.parametrize(
+    ("version", "never", "trained", "unseen"),
+    [
+        # round 10's default, chosen on blind6
+        (
+            "20261126-e5-lora-v10",
+            ("blind6_short", "german_reviews_blind2", "heldout"),
+            ("short_answers_blind5_de", "survey_short10_de.jsonl (split train)"),
+            ("blind6", "german_reviews"),
+        ),
+        # round 11's first candidate, measured on blind7 (not served)
+        (
+            "20261127-e5-lora-v11",
+            ("blind7_short", "german_reviews_blind2", "short11"),
+            ("short_answers_blind6_de", "survey_short11_de.jsonl (split train)"),
+            ("blind7", "german_reviews"),
+        ),
+    ],
+)
+def test_lora_never_saw_the_blind_set_that_measured_it(
+    version: str, never: tuple[str, ...], trained: tuple[str, ...], unseen: tuple[str, ...]
+) -> None:
+    model = _shipped_lora(version, never, trained, unseen)
     out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
     assert out[0].label == "negative" and out[1].label == "positive"
-
-
-V11 = MODELS_DIR / "sentiment" / "20261127-e5-lora-v11"
-
-
-@pytest.mark.slow
-def test_lora_v11_never_saw_blind7_and_loads_with_lexicon_8() -> None:
-    model = LoraE5Sentiment(V11, threads=2)
-    assert model.head.lexicon is not None and model.head.lexicon.version == 8
-    assert sum(p.stat().st_size for p in V11.iterdir()) < 6_500_000
-    data = model.card["data"]
-    never = " ".join(data["never_trained_on"])
-    assert all(name in never for name in ("blind7_short", "german_reviews_blind2", "short11"))
-    trained = " ".join(data["trained_on"])
-    assert "short_answers_blind6_de" in trained
-    assert "survey_short11_de.jsonl (split train)" in trained
-    assert "blind7" not in trained and "german_reviews" not in trained
-    out = model.predict(None, ["Ihr seid doch alle Idioten.", "Tolle Beratung, vielen Dank!"])
-    assert out[0].label == "negative" and out[1].label == "positive"
-
-
-V12 = MODELS_DIR / "sentiment" / "20261127-e5-lora-v12"
 
 
 @pytest.mark.slow
 def test_lora_v12_the_default_since_blind8_never_saw_the_sets_that_chose_it() -> None:
-    model = LoraE5Sentiment(V12, threads=2)
-    assert model.head.lexicon is not None and model.head.lexicon.version == 8
-    assert sum(p.stat().st_size for p in V12.iterdir()) < 6_500_000
-    data = model.card["data"]
-    never = " ".join(data["never_trained_on"])
-    assert all(name in never for name in ("blind8_short", "german_reviews_blind2", "short11"))
-    trained = " ".join(data["trained_on"])
-    assert "short_answers_blind7_de" in trained and "short_answers_blind6_de" in trained
-    assert "blind8" not in trained and "german_reviews" not in trained
+    model = _shipped_lora(
+        "20261127-e5-lora-v12",
+        ("blind8_short", "german_reviews_blind2", "short11"),
+        ("short_answers_blind7_de", "short_answers_blind6_de"),
+        ("blind8", "german_reviews"),
+    )
     # issue 9's three examples, which lora-v11 got wrong (the second one: neutral)
     out = model.predict(
         None,
