@@ -79,8 +79,8 @@ def train_sentiment(
         "written",
         help="e5-lora: written (the written train splits), v9 (+ short6/7/9 train, "
         "the dev short sets blind_short, blind2_short, blind3_short), v10 (+ blind4_short, "
-        "blind5_short, short10 train), v11 (+ blind6_short, short11 train) or v12 "
-        "(+ blind7_short).",
+        "blind5_short, short10 train), v11 (+ blind6_short, short11 train), v12 "
+        "(+ blind7_short) or v13 (+ blind8_short, short12 and short13 train).",
     ),
     init_head: str | None = typer.Option(
         None, help="e5-lora: start from the polarity head of this model version."

@@ -33,6 +33,8 @@ SHORT9_DE = TRAINING_DIR / "data" / "survey_short9_de.jsonl"
 # Round 10: short German answers by another new author (train / heldout), see survey_short10_de.md.
 SHORT10_DE = TRAINING_DIR / "data" / "survey_short10_de.jsonl"
 SHORT11_DE = TRAINING_DIR / "data" / "survey_short11_de.jsonl"
+SHORT12_DE = TRAINING_DIR / "data" / "survey_short12_de.jsonl"
+SHORT13_DE = TRAINING_DIR / "data" / "survey_short13_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -187,6 +189,18 @@ def short_answers_v11(split: str) -> list[Example]:
     irony, complaint and success facts and neutral non-answers; a few English lines; train and
     heldout splits)."""
     return [e for e in _read_feedback(SHORT11_DE, "short11") if e.split == split]
+
+
+def short_answers_v12(split: str) -> list[Example]:
+    """Round 12's first new author (survey_short12_de.jsonl: complaint and success facts,
+    litotes, irony, hedging, dialect; train and heldout splits)."""
+    return [e for e in _read_feedback(SHORT12_DE, "short12") if e.split == split]
+
+
+def short_answers_v13(split: str) -> list[Example]:
+    """Round 12's second new author (survey_short13_de.jsonl: one persona per line, from
+    pensioners to phone typists and learners of German; train and heldout splits)."""
+    return [e for e in _read_feedback(SHORT13_DE, "short13") if e.split == split]
 
 
 def written_corpus(split: str) -> list[Example]:

@@ -78,6 +78,9 @@ SETS = {
     "blind10": DATA_DIR / "flags_blind10.jsonl",
     # round 11's second blind set: measuring only, never trained on
     "blind11": DATA_DIR / "flags_blind11.jsonl",
+    # round 12: training data by a new author, aimed at churn told as a concrete step (mostly
+    # without a leaving word) in many industries, with mirrored hard negatives
+    "train_v12": DATA_DIR / "flags_train_v12.jsonl",
 }
 SCORED_TYPES: tuple[str, ...] = (
     FlagType.ABUSE.value,

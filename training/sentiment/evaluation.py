@@ -30,6 +30,8 @@ from training.datasets import (
     short_answers_v9,
     short_answers_v10,
     short_answers_v11,
+    short_answers_v12,
+    short_answers_v13,
     survey_fixture,
 )
 from training.sentiment.answers import answers_from_segments, segment_texts
@@ -72,6 +74,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short9_heldout": short_answers_v9("heldout"),
         "short10_heldout": short_answers_v10("heldout"),
         "short11_heldout": short_answers_v11("heldout"),
+        "short12_heldout": short_answers_v12("heldout"),
+        "short13_heldout": short_answers_v13("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
         # Round 7's blind sets (written while round 7 was developed, merged after it froze).

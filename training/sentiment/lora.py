@@ -22,6 +22,7 @@ from training.datasets import (
     blind5_short_de,
     blind6_short_de,
     blind7_short_de,
+    blind8_short_de,
     blind_short_de,
     feedback_corpus,
     short_answers_v6,
@@ -29,6 +30,8 @@ from training.datasets import (
     short_answers_v9,
     short_answers_v10,
     short_answers_v11,
+    short_answers_v12,
+    short_answers_v13,
     written_corpus,
 )
 from training.sentiment.answers import answer_scores, segment_texts
@@ -51,7 +54,10 @@ from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
 # blind7_short.
 # "v12" (round 11, second candidate): v11 + the dev short set blind7_short (whole file). Never in
 # it: heldout splits, german_reviews, german_reviews_blind2, blind8_short.
-CORPORA = ("written", "v9", "v10", "v11", "v12")
+# "v13" (round 12): v12 + the dev short set blind8_short (whole file) + the train splits of
+# short12 and short13 (two new authors). Never in it: heldout splits, german_reviews,
+# german_reviews_blind2, blind9_short.
+CORPORA = ("written", "v9", "v10", "v11", "v12", "v13")
 V9_FILES = [
     "training/data/feedback_sentiment_{de,en,fr,nl}.jsonl (split train)",
     "training/data/survey_short_{de,en}.jsonl (split train)",
@@ -78,7 +84,19 @@ V12_FILES = [
     *V11_FILES,
     "training/data/short_answers_blind7_de.jsonl (all; a dev set since round 11's first run)",
 ]
-CORPUS_FILES = {"v9": V9_FILES, "v10": V10_FILES, "v11": V11_FILES, "v12": V12_FILES}
+V13_FILES = [
+    *V12_FILES,
+    "training/data/short_answers_blind8_de.jsonl (all; a dev set since round 11's second run)",
+    "training/data/survey_short12_de.jsonl (split train)",
+    "training/data/survey_short13_de.jsonl (split train)",
+]
+CORPUS_FILES = {
+    "v9": V9_FILES,
+    "v10": V10_FILES,
+    "v11": V11_FILES,
+    "v12": V12_FILES,
+    "v13": V13_FILES,
+}
 NEVER_TRAINED_ON_V10 = [
     "every heldout split (feedback, survey_short, short4, short7, short9, short10)",
     "german_reviews (german_reviews_eval.jsonl)",
@@ -99,6 +117,12 @@ NEVER_TRAINED_ON_V12 = [
     *(x for x in NEVER_TRAINED_ON_V11 if not x.startswith("blind7_short")),
     "blind8_short and later blind sets",
 ]
+NEVER_TRAINED_ON_V13 = [
+    "every heldout split (feedback, survey_short, short4, short7, short9, short10, short11,"
+    " short12, short13)",
+    *(x for x in NEVER_TRAINED_ON_V12 if not x.startswith(("blind8_short", "every heldout"))),
+    "blind9_short and later blind sets",
+]
 NEVER_TRAINED_ON = [
     "blind4_short (short_answers_blind4_de.jsonl)",
     "every heldout split (feedback, survey_short, short4, short7, short9)",
@@ -112,6 +136,7 @@ NEVER_TRAINED_ON_BY_CORPUS = {
     "v10": NEVER_TRAINED_ON_V10,
     "v11": NEVER_TRAINED_ON_V11,
     "v12": NEVER_TRAINED_ON_V12,
+    "v13": NEVER_TRAINED_ON_V13,
 }
 
 
@@ -129,6 +154,8 @@ _CORPUS_ADDITIONS: dict[str, Callable[[], list[Example]]] = {
     "v11": lambda: blind6_short_de() + short_answers_v11("train"),
     # round 11, second candidate: the dev set blind7_short (it decided lora-v11)
     "v12": blind7_short_de,
+    # round 12: the dev set blind8_short (it decided lora-v12) and two new authors' train splits
+    "v13": lambda: blind8_short_de() + short_answers_v12("train") + short_answers_v13("train"),
 }  # fmt: skip
 
 
