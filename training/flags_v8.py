@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, FlagContext, FlagType
-from training.flags import (
+from training.flag_scoring import predict, score
+from training.flag_sets import FlagExample, load_set
+from training.flags_heads import (
     HEADS_V7_TRAIN_SETS,
     MODEL_SEED,
     MODEL_TYPES,
@@ -38,16 +40,12 @@ from training.flags import (
     V6_PER_SET_CAP,
     V6_VETO_STRONG,
     V7_CANDIDATE,
-    FlagExample,
     _answer_folds,
     _decision_options,
     _fold_scaler,
     _mil_head,
     _rows,
     choose_decisions,
-    load_set,
-    predict,
-    score,
 )
 
 # The seven author sets (one author each, written as blind sets in rounds 1-8, dev sets now).
