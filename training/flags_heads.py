@@ -7,8 +7,8 @@ heads v8: `training.flags_v8` (this recipe with v7's arguments on more sets).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,122 @@ def choose_decisions(
     return chosen, score(gold, predicted)
 
 
+@dataclass
+class Prepared:
+    """What every grid point of one training set shares: the units, their vectors and, per C,
+    the answer-grouped out-of-fold unit probabilities (the expensive part) and the final heads."""
+
+    train: list[FlagExample]
+    sources: list[str]
+    rows: Any
+    X: Any
+    folds: list
+    positives: dict[str, set[int]]
+    prob: dict[float, dict[str, Any]] = field(default_factory=dict)
+    final: dict[float, tuple[Any, Any]] = field(default_factory=dict)
+
+    def out_of_fold(self, c: float) -> dict[str, Any]:
+        import numpy as np
+
+        if c not in self.prob:
+            owners = self.rows.owners
+            prob = {t: np.zeros(len(self.rows.sentences)) for t in MODEL_TYPES}
+            for fit_answers, test_answers in self.folds:
+                fit_rows = np.isin(owners, fit_answers)
+                test_rows = np.isin(owners, test_answers)
+                for t in MODEL_TYPES:
+                    head = _mil_head(
+                        self.X[fit_rows], owners[fit_rows], self.positives[t] & set(fit_answers), c
+                    )
+                    prob[t][test_rows] = head.predict_proba(self.X[test_rows])[:, 1]
+            self.prob[c] = prob
+        return self.prob[c]
+
+    def heads_for(self, c: float) -> tuple[Any, Any]:
+        """Coefficients and intercepts of the heads on all the data (scaler folded in)."""
+        import numpy as np
+
+        if c not in self.final:
+            fitted = [
+                _fold_scaler(_mil_head(self.X, self.rows.owners, self.positives[t], c))
+                for t in MODEL_TYPES
+            ]
+            self.final[c] = (np.array([f[0] for f in fitted]), np.array([f[1] for f in fitted]))
+        return self.final[c]
+
+
+def prepare(
+    named: Sequence[tuple[str, FlagExample]],
+    encode: Callable[[Sequence[str]], Any],
+    units: str = SEGMENT_UNITS,
+) -> Prepared:
+    """The (source, answer) pairs `named` as training data: their `units` (`_rows`), the units'
+    vectors by `encode`, the answer-grouped folds and the positive answers per type."""
+    train = [e for _, e in named]
+    rows = _rows(train, units)
+    return Prepared(
+        train,
+        [name for name, _ in named],
+        rows,
+        encode(rows.sentences),
+        _answer_folds(train),
+        {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES},
+    )
+
+
+def choose_c(
+    prepared: Prepared,
+    cs: Sequence[float],
+    veto_strong: Sequence[float],
+    budget: float,
+    per_set_cap: float,
+    candidate_grid: Sequence[float],
+    rank: str = "worst",
+    source_names: Iterable[str] | None = None,
+) -> tuple[float, dict[float, tuple]]:
+    """The round-4 recipe's selection: per C in `cs` the answer-grouped out-of-fold unit
+    probabilities, per type weak/strong veto, alone (and candidate) thresholds by
+    `choose_decisions` within the pooled `budget` and the per-source cap, and the out-of-fold
+    scores per training source (`source_names`, by default every source in order). Returns the
+    chosen C (the best worst-type then summed CV recall; `rank="mean"`: summed then worst-type)
+    and per C that met the budget (its ranking key, its decisions, its CV scores)."""
+    rows, train, sources = prepared.rows, prepared.train, prepared.sources
+    gold = [e.flags for e in train]
+    names = list(dict.fromkeys(sources) if source_names is None else source_names)
+    per_c: dict[float, tuple] = {}
+    for c in cs:
+        prob = prepared.out_of_fold(c)
+        options = {
+            t: _decision_options(prob[t], rows, t, len(train), veto_strong, candidate_grid)
+            for t in MODEL_TYPES
+        }
+        chosen = choose_decisions(
+            gold, rows.abuse, options, sources, budget, per_set_cap, rank=rank
+        )
+        if chosen is None:
+            continue
+        decisions, cv = chosen
+        recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
+        # the out-of-fold decisions per training source (unseen-like sources first)
+        predicted = [
+            ({"abuse"} if rows.abuse[i] else set())
+            | {t for t in MODEL_TYPES if options[t][decisions[t]][i]}
+            for i in range(len(train))
+        ]
+        cv["by_source"] = {
+            name: score(
+                [g for g, s in zip(gold, sources, strict=True) if s == name],
+                [p for p, s in zip(predicted, sources, strict=True) if s == name],
+            )
+            for name in names
+        }
+        ranked = (min(recalls), sum(recalls))
+        per_c[c] = (ranked if rank == "worst" else ranked[::-1], decisions, cv)
+    if not per_c:
+        raise RuntimeError("no C meets the false-alarm budget")
+    return max(per_c, key=lambda c: per_c[c][0]), per_c
+
+
 def train_heads_v4(
     version: str | None = None,
     models_dir: Path | None = None,
@@ -314,60 +430,13 @@ def train_heads_v4(
     settings = get_settings()
     embedders = [get_embedder(spec, settings.threads) for spec in embedder_specs]
     named = [(name, e) for name in train_sets for e in load_set(name)]
-    train = [e for _, e in named]
-    sources = [name for name, _ in named]
-    rows = _rows(train, units)
-    X = encode_concat(embedders, rows.sentences)
-    gold = [e.flags for e in train]
-    folds = _answer_folds(train)
-    positives = {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES}
-
-    def out_of_fold(c: float) -> dict:
-        prob = {t: np.zeros(len(rows.sentences)) for t in MODEL_TYPES}
-        for fit_answers, test_answers in folds:
-            fit_rows = np.isin(rows.owners, fit_answers)
-            test_rows = np.isin(rows.owners, test_answers)
-            for t in MODEL_TYPES:
-                head = _mil_head(
-                    X[fit_rows], rows.owners[fit_rows], positives[t] & set(fit_answers), c
-                )
-                prob[t][test_rows] = head.predict_proba(X[test_rows])[:, 1]
-        return prob
-
-    candidates = {}
-    for c in V4_CS:
-        prob = out_of_fold(c)
-        options = {
-            t: _decision_options(prob[t], rows, t, len(train), veto_strong, candidate_grid)
-            for t in MODEL_TYPES
-        }
-        chosen = choose_decisions(gold, rows.abuse, options, sources, budget, per_set_cap)
-        if chosen is not None:
-            decisions, cv = chosen
-            recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
-            # the out-of-fold decisions per training source (unseen-like sources first)
-            predicted = [
-                ({"abuse"} if rows.abuse[i] else set())
-                | {t for t in MODEL_TYPES if options[t][decisions[t]][i]}
-                for i in range(len(train))
-            ]
-            cv["by_source"] = {
-                name: score(
-                    [g for g, s in zip(gold, sources, strict=True) if s == name],
-                    [p for p, s in zip(predicted, sources, strict=True) if s == name],
-                )
-                for name in train_sets
-            }
-            candidates[c] = ((min(recalls), sum(recalls)), decisions, cv)
-    if not candidates:
-        raise RuntimeError("no C meets the false-alarm budget")
-    chosen_c = max(candidates, key=lambda c: candidates[c][0])
+    prepared = prepare(named, lambda texts: encode_concat(embedders, texts), units)
+    rows = prepared.rows
+    chosen_c, candidates = choose_c(
+        prepared, V4_CS, veto_strong, budget, per_set_cap, candidate_grid, source_names=train_sets
+    )
     _, decisions, cv_scores = candidates[chosen_c]
-    coefs, intercepts = [], []
-    for t in MODEL_TYPES:
-        coef, intercept = _fold_scaler(_mil_head(X, rows.owners, positives[t], chosen_c))
-        coefs.append(coef)
-        intercepts.append(intercept)
+    coefs, intercepts = prepared.heads_for(chosen_c)
     tag = "-".join(spec.split("-")[0] for spec in embedder_specs)
     generation = generation or ("v5" if units == SEGMENT_UNITS else "v4")
     # blind..blind5 became dev sets in round 7 (their errors were read for failure categories);

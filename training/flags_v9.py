@@ -20,7 +20,7 @@ from typing import Any
 from nlp_service.analysis.flags import ContextHeads, FlagContext
 from training.flag_scoring import predict, score
 from training.flag_sets import load_set
-from training.flags_heads import HEADS_V7_TRAIN_SETS
+from training.flags_heads import HEADS_V7_TRAIN_SETS, prepare
 from training.flags_v8 import (
     AUTHOR_SETS,
     DEFAULT_CACHE,
@@ -30,7 +30,6 @@ from training.flags_v8 import (
     _row,
     fit_recipe,
     objective,
-    prepare,
 )
 
 V9_VERSION = "20261126-heads-e5-v9"
