@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from training.flags import (
+from training.flag_scoring import encode_concat
+from training.flag_sets import load_set
+from training.flags_heads import (
     HEADS_V6_TRAIN_SETS,
     MODEL_SEED,
     MODEL_TYPES,
@@ -36,8 +38,6 @@ from training.flags import (
     _mil_head,
     _rows,
     choose_decisions,
-    encode_concat,
-    load_set,
 )
 
 
@@ -64,7 +64,7 @@ def training_data(cache: Path) -> tuple[list, list[str], Any, Any]:
 def _mil_rows(X, owners, positive_answers: set[int], c: float = 0.1):
     """The v6 multiple-instance labels (`_mil_head`): a first logistic head picks each positive
     answer's most likely segment; the other segments of positive answers are left out."""
-    from training.flags import _scaled_head
+    from training.flags_heads import _scaled_head
 
     y = np.array([int(o in positive_answers) for o in owners])
     p = _scaled_head(c).fit(X, y).predict_proba(X)[:, 1]
@@ -171,7 +171,7 @@ def nested(fit: Fit, X, rows, folds, positives, gold, sources):
     """Stricter than the v6 figure: per outer fold, the decisions (vetoes, thresholds) are
     chosen on out-of-fold probabilities of the four other folds only (inner CV over them), then
     applied to the outer fold scored by heads fitted on those four folds."""
-    from training.flags import score
+    from training.flag_scoring import score
 
     n = len(gold)
     predicted: list[set[str]] = [set() for _ in range(n)]

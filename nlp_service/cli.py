@@ -176,7 +176,8 @@ def evaluate_flags(
     """Moderation flags: precision/recall per type and false alarms on ordinary answers."""
     import json
 
-    from training.flags import SETS, evaluate, print_table
+    from training.flag_scoring import evaluate, print_table
+    from training.flag_sets import SETS
 
     datasets = list(SETS) if dataset == "all" else [d.strip() for d in dataset.split(",")]
     unknown = [d for d in datasets if d not in SETS]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp_service.analysis.flags import FlagType
-from training.flags import FlagExample
+from training.flag_sets import FlagExample
 
 TYPES: tuple[FlagType, ...] = (FlagType.LEGAL, FlagType.CHURN, FlagType.URGENT)
 FALSE_ALARM_BUDGET = 0.015

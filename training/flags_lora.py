@@ -35,6 +35,7 @@ from nlp_service.analysis.flags.classifier import (
     FlagClassifier,
 )
 from training.datasets import Example
+from training.flag_sets import SETS, FlagExample, load_set
 from training.flag_thresholds import (
     FALSE_ALARM_BUDGET,
     PLAIN_BUDGET,
@@ -43,7 +44,6 @@ from training.flag_thresholds import (
     label_matrix,
     threshold_report,
 )
-from training.flags import SETS, FlagExample, load_set
 
 TRAIN_SETS: tuple[str, ...] = (
     "dev", "fresh", "train_v2", "train_v4", "train_v5", "train_v7", "train_v9a", "train_v9b",
@@ -274,7 +274,7 @@ def compare(version: str, sets: Sequence[str], heads: str = "20261126-heads-e5-v
     the rules + context heads `heads` (the round-9 default); the classifier as served (rules
     give spans only; a [strong] rule phrase confirmed at the card's `strong_rule_confirm`); the
     union of the heads' and the classifier's flags."""
-    from training.flags import load_context, predict, score
+    from training.flag_scoring import load_context, predict, score
 
     classifier = load_context(version)
     context = load_context(heads)

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, FlagContext, FlagType
-from training.flags import (
+from training.flag_scoring import predict, score
+from training.flag_sets import FlagExample, load_set
+from training.flags_heads import (
     HEADS_V7_TRAIN_SETS,
     MODEL_SEED,
     MODEL_TYPES,
@@ -38,16 +40,10 @@ from training.flags import (
     V6_PER_SET_CAP,
     V6_VETO_STRONG,
     V7_CANDIDATE,
-    FlagExample,
-    _answer_folds,
-    _decision_options,
-    _fold_scaler,
-    _mil_head,
+    Prepared,
     _rows,
-    choose_decisions,
-    load_set,
-    predict,
-    score,
+    choose_c,
+    prepare,
 )
 
 # The seven author sets (one author each, written as blind sets in rounds 1-8, dev sets now).
@@ -155,65 +151,6 @@ class Fitted:
     rows: int
 
 
-@dataclass
-class Prepared:
-    """What every grid point of one training set shares: the units, their vectors and, per C,
-    the answer-grouped out-of-fold unit probabilities (the expensive part) and the final heads."""
-
-    train: list[FlagExample]
-    sources: list[str]
-    rows: Any
-    X: Any
-    folds: list
-    positives: dict[str, set[int]]
-    prob: dict[float, dict[str, Any]] = field(default_factory=dict)
-    final: dict[float, tuple[Any, Any]] = field(default_factory=dict)
-
-    def out_of_fold(self, c: float) -> dict[str, Any]:
-        import numpy as np
-
-        if c not in self.prob:
-            owners = self.rows.owners
-            prob = {t: np.zeros(len(self.rows.sentences)) for t in MODEL_TYPES}
-            for fit_answers, test_answers in self.folds:
-                fit_rows = np.isin(owners, fit_answers)
-                test_rows = np.isin(owners, test_answers)
-                for t in MODEL_TYPES:
-                    head = _mil_head(
-                        self.X[fit_rows], owners[fit_rows], self.positives[t] & set(fit_answers), c
-                    )
-                    prob[t][test_rows] = head.predict_proba(self.X[test_rows])[:, 1]
-            self.prob[c] = prob
-        return self.prob[c]
-
-    def heads_for(self, c: float) -> tuple[Any, Any]:
-        """Coefficients and intercepts of the heads on all the data (scaler folded in)."""
-        import numpy as np
-
-        if c not in self.final:
-            fitted = [
-                _fold_scaler(_mil_head(self.X, self.rows.owners, self.positives[t], c))
-                for t in MODEL_TYPES
-            ]
-            self.final[c] = (np.array([f[0] for f in fitted]), np.array([f[1] for f in fitted]))
-        return self.final[c]
-
-
-def prepare(
-    named: Sequence[tuple[str, FlagExample]], encode: Callable[[Sequence[str]], Any]
-) -> Prepared:
-    train = [e for _, e in named]
-    rows = _rows(train, SEGMENT_UNITS)
-    return Prepared(
-        train,
-        [name for name, _ in named],
-        rows,
-        encode(rows.sentences),
-        _answer_folds(train),
-        {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES},
-    )
-
-
 def fit_recipe(
     prepared: Prepared,
     recipe: Recipe = V8_RECIPE,
@@ -225,47 +162,15 @@ def fit_recipe(
     alone and candidate thresholds by `choose_decisions` within the pooled budget and the
     per-source cap, C by the best worst-type then summed CV recall; final heads on all the
     data), returned in memory."""
-    rows, train, sources = prepared.rows, prepared.train, prepared.sources
-    gold = [e.flags for e in train]
-    per_c: dict[float, tuple] = {}
-    for c in recipe.cs:
-        prob = prepared.out_of_fold(c)
-        options = {
-            t: _decision_options(
-                prob[t], rows, t, len(train), recipe.veto_strong, recipe.candidate_grid
-            )
-            for t in MODEL_TYPES
-        }
-        chosen = choose_decisions(
-            gold,
-            rows.abuse,
-            options,
-            sources,
-            recipe.budget,
-            recipe.per_set_cap,
-            rank=recipe.selection,
-        )
-        if chosen is None:
-            continue
-        decisions, cv = chosen
-        recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
-        predicted = [
-            ({"abuse"} if rows.abuse[i] else set())
-            | {t for t in MODEL_TYPES if options[t][decisions[t]][i]}
-            for i in range(len(train))
-        ]
-        cv["by_source"] = {
-            name: score(
-                [g for g, s in zip(gold, sources, strict=True) if s == name],
-                [p for p, s in zip(predicted, sources, strict=True) if s == name],
-            )
-            for name in dict.fromkeys(sources)
-        }
-        ranked = (min(recalls), sum(recalls))
-        per_c[c] = (ranked if recipe.selection == "worst" else ranked[::-1], decisions, cv)
-    if not per_c:
-        raise RuntimeError("no C meets the false-alarm budget")
-    chosen_c = max(per_c, key=lambda c: per_c[c][0])
+    chosen_c, per_c = choose_c(
+        prepared,
+        recipe.cs,
+        recipe.veto_strong,
+        recipe.budget,
+        recipe.per_set_cap,
+        recipe.candidate_grid,
+        rank=recipe.selection,
+    )
     _, decisions, cv = per_c[chosen_c]
     coef, intercept = prepared.heads_for(chosen_c)
     thresholds = tuple(decisions[t][2] for t in MODEL_TYPES)
@@ -284,7 +189,7 @@ def fit_recipe(
         SEGMENT_UNITS,
         candidates,
     )
-    return Fitted(heads, chosen_c, decisions, cv, per_c, len(rows.sentences))
+    return Fitted(heads, chosen_c, decisions, cv, per_c, len(prepared.rows.sentences))
 
 
 def leave_one_set_out(

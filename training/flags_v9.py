@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.analysis.flags import ContextHeads, FlagContext
-from training.flags import HEADS_V7_TRAIN_SETS, load_set, predict, score
+from training.flag_scoring import predict, score
+from training.flag_sets import load_set
+from training.flags_heads import HEADS_V7_TRAIN_SETS, prepare
 from training.flags_v8 import (
     AUTHOR_SETS,
     DEFAULT_CACHE,
@@ -28,7 +30,6 @@ from training.flags_v8 import (
     _row,
     fit_recipe,
     objective,
-    prepare,
 )
 
 V9_VERSION = "20261126-heads-e5-v9"

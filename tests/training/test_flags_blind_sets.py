@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.helpers import blind_sets
-from training import flags as training
+from training import flag_sets, flags_heads
 
 FIELDS = {"id", "text", "language", "flags", "note"}
 
@@ -89,12 +89,12 @@ CARDS = [
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
 def test_registered_for_measuring_only(card: Card) -> None:
-    assert training.SETS[card.name] == blind_sets.DATA / f"flags_{card.name}.jsonl"
+    assert flag_sets.SETS[card.name] == blind_sets.DATA / f"flags_{card.name}.jsonl"
     for heads_sets in (
-        training.HEADS_TRAIN_SETS,
-        training.HEADS_V2_TRAIN_SETS,
-        training.HEADS_V6_TRAIN_SETS,
-        training.HEADS_V7_TRAIN_SETS,
+        flags_heads.HEADS_TRAIN_SETS,
+        flags_heads.HEADS_V2_TRAIN_SETS,
+        flags_heads.HEADS_V6_TRAIN_SETS,
+        flags_heads.HEADS_V7_TRAIN_SETS,
     ):
         assert card.name not in heads_sets
 
@@ -118,14 +118,14 @@ def test_round11_classifiers_never_trained_or_chose_on_blind10_or_blind11() -> N
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
 def test_the_card_counts_and_exact_fields(card: Card) -> None:
-    rows = blind_sets.rows(training.SETS[card.name])
+    rows = blind_sets.rows(flag_sets.SETS[card.name])
     assert all(set(r) == FIELDS for r in rows)
     removed = {i for i, _ in card.removed}
     assert [r["id"] for r in rows] == [
         f"{card.name}-{i:04d}" for i in range(1, card.size + 1) if i not in removed
     ]
     assert all(isinstance(r["note"], str) and r["note"] for r in rows)
-    examples = training.load_set(card.name)
+    examples = flag_sets.load_set(card.name)
     half = card.size // 2
     assert len(examples) == card.size - len(removed)
     assert Counter(e.language for e in examples) == card.minus_removed(half)
@@ -151,7 +151,7 @@ def test_the_card_counts_and_exact_fields(card: Card) -> None:
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
 def test_texts_occur_nowhere_else_even_normalised(card: Card) -> None:
-    path = training.SETS[card.name]
+    path = flag_sets.SETS[card.name]
     others = blind_sets.other_texts({path})
     texts = [json.loads(x)["text"] for x in path.read_text("utf-8").splitlines()]
     normal = [blind_sets.normal(t) for t in texts]
@@ -161,7 +161,7 @@ def test_texts_occur_nowhere_else_even_normalised(card: Card) -> None:
 
 def test_flags_blind5_is_registered_counted_and_never_trained_on() -> None:
     # round 5's blind set: its card fixes counts per language, not per type exactly
-    examples = training.load_set("blind5")
+    examples = flag_sets.load_set("blind5")
     assert len(examples) == 240
     assert Counter(e.language for e in examples) == {"de": 120, "en": 120}
     ordinary = [e for e in examples if not e.flags]
@@ -170,11 +170,11 @@ def test_flags_blind5_is_registered_counted_and_never_trained_on() -> None:
         per_language = Counter(e.language for e in examples if t in e.flags)
         assert per_language["de"] >= 15 and per_language["en"] >= 15, t
     for heads_sets in (
-        training.HEADS_TRAIN_SETS,
-        training.HEADS_V6_TRAIN_SETS,
-        training.HEADS_V2_TRAIN_SETS,
+        flags_heads.HEADS_TRAIN_SETS,
+        flags_heads.HEADS_V6_TRAIN_SETS,
+        flags_heads.HEADS_V2_TRAIN_SETS,
     ):
         assert "blind5" not in heads_sets
-    assert all(set(r) == FIELDS for r in blind_sets.rows(training.SETS["blind5"]))
-    others = blind_sets.other_texts({training.SETS["blind5"]})
+    assert all(set(r) == FIELDS for r in blind_sets.rows(flag_sets.SETS["blind5"]))
+    others = blind_sets.other_texts({flag_sets.SETS["blind5"]})
     assert not [e.text for e in examples if blind_sets.normal(e.text) in others]

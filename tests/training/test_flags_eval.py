@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from training import flags as training
+from training import flag_scoring, flag_sets, flags_heads, flags_heads_v2
 
 
 def test_score_on_a_hand_worked_example() -> None:
     gold = [{"churn"}, {"churn", "legal"}, set(), set(), {"urgent"}]
     predicted = [{"churn"}, {"legal"}, {"churn"}, {"personal_data"}, set()]
-    result = training.score(gold, predicted)
+    result = flag_scoring.score(gold, predicted)
     # churn: hit in answer 0, false alarm in 2, missed in 1 -> P = 1/2, R = 1/2
     assert result["types"]["churn"] == {
         "support": 2, "tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5,
@@ -29,21 +29,21 @@ def test_score_on_a_hand_worked_example() -> None:
 
 def test_score_rejects_unequal_lengths() -> None:
     with pytest.raises(ValueError):
-        training.score([set()], [])
+        flag_scoring.score([set()], [])
 
 
 def test_sets_are_large_enough_disjoint_and_well_formed() -> None:
-    sets = {name: training.load_set(name) for name in training.SETS}
+    sets = {name: flag_sets.load_set(name) for name in flag_sets.SETS}
     ev = sets["eval"]
     ordinary = [e for e in ev if not e.flags]
     assert len(ordinary) >= 320
     assert len(ev) - len(ordinary) >= 120
-    for t in training.SCORED_TYPES:
+    for t in flag_scoring.SCORED_TYPES:
         assert sum(t in e.flags for e in ev) >= 25, t
     for name, examples in sets.items():
         assert {e.language for e in examples} == {"de", "en"}
         assert len({e.id for e in examples}) == len(examples)
-        assert all(set(e.flags) <= set(training.SCORED_TYPES) for e in examples)
+        assert all(set(e.flags) <= set(flag_scoring.SCORED_TYPES) for e in examples)
         german = sum(e.language == "de" for e in examples) / len(examples)
         # measuring sets are balanced; round 9's author A wrote 200 de + 120 en on purpose
         # (German is the product's main language), so a training set may lean German
@@ -55,12 +55,12 @@ def test_sets_are_large_enough_disjoint_and_well_formed() -> None:
 
 
 def test_set_lines_have_the_documented_fields() -> None:
-    line = training.SETS["eval"].read_text("utf-8").splitlines()[0]
+    line = flag_sets.SETS["eval"].read_text("utf-8").splitlines()[0]
     assert set(json.loads(line)) == {"id", "text", "language", "flags", "note"}
 
 
 def test_evaluate_reports_per_language_and_errors() -> None:
-    results = training.evaluate("dev", predictor=lambda text: set())
+    results = flag_scoring.evaluate("dev", predictor=lambda text: set())
     assert results["overall"]["false_alarms"] == 0
     assert results["overall"]["types"]["churn"]["recall"] == 0.0
     assert set(results) >= {"overall", "de", "en", "errors", "ms_per_answer"}
@@ -68,10 +68,10 @@ def test_evaluate_reports_per_language_and_errors() -> None:
 
 
 def test_targets_hold_on_the_held_out_set() -> None:
-    results = training.evaluate("eval")["overall"]
-    assert results["false_alarm_rate"] <= training.TARGET_FALSE_ALARM
-    for t in training.SCORED_TYPES:
-        assert results["types"][t]["recall"] >= training.TARGET_RECALL, t
+    results = flag_scoring.evaluate("eval")["overall"]
+    assert results["false_alarm_rate"] <= flag_scoring.TARGET_FALSE_ALARM
+    for t in flag_scoring.SCORED_TYPES:
+        assert results["types"][t]["recall"] >= flag_scoring.TARGET_RECALL, t
 
 
 def test_choose_thresholds_on_a_hand_worked_example() -> None:
@@ -89,7 +89,9 @@ def test_choose_thresholds_on_a_hand_worked_example() -> None:
         "churn": np.array([0.6, 0.4, 0.8, 0.0]),
         "urgent": np.zeros(4),
     }
-    taus, scores = training.choose_thresholds(gold, rules, prob, budget=0.0, grid=(0.5, 0.7, 0.99))
+    taus, scores = flags_heads_v2.choose_thresholds(
+        gold, rules, prob, budget=0.0, grid=(0.5, 0.7, 0.99)
+    )
     assert taus == {"legal": 0.99, "churn": 0.7, "urgent": 0.99}
     assert scores["false_alarms"] == 0
     assert scores["types"]["churn"]["recall"] == 1.0 and scores["types"]["legal"]["recall"] == 0.0
@@ -101,26 +103,26 @@ def test_fold_scaler_gives_the_same_decision_function() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(3.0, 2.0, size=(60, 4))
     y = (X[:, 0] + rng.normal(0, 1, 60) > 3).astype(int)
-    model = training._scaled_head(1.0).fit(X, y)
-    coef, intercept = training._fold_scaler(model)
+    model = flags_heads._scaled_head(1.0).fit(X, y)
+    coef, intercept = flags_heads._fold_scaler(model)
     assert np.allclose(X @ coef + intercept, model.decision_function(X))
 
 
 def test_round_3_sets_are_registered() -> None:
     for name in ("train_v2", "blind3"):
-        examples = training.load_set(name)
+        examples = flag_sets.load_set(name)
         assert len(examples) >= 150
         assert sum(not e.flags for e in examples) >= 100
-    assert "blind3" not in training.HEADS_TRAIN_SETS and "blind2" not in training.HEADS_TRAIN_SETS
+    assert not {"blind2", "blind3"} & set(flags_heads.HEADS_TRAIN_SETS)
 
 
 def test_blind4_is_registered_and_never_trained_on() -> None:
-    examples = training.load_set("blind4")
+    examples = flag_sets.load_set("blind4")
     ordinary = [e for e in examples if not e.flags]
     assert len(ordinary) >= 120 and sum(e.language == "de" for e in ordinary) >= 60
     for t in ("legal", "churn", "urgent"):
         assert sum(t in e.flags for e in examples) >= 20
-    assert "blind4" not in training.HEADS_TRAIN_SETS
+    assert "blind4" not in flags_heads.HEADS_TRAIN_SETS
 
 
 def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> None:
@@ -139,17 +141,17 @@ def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> N
     }
     abuse = np.zeros(6, bool)
     sources = ["a"] * 6
-    chosen = training.choose_decisions(gold, abuse, options, sources, budget=0.0)
+    chosen = flags_heads.choose_decisions(gold, abuse, options, sources, budget=0.0)
     assert chosen is not None
     decisions, scores = chosen
     assert decisions == {"legal": never, "churn": (0.2, 0.0, 0.9), "urgent": never}
     assert scores["false_alarms"] == 0 and scores["types"]["churn"]["recall"] == 1.0
     # An abuse flag on an ordinary answer uses the budget up: nothing is feasible at 0.
     abuse[4] = True
-    assert training.choose_decisions(gold, abuse, options, sources, budget=0.0) is None
+    assert flags_heads.choose_decisions(gold, abuse, options, sources, budget=0.0) is None
     # Pooled 1/3 allowed, but source "b" (answers 3-5... here 3 and 4) may have one at most.
     abuse[4] = False
-    loose = training.choose_decisions(gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34)
+    loose = flags_heads.choose_decisions(gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34)
     assert loose is not None and loose[1]["types"]["churn"]["recall"] == 1.0
 
 
@@ -160,44 +162,44 @@ def test_training_rows_are_the_units_the_service_reads() -> None:
     from nlp_service.analysis.segments import segment_text
 
     text = "Der Service war lange gut, aber ich kündige. Danke!"
-    example = training.FlagExample("x", text, "de", frozenset({"churn"}))
-    ordinary = training.FlagExample("y", "Alles gut.", "de", frozenset())
-    rows = training._rows([example, ordinary], SEGMENT_UNITS)
+    example = flag_sets.FlagExample("x", text, "de", frozenset({"churn"}))
+    ordinary = flag_sets.FlagExample("y", "Alles gut.", "de", frozenset())
+    rows = flags_heads._rows([example, ordinary], SEGMENT_UNITS)
     assert rows.sentences == [s.text for s in segment_text(text, "de")] + ["Alles gut."]
     assert rows.sentences[:3] == ["Der Service war lange gut", "aber ich kündige.", "Danke!"]
     assert list(rows.owners) == [0, 0, 0, 1]
     # "ich kündige" is a strong churn phrase in the second segment (row 1)
     assert rows.rules[0]["churn"] == {1: (False, True)} and rows.rules[1]["churn"] == {}
     # v4's regex sentences: the contrast sentence is one row
-    old = training._rows([example], SENTENCE_UNITS)
+    old = flags_heads._rows([example], SENTENCE_UNITS)
     assert old.sentences == ["Der Service war lange gut, aber ich kündige.", "Danke!"]
     assert old.rules[0]["churn"] == {0: (False, True)}
 
 
 def test_train_v5_is_registered_and_only_training_data() -> None:
-    examples = training.load_set("train_v5")
+    examples = flag_sets.load_set("train_v5")
     ordinary = [e for e in examples if not e.flags]
     flagged = len(examples) - len(ordinary)
     assert len(ordinary) >= 1.4 * flagged and len(ordinary) >= 200
     for t, at_least in (("legal", 60), ("churn", 76), ("urgent", 20)):
         assert sum(t in e.flags for e in examples) >= at_least, t
-    assert "train_v5" in training.HEADS_V6_TRAIN_SETS
+    assert "train_v5" in flags_heads.HEADS_V6_TRAIN_SETS
     held_out = {"eval", "blind", "blind2", "blind3", "blind4"}
-    assert not held_out & set(training.HEADS_V6_TRAIN_SETS)
+    assert not held_out & set(flags_heads.HEADS_V6_TRAIN_SETS)
 
 
 def test_train_v7_is_registered_and_only_training_data() -> None:
-    examples = training.load_set("train_v7")
+    examples = flag_sets.load_set("train_v7")
     assert len(examples) >= 400
     for lang in ("de", "en"):
         part = [e for e in examples if e.language == lang]
         for t, at_least in (("legal", 40), ("churn", 50), ("urgent", 30)):
             assert sum(t in e.flags for e in part) >= at_least, (lang, t)
         assert sum(not e.flags for e in part) >= 75, lang
-    assert "train_v7" in training.HEADS_V7_TRAIN_SETS
+    assert "train_v7" in flags_heads.HEADS_V7_TRAIN_SETS
     # blind..blind5 are dev sets since round 7, but never training data
     held_out = {"eval", "blind", "blind2", "blind3", "blind4", "blind5"}
-    assert not held_out & set(training.HEADS_V7_TRAIN_SETS)
+    assert not held_out & set(flags_heads.HEADS_V7_TRAIN_SETS)
 
 
 def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> None:
@@ -213,14 +215,14 @@ def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> No
         ("Der Versorger ist super.", set()),  # candidate in an ordinary answer
     ]
     examples = [
-        training.FlagExample(str(i), t, "de", frozenset(f)) for i, (t, f) in enumerate(texts)
+        flag_sets.FlagExample(str(i), t, "de", frozenset(f)) for i, (t, f) in enumerate(texts)
     ]
-    rows = training._rows(examples, SEGMENT_UNITS)
+    rows = flags_heads._rows(examples, SEGMENT_UNITS)
     assert rows.candidates[0]["churn"] == [0] and rows.candidates[1]["churn"] == []
     assert rows.candidates[2]["churn"] == [2] and rows.rules[0]["churn"] == {}
     prob = np.array([0.7, 0.95, 0.4])
-    options = training._decision_options(prob, rows, "churn", 3, candidate_grid=(0.5, 2.0))
-    never = training.NEVER_ALONE
+    options = flags_heads._decision_options(prob, rows, "churn", 3, candidate_grid=(0.5, 2.0))
+    never = flags_heads.NEVER_ALONE
     # candidate threshold 0.5, alone never: answer 0 (0.7) only; 0.95 without a candidate: no
     assert options[(0.0, 0.0, never, 0.5)].tolist() == [True, False, False]
     # alone at 0.9: answer 1 too; candidates off (2.0): answer 0 is lost
@@ -232,7 +234,7 @@ def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> No
 
 @pytest.fixture(scope="module")
 def heads_v6():
-    return training.load_context("20261126-heads-e5-v6")
+    return flag_scoring.load_context("20261126-heads-e5-v6")
 
 
 # Hard negatives of train_v5 (round 6) that the v5 heads flagged with the same rules and v6
@@ -261,7 +263,7 @@ V6_HARD_NEGATIVES = [
 @pytest.mark.slow
 @pytest.mark.parametrize(("language", "text"), V6_HARD_NEGATIVES)
 def test_v6_heads_keep_train_v5_hard_negatives_quiet(heads_v6, language: str, text: str) -> None:
-    assert training.predict(text, heads_v6, language) == frozenset()
+    assert flag_scoring.predict(text, heads_v6, language) == frozenset()
 
 
 @pytest.mark.slow
@@ -286,13 +288,14 @@ def test_v6_heads_keep_train_v5_hard_negatives_quiet(heads_v6, language: str, te
     ],
 )  # fmt: skip
 def test_v6_heads_flag_train_v5_intent(heads_v6, language: str, text: str, expected: str) -> None:
-    assert expected in training.predict(text, heads_v6, language)
+    assert expected in flag_scoring.predict(text, heads_v6, language)
 
 
 @pytest.mark.slow
 def test_v6_heads_leave_new_ordinary_answers_alone(heads_v6) -> None:
     """Written for this test, in no set."""
-    assert training.predict("Ich habe nur das Sportpaket abbestellt, der Rest bleibt.", heads_v6,
-                            "de") == frozenset()  # fmt: skip
-    assert training.predict("My lawyer friend recommended your bank and I'm very happy.",
-                            heads_v6, "en") == frozenset()  # fmt: skip
+    predict = flag_scoring.predict
+    assert predict("Ich habe nur das Sportpaket abbestellt, der Rest bleibt.", heads_v6,
+                   "de") == frozenset()  # fmt: skip
+    assert predict("My lawyer friend recommended your bank and I'm very happy.",
+                   heads_v6, "en") == frozenset()  # fmt: skip

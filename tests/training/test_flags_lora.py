@@ -10,7 +10,7 @@ import pytest
 from nlp_service.analysis.flags import FlagType
 from training import flag_thresholds, flags_lora
 from training.datasets import Example
-from training.flags import SETS
+from training.flag_sets import SETS
 
 
 def _answer(text: str) -> Example:
@@ -64,7 +64,7 @@ def test_it_never_trains_or_chooses_on_a_measuring_set() -> None:
 
 
 def test_label_matrix_and_ordinary_answers() -> None:
-    from training.flags import FlagExample
+    from training.flag_sets import FlagExample
 
     examples = [
         FlagExample("1", "a", "de", frozenset({"churn", "abuse"})),

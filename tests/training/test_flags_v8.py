@@ -4,22 +4,21 @@ import json
 from pathlib import Path
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
-from training import flags as training
-from training import flags_v8
+from training import flag_sets, flags_heads, flags_v8
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 V8 = "20261126-heads-e5-v8"
 
 
 def test_v8_training_sets_are_v7_plus_the_author_sets_never_eval_or_blind8() -> None:
-    assert flags_v8.HEADS_V8_TRAIN_SETS[: len(training.HEADS_V7_TRAIN_SETS)] == (
-        training.HEADS_V7_TRAIN_SETS
+    assert flags_v8.HEADS_V8_TRAIN_SETS[: len(flags_heads.HEADS_V7_TRAIN_SETS)] == (
+        flags_heads.HEADS_V7_TRAIN_SETS
     )
     assert set(flags_v8.AUTHOR_SETS) <= set(flags_v8.HEADS_V8_TRAIN_SETS)
     assert len(flags_v8.AUTHOR_SETS) == 7
     assert not {"eval", "blind8"} & set(flags_v8.HEADS_V8_TRAIN_SETS)
     assert set(flags_v8.NEVER_TRAINED_V8) == {"eval", "blind8"}
-    assert all(name in training.SETS for name in flags_v8.HEADS_V8_TRAIN_SETS)
+    assert all(name in flag_sets.SETS for name in flags_v8.HEADS_V8_TRAIN_SETS)
 
 
 def test_v8_folder_loads_with_its_card() -> None:
@@ -36,8 +35,8 @@ def test_v8_folder_loads_with_its_card() -> None:
     assert not set(flags_v8.AUTHOR_SETS) & set(v7["trained_on"])
 
 
-def _example(i: int, text: str, flags: set[str]) -> training.FlagExample:
-    return training.FlagExample(str(i), text, "en", frozenset(flags))
+def _example(i: int, text: str, flags: set[str]) -> flag_sets.FlagExample:
+    return flag_sets.FlagExample(str(i), text, "en", frozenset(flags))
 
 
 def test_leave_one_set_out_trains_on_the_others_and_scores_the_held_out_set() -> None:
@@ -51,11 +50,11 @@ def test_leave_one_set_out_trains_on_the_others_and_scores_the_held_out_set() ->
     }
     seen: list[list[str]] = []
 
-    def fit(named: list[tuple[str, training.FlagExample]]) -> set[str]:
+    def fit(named: list[tuple[str, flag_sets.FlagExample]]) -> set[str]:
         seen.append(sorted({s for s, _ in named}))
         return {w for _, e in named if "churn" in e.flags for w in e.text.split()} - {"I"}
 
-    def run(words: set[str], e: training.FlagExample) -> set[str]:
+    def run(words: set[str], e: flag_sets.FlagExample) -> set[str]:
         return {"churn"} if words & set(e.text.split()) else set()
 
     out = flags_v8.leave_one_set_out(sets, ["a", "c"], fit, run, never_train=("eval",))
@@ -93,8 +92,8 @@ def test_rank_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_minimu
         "urgent": {(0.0, 0.0, 0.9): flags(6, 7, 8), (0.0, 0.0, 0.5): flags(*range(6, 12), 17)},
     }
     args = ([frozenset(g) for g in gold], np.zeros(n, dtype=bool), options, ["s"] * n)
-    worst = training.choose_decisions(*args, 0.02, 0.02)
-    mean = training.choose_decisions(*args, 0.02, 0.02, rank="mean")
+    worst = flags_heads.choose_decisions(*args, 0.02, 0.02)
+    mean = flags_heads.choose_decisions(*args, 0.02, 0.02, rank="mean")
     assert worst is not None and mean is not None
     # worst-type first: (0.6, 1, 0.6); mean first: (1, 1, 0.3), mean 0.77 > 0.73
     assert worst[0] == {

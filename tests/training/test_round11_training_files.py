@@ -5,8 +5,7 @@ sentiment corpus never trains on, and the registered loaders."""
 from collections import Counter
 
 from tests.helpers import blind_sets
-from training import datasets
-from training import flags as flag_sets
+from training import datasets, flag_sets
 from training.sentiment.lora import training_corpus
 
 SHORT11_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import blind_sets
 from training import datasets
-from training import flags as flag_sets
+from training import flag_sets
 from training.sentiment.lora import training_corpus
 
 SHORT_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
