@@ -7,8 +7,7 @@ from collections import Counter
 import pytest
 
 from tests.helpers import blind_sets
-from training import datasets
-from training import flag_sets
+from training import datasets, flag_sets
 from training.sentiment.lora import training_corpus
 
 SHORT_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
