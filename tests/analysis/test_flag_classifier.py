@@ -1,4 +1,4 @@
-"""The served fine-tuned flag classifier (round 10's recipe; v12 since round 11), loaded from
+"""The served fine-tuned flag classifier (round 10's recipe; v13 since round 12), loaded from
 models/flags like the service loads it: the issue's praise examples stay unflagged, intent
 without cue words is flagged, and in the pipeline it replaces the heads (no base e5 pass for
 flags)."""
@@ -15,7 +15,7 @@ from nlp_service.analysis.pipeline import Pipeline
 from nlp_service.config import Settings
 from nlp_service.errors import ModelError
 
-VERSION = "20261127-flags-lora-v12"
+VERSION = "20261127-flags-lora-v13"
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 

@@ -84,6 +84,23 @@ CARDS = [
         # blind10 run: flags_train_v11 (another author, written the same hour) holds the same line
         removed=((81, "en"),),
     ),
+    Card(
+        "blind11",
+        240,
+        75,
+        {"de": 50, "en": 50},
+        {"legal": 15, "churn": 15, "urgent": 15, "abuse": 5},
+        45,
+    ),
+    Card(
+        "blind12",
+        240,
+        75,
+        {"de": 50, "en": 50},
+        {"legal": 15, "churn": 15, "urgent": 15, "abuse": 5},
+        39,
+        min_words=3,
+    ),
 ]
 
 
@@ -114,6 +131,18 @@ def test_round11_classifiers_never_trained_or_chose_on_blind10_or_blind11() -> N
         )
         seen = {*card["trained_on"], *card["thresholds_and_epoch_chosen_on"]}
         assert {"blind10", "blind11", "eval"}.isdisjoint(seen)
+
+
+def test_round12_classifiers_never_trained_or_chose_on_blind12() -> None:
+    from nlp_service.config import get_settings
+
+    for version in ("20261127-flags-lora-v13a", "20261127-flags-lora-v13"):
+        card = json.loads(
+            (get_settings().models_dir / "flags" / version / "classifier.json").read_text()
+        )
+        seen = {*card["trained_on"], *card["thresholds_and_epoch_chosen_on"]}
+        assert {"blind12", "eval"}.isdisjoint(seen)
+        assert {"blind10", "blind11"} <= seen  # dev sets from round 12 on
 
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
