@@ -88,6 +88,27 @@ def test_censored_profanity_is_abuse(text: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # round 12: swearing every flag-set author labelled abuse; "screw" only with its object
+        ("Your bloody useless app lost my points again.", "bloody"),
+        ("Screw this bank, I'm done.", "Screw this"),
+        ("screw you and your fees", "screw you"),
+    ],
+)
+def test_british_swearing_is_abuse(text: str, reason: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == [reason]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A loose screw in the shelf, otherwise fine.", "The fitter had to screw the door back on."],
+)
+def test_screw_without_an_object_of_swearing_is_not_abuse(text: str) -> None:
+    assert _reasons(text, FlagType.ABUSE) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Unsere Kund*innen und Mitarbeiter*innen sind zufrieden.",  # gender stars
