@@ -55,6 +55,7 @@ BLIND5_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind5_de.jsonl"
 BLIND6_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind6_de.jsonl"
 BLIND7_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind7_de.jsonl"
 BLIND8_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind8_de.jsonl"
+BLIND9_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind9_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,12 @@ def blind8_short_de() -> list[Example]:
     """240 short German answers written by a separate author in round 11's second run (never
     seen by anyone working on sentiment); evaluation only."""
     return _read_feedback(BLIND8_SHORT_DE, "blind8_short")
+
+
+def blind9_short_de() -> list[Example]:
+    """240 short German answers written by a separate author in round 12 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND9_SHORT_DE, "blind9_short")
 
 
 def german_reviews_blind2() -> list[Example]:

@@ -46,7 +46,7 @@ def test_round12_short_files_counts_fields_and_split(
     assert all(r["words"] == len(r["text"].split()) for r in rows)
 
 
-def test_corpus_v13_adds_blind8_and_both_train_splits_but_no_heldout_line() -> None:
+def test_corpus_v13_adds_blind8_and_both_train_splits_but_no_heldout_or_blind9_line() -> None:
     corpus = {e.text for e in training_corpus("v13")}
     assert {e.text for e in training_corpus("v12")} < corpus
     assert {e.text for e in datasets.blind8_short_de()} <= corpus
@@ -54,6 +54,7 @@ def test_corpus_v13_adds_blind8_and_both_train_splits_but_no_heldout_line() -> N
         assert {e.text for e in loader("train")} <= corpus
         assert len(loader("heldout")) == 100
         assert not corpus & {e.text for e in loader("heldout")}
+    assert not corpus & {e.text for e in datasets.blind9_short_de()}
 
 
 def test_flags_train_v12_counts_and_fields() -> None:

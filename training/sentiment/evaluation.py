@@ -19,6 +19,7 @@ from training.datasets import (
     blind6_short_de,
     blind7_short_de,
     blind8_short_de,
+    blind9_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -91,6 +92,8 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "blind7_short": blind7_short_de(),
         # Round 11's second blind set (merged after lora-v12 froze).
         "blind8_short": blind8_short_de(),
+        # Round 12's blind set (written while round 12 was developed, run after lora-v13 froze).
+        "blind9_short": blind9_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,
