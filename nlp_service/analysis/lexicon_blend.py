@@ -1,7 +1,8 @@
 """The sentiment lexicon layer at answer level: a head's segment scores with each segment's
 lexicon score (`lexicon.lexicon_score` of the layer its model card names) blended in, and from
 layer 7 on the weight of a segment that opens with an adversative or holds a concession. The
-per-segment rules live in analysis/lexicon.py; this module only combines their scores."""
+per-segment scoring lives in analysis/lexicon.py (its rule tables in lexicon_rules.py); this
+module only combines their scores."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlp_service.analysis.lexicon import ADVERSATIVES, RULE_SETS, lexicon_score
+from nlp_service.analysis.lexicon import lexicon_score
 from nlp_service.analysis.lexicon_entries import tokens, words
+from nlp_service.analysis.lexicon_rules import ADVERSATIVES, RULE_SETS
 
 # v7, across segments (the segmenter splits "..., aber ..." into two): a segment that opens with an
 # adversative word carries the answer's stance (its score x CONTRAST_BOOST, clipped), a

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp_service.analysis.lexicon import LAYER_VERSIONS
 from nlp_service.analysis.lexicon_blend import BlendParams
+from nlp_service.analysis.lexicon_rules import LAYER_VERSIONS
 from nlp_service.analysis.sentiment_cards import (
     HEAD_FILE,
     Head,

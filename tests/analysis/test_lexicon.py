@@ -6,16 +6,16 @@ import json
 import numpy as np
 import pytest
 
-from nlp_service.analysis.lexicon import (
+from nlp_service.analysis.lexicon import lexicon_score
+from nlp_service.analysis.lexicon_blend import BlendParams, blend
+from nlp_service.analysis.lexicon_entries import guess_language, lexicon, parse_lexicon, tokens
+from nlp_service.analysis.lexicon_rules import (
     COUNTERFACTUAL_MIN,
     INTENSIFIER_FACTOR,
     NEGATED_NEGATIVE_FACTOR,
     NEGATED_POSITIVE_FACTOR,
     QUICK_VALUE,
-    lexicon_score,
 )
-from nlp_service.analysis.lexicon_blend import BlendParams, blend
-from nlp_service.analysis.lexicon_entries import guess_language, lexicon, parse_lexicon, tokens
 from nlp_service.analysis.sentiment import PolarityHead, apply_segment_rules
 from nlp_service.errors import ModelError
 

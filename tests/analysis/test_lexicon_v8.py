@@ -5,7 +5,8 @@ an evaluation or dev set)."""
 
 import pytest
 
-from nlp_service.analysis.lexicon import TOO_MAX_WORDS, TOO_VALUE, lexicon_score
+from nlp_service.analysis.lexicon import lexicon_score
+from nlp_service.analysis.lexicon_rules import TOO_MAX_WORDS, TOO_VALUE
 
 
 def score(text: str, version: int = 8) -> float | None:

@@ -9,7 +9,14 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from nlp_service.analysis.lexicon import (
+from nlp_service.analysis.lexicon import lexicon_score
+from nlp_service.analysis.lexicon_blend import (
+    CONCESSION_FACTOR,
+    CONTRAST_BOOST,
+    BlendParams,
+    contrast_weights,
+)
+from nlp_service.analysis.lexicon_rules import (
     ADVERSATIVE_BEFORE,
     ADVERSATIVE_FLIP,
     DECLINE_VALUE,
@@ -18,13 +25,6 @@ from nlp_service.analysis.lexicon import (
     RESOLVED_VALUE,
     RULE_SETS,
     RuleSet,
-    lexicon_score,
-)
-from nlp_service.analysis.lexicon_blend import (
-    CONCESSION_FACTOR,
-    CONTRAST_BOOST,
-    BlendParams,
-    contrast_weights,
 )
 from nlp_service.analysis.sentiment import _blend_params, apply_segment_rules
 from nlp_service.errors import ModelError
