@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     # recipe on two more author sets (lora-v12), by the rule fixed before the blind8 run: 0.921
     # vs lora-v10's 0.889 (lora-v11 won blind7 by 3 answers but reads one of issue 9's own
     # examples as neutral; README, "Flags and sentiment round 11").
-    sentiment_model: str = "head:20261127-e5-lora-v12"
+    # Round 12: the same recipe on two more authors and the dev set blind8 (lora-v13), by the
+    # rule fixed before the blind9 run: 0.932 vs lora-v12's 0.905 (README, "Flags and sentiment
+    # round 12").
+    sentiment_model: str = "head:20261127-e5-lora-v13"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis

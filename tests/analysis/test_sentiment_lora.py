@@ -119,13 +119,33 @@ def test_lora_never_saw_the_blind_set_that_measured_it(
 
 
 @pytest.mark.slow
-def test_lora_v12_the_default_since_blind8_never_saw_the_sets_that_chose_it() -> None:
-    model = _shipped_lora(
-        "20261127-e5-lora-v12",
-        ("blind8_short", "german_reviews_blind2", "short11"),
-        ("short_answers_blind7_de", "short_answers_blind6_de"),
-        ("blind8", "german_reviews"),
-    )
+@pytest.mark.parametrize(
+    ("version", "never", "trained", "unseen"),
+    [
+        # round 11's default, chosen on blind8
+        (
+            "20261127-e5-lora-v12",
+            ("blind8_short", "german_reviews_blind2", "short11"),
+            ("short_answers_blind7_de", "short_answers_blind6_de"),
+            ("blind8", "german_reviews"),
+        ),
+        # round 12's default, chosen on blind9
+        (
+            "20261127-e5-lora-v13",
+            ("blind9_short", "german_reviews_blind2", "short12", "short13"),
+            (
+                "short_answers_blind8_de",
+                "survey_short12_de.jsonl (split train)",
+                "survey_short13_de.jsonl (split train)",
+            ),
+            ("blind9", "german_reviews"),
+        ),
+    ],
+)
+def test_lora_defaults_never_saw_the_sets_that_chose_them_and_read_the_issues_examples(
+    version: str, never: tuple[str, ...], trained: tuple[str, ...], unseen: tuple[str, ...]
+) -> None:
+    model = _shipped_lora(version, never, trained, unseen)
     # issue 9's three examples, which lora-v11 got wrong (the second one: neutral)
     out = model.predict(
         None,
