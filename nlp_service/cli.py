@@ -159,10 +159,10 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval (held out), blind11 (round 11's second blind set), blind..blind10 (dev "
-        "sets: each decided something once), dev, fresh, train_v2 .. train_v11 (trained on "
-        "by some model); several "
-        "comma-separated, or 'all'. models/flags/README.md says which model saw which.",
+        help="eval (held out), blind12 (round 12's blind set), blind..blind11 (dev sets: each "
+        "decided something once), dev, fresh, train_v2 .. train_v12 (trained on by some "
+        "model); several comma-separated, or 'all'. models/flags/README.md says which model "
+        "saw which.",
     ),
     errors: bool = typer.Option(False, "--errors", help="List the misflagged answers."),
     heads: str | None = typer.Option(

@@ -258,8 +258,9 @@ def blind8_short_de() -> list[Example]:
 
 
 def blind9_short_de() -> list[Example]:
-    """240 short German answers written by a separate author in round 12 (never seen by anyone
-    working on sentiment); evaluation only."""
+    """239 short German answers written by a separate author in round 12 (never seen by anyone
+    working on sentiment; one of the 240 was dropped before its run, see its card); evaluation
+    only."""
     return _read_feedback(BLIND9_SHORT_DE, "blind9_short")
 
 
