@@ -5,11 +5,10 @@ sentiment corpus never trains on, and the registered loaders."""
 from collections import Counter
 
 from tests.helpers import blind_sets
-from training import datasets, flag_sets
+from training import datasets
 from training.sentiment.lora import training_corpus
 
 SHORT11_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
-FLAGS_FIELDS = ["id", "text", "language", "flags", "note"]
 
 
 def test_short11_counts_fields_and_split() -> None:
@@ -34,10 +33,9 @@ def test_corpus_v11_adds_blind6_and_short11_train_but_no_heldout_line() -> None:
 
 
 def test_flags_train_v11_counts_and_fields() -> None:
-    rows = blind_sets.rows(flag_sets.SETS["train_v11"])
-    assert [list(r) for r in rows] == [FLAGS_FIELDS] * 300
-    examples = flag_sets.load_set("train_v11")
-    assert Counter(e.language for e in examples) == {"de": 150, "en": 150}
-    per_type = Counter(t for e in examples for t in e.flags)
-    assert per_type == {"legal": 50, "churn": 50, "urgent": 50, "abuse": 10}
-    assert sum(not e.flags for e in examples) == 150
+    assert blind_sets.flag_file_counts("train_v11") == (
+        300,
+        {"de": 150, "en": 150},
+        {"legal": 50, "churn": 50, "urgent": 50, "abuse": 10},
+        150,
+    )
