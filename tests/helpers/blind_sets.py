@@ -1,7 +1,7 @@
 """What the blind-set tests share: a text normalised the way the sets' cards promise (lowercase,
 umlauts folded, punctuation stripped), and every string of the other training data files, so a
-test can show that no blind text was ever trained or tuned on; and the counts a flag file's
-card states, which the blind-set and training-file tests check alike."""
+test can show that no blind text was ever trained or tuned on; and the counts a flag training
+file's card states (fields, languages, types, ordinary answers)."""
 
 from __future__ import annotations
 
