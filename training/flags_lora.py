@@ -102,7 +102,7 @@ def survey_negatives(examples: Sequence[Example]) -> tuple[list[str], np.ndarray
 def survey_train_answers(corpus: str = "v10") -> list[Example]:
     """The sentiment training answers of `corpus` (train splits and the short dev sets):
     negatives for training."""
-    from training.sentiment.lora import training_corpus
+    from training.sentiment.corpora import training_corpus
 
     return training_corpus(corpus)
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from tests.helpers import blind_sets
 from training import datasets
-from training.sentiment.lora import training_corpus
+from training.sentiment.corpora import training_corpus
 
 SHORT11_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
 

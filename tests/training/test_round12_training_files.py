@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import blind_sets
 from training import datasets
-from training.sentiment.lora import training_corpus
+from training.sentiment.corpora import training_corpus
 
 SHORT_FIELDS = ["id", "text", "language", "label", "pattern", "words", "split"]
 

@@ -239,7 +239,7 @@ def test_v9_short_answers_are_split_and_only_their_train_split_is_fine_tuned_on(
     from collections import Counter
 
     from training.datasets import short_answers_v9
-    from training.sentiment.lora import training_corpus
+    from training.sentiment.corpora import training_corpus
 
     train, heldout = short_answers_v9("train"), short_answers_v9("heldout")
     assert len(train) == 316 and len(heldout) == 104
