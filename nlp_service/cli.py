@@ -80,7 +80,8 @@ def train_sentiment(
         help="e5-lora: written (the written train splits), v9 (+ short6/7/9 train, "
         "the dev short sets blind_short, blind2_short, blind3_short), v10 (+ blind4_short, "
         "blind5_short, short10 train), v11 (+ blind6_short, short11 train), v12 "
-        "(+ blind7_short) or v13 (+ blind8_short, short12 and short13 train).",
+        "(+ blind7_short), v13 (+ blind8_short, short12 and short13 train) or v14 "
+        "(+ blind9_short, short14 train).",
     ),
     init_head: str | None = typer.Option(
         None, help="e5-lora: start from the polarity head of this model version."
@@ -89,6 +90,11 @@ def train_sentiment(
         "",
         help="e5-lora: comma-separated lexicon weights to choose from on the dev fold "
         "(the lexical layer of --init-head), e.g. 0.5,0.65,0.8; empty: no lexicon layer.",
+    ),
+    phone_share: float = typer.Option(
+        0.0,
+        help="e5-lora: share of the German training texts trained on as typed on a phone "
+        "(lower case, no umlauts or full stops, a swapped letter) instead of as written.",
     ),
     evaluate_sets: bool = typer.Option(
         True, help="Evaluate the new model on every set and write the metrics into its card."
@@ -105,6 +111,7 @@ def train_sentiment(
             written_share=written_share, max_tokens=max_tokens, max_minutes=max_minutes,
             evaluate_sets=evaluate_sets, corpus=corpus, init_head=init_head,
             lexicon_weights=[float(w) for w in lexicon_weights.split(",") if w.strip()],
+            phone_share=phone_share,
         )  # fmt: skip
     else:
         train(version, models_dir, embedder, kind=kind)

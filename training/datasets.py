@@ -35,6 +35,7 @@ SHORT10_DE = TRAINING_DIR / "data" / "survey_short10_de.jsonl"
 SHORT11_DE = TRAINING_DIR / "data" / "survey_short11_de.jsonl"
 SHORT12_DE = TRAINING_DIR / "data" / "survey_short12_de.jsonl"
 SHORT13_DE = TRAINING_DIR / "data" / "survey_short13_de.jsonl"
+SHORT14_DE = TRAINING_DIR / "data" / "survey_short14_de.jsonl"
 # 150 short German answers written before v3 training, for the final report only.
 BLIND_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind_de.jsonl"
 # 240 short German answers written before any round-5 change, for measuring only
@@ -56,6 +57,7 @@ BLIND6_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind6_de.jsonl"
 BLIND7_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind7_de.jsonl"
 BLIND8_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind8_de.jsonl"
 BLIND9_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind9_de.jsonl"
+BLIND10_SHORT_DE = TRAINING_DIR / "data" / "short_answers_blind10_de.jsonl"
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,12 @@ def short_answers_v13(split: str) -> list[Example]:
     return [e for e in _read_feedback(SHORT13_DE, "short13") if e.split == split]
 
 
+def short_answers_v14(split: str) -> list[Example]:
+    """Round 13's new author (survey_short14_de.jsonl: success and complaint facts, terse
+    verdicts, colloquial praise with negative-looking words; train and heldout splits)."""
+    return [e for e in _read_feedback(SHORT14_DE, "short14") if e.split == split]
+
+
 def written_corpus(split: str) -> list[Example]:
     """Everything the project wrote for training sentiment, one split: the feedback texts
     (de/nl/fr/en), the short survey answers (de/en) and the v4 short German answers."""
@@ -262,6 +270,12 @@ def blind9_short_de() -> list[Example]:
     working on sentiment; one of the 240 was dropped before its run, see its card); evaluation
     only."""
     return _read_feedback(BLIND9_SHORT_DE, "blind9_short")
+
+
+def blind10_short_de() -> list[Example]:
+    """Short German answers written by a separate author in round 13 (never seen by anyone
+    working on sentiment); evaluation only."""
+    return _read_feedback(BLIND10_SHORT_DE, "blind10_short")
 
 
 def german_reviews_blind2() -> list[Example]:

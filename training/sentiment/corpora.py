@@ -15,6 +15,7 @@ from training.datasets import (
     blind6_short_de,
     blind7_short_de,
     blind8_short_de,
+    blind9_short_de,
     blind_short_de,
     short_answers_v6,
     short_answers_v7,
@@ -23,6 +24,7 @@ from training.datasets import (
     short_answers_v11,
     short_answers_v12,
     short_answers_v13,
+    short_answers_v14,
     written_corpus,
 )
 
@@ -68,6 +70,15 @@ NEVER_TRAINED_ON_V13 = [
     *(x for x in NEVER_TRAINED_ON_V12 if not x.startswith(("blind8_short", "every heldout"))),
     "blind9_short and later blind sets",
 ]
+# "v14" (round 13): v13 + the dev short set blind9_short (whole file) + the train split of
+# short14 (a new author). Never in it: heldout splits, german_reviews, german_reviews_blind2,
+# blind10_short.
+NEVER_TRAINED_ON_V14 = [
+    "every heldout split (feedback, survey_short, short4, short7, short9, short10, short11,"
+    " short12, short13, short14)",
+    *(x for x in NEVER_TRAINED_ON_V13 if not x.startswith(("blind9_short", "every heldout"))),
+    "blind10_short and later blind sets",
+]
 NEVER_TRAINED_ON = [
     "blind4_short (short_answers_blind4_de.jsonl)",
     "every heldout split (feedback, survey_short, short4, short7, short9)",
@@ -82,6 +93,7 @@ NEVER_TRAINED_ON_BY_CORPUS = {
     "v11": NEVER_TRAINED_ON_V11,
     "v12": NEVER_TRAINED_ON_V12,
     "v13": NEVER_TRAINED_ON_V13,
+    "v14": NEVER_TRAINED_ON_V14,
 }
 
 
@@ -125,6 +137,11 @@ _CORPUS_ADDITIONS: dict[str, tuple[Callable[[], list[Example]], tuple[str, ...]]
         "training/data/short_answers_blind8_de.jsonl (all; a dev set since round 11's second run)",
         "training/data/survey_short12_de.jsonl (split train)",
         "training/data/survey_short13_de.jsonl (split train)",
+    )),
+    # round 13: the dev set blind9_short (it decided lora-v13) and a new author's train split
+    "v14": (lambda: blind9_short_de() + short_answers_v14("train"), (
+        "training/data/short_answers_blind9_de.jsonl (all; a dev set since round 12)",
+        "training/data/survey_short14_de.jsonl (split train)",
     )),
 }  # fmt: skip
 CORPORA = tuple(_CORPUS_ADDITIONS)

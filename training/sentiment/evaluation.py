@@ -20,6 +20,7 @@ from training.datasets import (
     blind7_short_de,
     blind8_short_de,
     blind9_short_de,
+    blind10_short_de,
     blind_short_de,
     build_splits,
     feedback_corpus,
@@ -33,6 +34,7 @@ from training.datasets import (
     short_answers_v11,
     short_answers_v12,
     short_answers_v13,
+    short_answers_v14,
     survey_fixture,
 )
 from training.sentiment.answers import answers_from_segments, segment_texts
@@ -77,6 +79,7 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "short11_heldout": short_answers_v11("heldout"),
         "short12_heldout": short_answers_v12("heldout"),
         "short13_heldout": short_answers_v13("heldout"),
+        "short14_heldout": short_answers_v14("heldout"),
         "blind_short": blind_short_de(),
         "blind2_short": blind2_short_de(),
         # Round 7's blind sets (written while round 7 was developed, merged after it froze).
@@ -94,6 +97,9 @@ def evaluation_sets(full: bool = False) -> dict[str, list[Example]]:
         "blind8_short": blind8_short_de(),
         # Round 12's blind set (written while round 12 was developed, run after lora-v13 froze).
         "blind9_short": blind9_short_de(),
+        # Round 13's blind set (written while round 13 was developed, run after its candidates
+        # froze).
+        "blind10_short": blind10_short_de(),
         "survey_fixture": fixture,
         "tweets": tweets,
         "drug_reviews": drugs,

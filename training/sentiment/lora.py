@@ -61,6 +61,7 @@ def train_lora(
     corpus: str = "written",
     init_head: str | None = None,
     lexicon_weights: Sequence[float] = (),
+    phone_share: float = 0.0,
 ) -> Path:
     """Candidate (b): LoRA fine-tuning. The training corpus (`training_corpus(corpus)`) is
     divided into a fit part (4/5) and a dev fold (1/5, stratified by language and label); the
@@ -68,7 +69,10 @@ def train_lora(
     the model folder `init_head` (then epoch 0 is not selectable: that head may have seen the dev
     fold); the epoch and the neutral band are chosen on dev. With `lexicon_weights` the model
     carries `init_head`'s lexical layer (lexicon version, full_words, negation rule) and its
-    lexicon weight is the one of the grid with the best dev pos-vs-neg accuracy (then AUC)."""
+    lexicon weight is the one of the grid with the best dev pos-vs-neg accuracy (then AUC).
+    `phone_share` of the German fit texts (a seeded draw) are trained on in a messy copy as
+    typed on a phone (`typed_on_phone`) instead of their clean spelling; the dev fold stays
+    clean."""
 
     from nlp_service.analysis.sentiment_lora import KIND
     from training.sentiment_lora import (
@@ -105,13 +109,17 @@ def train_lora(
         raise SystemExit("--lexicon-weights needs --init-head of a model with a lexicon layer")
 
     chosen_pkg = lora_packaged(pkg, tweets_per_class, drug_reviews)
+    fit_texts = phone_typed(fit_part, phone_share)
     target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
     items = []
-    for source, share in ((fit_part, written_share), (chosen_pkg, 1 - written_share)):
+    sources = ((fit_part, fit_texts, written_share),
+               (chosen_pkg, [e.text for e in chosen_pkg], 1 - written_share))  # fmt: skip
+    for source, texts, share in sources:
         counts = {lab: max(sum(e.label == lab for e in source), 1) for lab in LABELS}
-        for e in source:  # classes balanced within a source; the source's weights sum to share
+        for e, text in zip(source, texts, strict=True):
+            # classes balanced within a source; the source's weights sum to share
             w = share / (len(LABELS) * counts[e.label])
-            items.append(TrainItem(e.text[:MAX_TRAIN_CHARS], target[e.label], w))
+            items.append(TrainItem(text[:MAX_TRAIN_CHARS], target[e.label], w))
     flat_dev, groups_dev = segment_texts(dev)
     dev_segment_scores: dict[int, np.ndarray] = {}
     polar = [i for i, e in enumerate(dev) if e.label != "neutral"]
@@ -198,6 +206,8 @@ def train_lora(
             "lr": lr, "max_minutes": max_minutes,
             "written_share_of_weight": written_share, "tweets_per_class": tweets_per_class,
             "drug_reviews": drug_reviews,
+            "phone_typed_share_of_german_fit_texts": phone_share,
+            "phone_typed_texts": sum(a != e.text for a, e in zip(fit_texts, fit_part, strict=True)),
             "items": len(items), "init_head_selection": init_selection,
             "corpus": corpus,
             "dev": f"fold 0 of {CV_FOLDS} of the training corpus ({len(dev)} texts), "
@@ -221,6 +231,21 @@ def train_lora(
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({"artifact": str(folder), "best_epoch": result.best_epoch}, indent=2))
     return folder
+
+
+def phone_typed(examples: Sequence[Example], share: float) -> list[str]:
+    """The training text of each example: for a seeded draw of `share` of the German ones, the
+    messy copy `typed_on_phone` makes, else the text as written."""
+    import random
+
+    from training.sentiment.typing_noise import typed_on_phone
+
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"phone_share must lie in [0, 1], got {share}")
+    rng = random.Random(SEED)
+    german = [i for i, e in enumerate(examples) if e.language == "de"]
+    chosen = set(rng.sample(german, round(share * len(german))))
+    return [typed_on_phone(e.text, rng) if i in chosen else e.text for i, e in enumerate(examples)]
 
 
 def _corpus_counts(examples: Sequence[Example]) -> dict:

@@ -1,0 +1,62 @@
+"""How real survey answers are typed on a phone: the same answer in lower case, without umlauts
+or punctuation, with a slip of the thumb. Every project-written training text is typed
+cleanly, while real exports are full of "zimmer sauber fruehstueck gut"; a model that only
+ever saw the clean spelling reads the messy one as a different, weaker text. `typed_on_phone`
+makes a messy copy that keeps the answer's meaning (no word is replaced, none dropped, the
+question and exclamation marks that can carry irony or a rhetorical question are kept more
+often than not)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+# German umlauts the way people type them without a German keyboard or in a hurry: the
+# transliteration (ae) or the bare vowel (a).
+_UMLAUTS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u"), "ß": ("ss", "s")}
+_UMLAUT_RE = re.compile("[äöüßÄÖÜ]")
+_SOFT_PUNCT_RE = re.compile(r"[.,;:]+(?=\s|$)")
+_WORD_RE = re.compile(r"[^\W\d_]{5,}")
+
+
+def _fold_umlauts(text: str, bare: bool) -> str:
+    def one(m: re.Match[str]) -> str:
+        ch = m.group(0)
+        out = _UMLAUTS[ch.lower()][1 if bare else 0]
+        return out.capitalize() if ch.isupper() else out
+
+    return _UMLAUT_RE.sub(one, text)
+
+
+def _slip(text: str, rng: random.Random) -> str:
+    """Swap two neighbouring letters inside one longer word (a thumb slip); words under five
+    letters are left alone so that a short word never turns into another word."""
+    words = list(_WORD_RE.finditer(text))
+    if not words:
+        return text
+    m = rng.choice(words)
+    i = rng.randrange(m.start() + 1, m.end() - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def typed_on_phone(text: str, rng: random.Random) -> str:
+    """A messy copy of `text`: each habit independently with the probability real exports
+    suggest (lower case and dropped full stops are the commonest, slips the rarest). The copy
+    always differs from `text` when any habit can apply."""
+    out = text
+    for _ in range(3):  # retry when the drawn habits changed nothing
+        out = text
+        if rng.random() < 0.6:
+            out = out.lower()
+        if _UMLAUT_RE.search(out) and rng.random() < 0.6:
+            out = _fold_umlauts(out, bare=rng.random() < 0.3)
+        if rng.random() < 0.6:
+            out = _SOFT_PUNCT_RE.sub("", out)
+        if rng.random() < 0.15:
+            out = out.replace("!", "").replace("?", "")
+        if rng.random() < 0.25:
+            out = _slip(out, rng)
+        out = re.sub(r"\s+", " ", out).strip()
+        if out != text:
+            break
+    return out
