@@ -17,7 +17,7 @@ from dataclasses import replace
 from nlp_service.config import get_settings
 from training.sentiment.evaluation import evaluate_scorer, evaluation_sets
 from training.sentiment.scorers import load_scorer
-from training.sentiment.typing_noise import typed_on_phone
+from training.typing_noise import typed_on_phone
 
 PHONE_SEED = 7
 

@@ -44,6 +44,7 @@ from training.flag_thresholds import (
     label_matrix,
     threshold_report,
 )
+from training.typing_noise import phone_typed
 
 TRAIN_SETS: tuple[str, ...] = (
     "dev", "fresh", "train_v2", "train_v4", "train_v5", "train_v7", "train_v9a", "train_v9b",
@@ -163,7 +164,11 @@ def train(
     lr: float = 3e-4,
     max_minutes: float | None = None,
     survey_corpus: str = "v10",
+    phone_share: float = 0.0,
 ) -> Path:
+    """Fine-tune and write models/flags/<version>/. `phone_share` of the German and English
+    training answers (flag sets and survey negatives alike; a seeded draw) are trained on as
+    typed on a phone (`typed_on_phone`); the threshold sets stay as written."""
     from nlp_service.config import get_settings
     from training.lora_finetune import LogitFn, finetune_heads, save_adapter
 
@@ -176,8 +181,11 @@ def train(
     train_examples = _examples(train_sets)
     held = _examples(THRESHOLD_SETS)
     flag_labels = label_matrix(train_examples)
-    survey_texts, survey_mask = survey_negatives(survey_train_answers(survey_corpus))
-    texts = [e.text for e in train_examples] + survey_texts
+    survey = [e for e in survey_train_answers(survey_corpus) if e.language in ("de", "en")]
+    survey_texts, survey_mask = survey_negatives(survey)
+    written = [e.text for e in train_examples] + survey_texts
+    languages = [e.language for e in train_examples] + [e.language for e in survey]
+    texts = phone_typed(written, languages, phone_share, SEED, typed_languages=("de", "en"))
     labels = np.vstack([flag_labels, np.zeros_like(survey_mask)])
     weights = np.vstack([np.where(flag_labels > 0, POSITIVE_WEIGHT, 1.0), survey_mask]).astype(
         np.float32
@@ -225,6 +233,8 @@ def train(
         "max_tokens": MAX_TOKENS,
         "strong_rule_confirm": STRONG_RULE_CONFIRM,
         "trained_on": list(train_sets),
+        "phone_typed_share": phone_share,
+        "phone_typed_answers": sum(a != b for a, b in zip(texts, written, strict=True)),
         "answers": len(train_examples),
         "survey_negatives": {
             "answers": len(survey_texts),
@@ -324,6 +334,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     t.add_argument("--max-minutes", type=float)
     t.add_argument("--extra-set", action="append", default=[], choices=sorted(SETS))
     t.add_argument("--survey-corpus", default="v10", help="sentiment corpus of the negatives")
+    t.add_argument(
+        "--phone-share", type=float, default=0.0,
+        help="share of the de/en training answers trained on as typed on a phone",
+    )  # fmt: skip
     c = sub.add_parser("compare")
     c.add_argument("--version", required=True)
     c.add_argument("--heads", default="20261126-heads-e5-v8")
@@ -340,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             lr=args.lr,
             max_minutes=args.max_minutes,
             survey_corpus=args.survey_corpus,
+            phone_share=args.phone_share,
         )
         print(folder)
     elif args.command == "compare":

@@ -1,4 +1,4 @@
-"""Phone-typed training copies (training/sentiment/typing_noise.py, lora.phone_typed): they keep
+"""Phone-typed training copies (training/typing_noise.py): they keep
 every word of the answer, differ from it, and are drawn reproducibly from the German texts."""
 
 from __future__ import annotations
@@ -8,9 +8,7 @@ import re
 
 import pytest
 
-from training.datasets import Example
-from training.sentiment.lora import phone_typed
-from training.sentiment.typing_noise import typed_on_phone
+from training.typing_noise import phone_typed, typed_on_phone
 
 ANSWERS = [
     "Die Lieferung kam einen Tag früher als angekündigt, super!",
@@ -83,16 +81,18 @@ def test_short_words_never_slip() -> None:
         assert typed_on_phone("Nie wieder gut.", rng).lower().split()[0:1] in (["nie"],)
 
 
-def test_phone_typed_draws_the_share_from_german_texts_only_and_reproducibly() -> None:
-    examples = [Example(f"Antwort Nummer {i}, alles prima.", "positive", "de", "x", "train")
-                for i in range(40)]  # fmt: skip
-    examples += [Example(f"Answer number {i}, all fine.", "positive", "en", "x", "train")
-                 for i in range(20)]  # fmt: skip
-    texts = phone_typed(examples, 0.25)
-    changed = [i for i, (t, e) in enumerate(zip(texts, examples, strict=True)) if t != e.text]
+def test_phone_typed_draws_the_share_from_the_named_languages_only_and_reproducibly() -> None:
+    texts = [f"Antwort Nummer {i}, alles prima." for i in range(40)]
+    texts += [f"Answer number {i}, all fine." for i in range(20)]
+    languages = ["de"] * 40 + ["en"] * 20
+    typed = phone_typed(texts, languages, 0.25, seed=1)
+    changed = [i for i, (a, b) in enumerate(zip(typed, texts, strict=True)) if a != b]
     assert len(changed) == 10  # a quarter of the 40 German texts
-    assert all(examples[i].language == "de" for i in changed)
-    assert phone_typed(examples, 0.25) == texts
-    assert phone_typed(examples, 0.0) == [e.text for e in examples]
+    assert all(languages[i] == "de" for i in changed)
+    assert phone_typed(texts, languages, 0.25, seed=1) == typed
+    assert phone_typed(texts, languages, 0.25, seed=2) != typed
+    both = phone_typed(texts, languages, 0.5, seed=1, typed_languages=("de", "en"))
+    assert sum(a != b for a, b in zip(both, texts, strict=True)) == 30
+    assert phone_typed(texts, languages, 0.0, seed=1) == texts
     with pytest.raises(ValueError, match="phone_share"):
-        phone_typed(examples, 1.5)
+        phone_typed(texts, languages, 1.5, seed=1)

@@ -31,6 +31,7 @@ from training.sentiment.evaluation import evaluate_scorer, evaluation_sets
 from training.sentiment.polarity_head import train_polarity_head
 from training.sentiment.scorers import TextScorer
 from training.sentiment.vectors import MAX_TRAIN_CHARS, TORCH_EMBEDDER
+from training.typing_noise import phone_typed
 
 
 def lora_packaged(
@@ -109,7 +110,9 @@ def train_lora(
         raise SystemExit("--lexicon-weights needs --init-head of a model with a lexicon layer")
 
     chosen_pkg = lora_packaged(pkg, tweets_per_class, drug_reviews)
-    fit_texts = phone_typed(fit_part, phone_share)
+    fit_texts = phone_typed(
+        [e.text for e in fit_part], [e.language for e in fit_part], phone_share, SEED
+    )
     target = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
     items = []
     sources = ((fit_part, fit_texts, written_share),
@@ -231,21 +234,6 @@ def train_lora(
     (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({"artifact": str(folder), "best_epoch": result.best_epoch}, indent=2))
     return folder
-
-
-def phone_typed(examples: Sequence[Example], share: float) -> list[str]:
-    """The training text of each example: for a seeded draw of `share` of the German ones, the
-    messy copy `typed_on_phone` makes, else the text as written."""
-    import random
-
-    from training.sentiment.typing_noise import typed_on_phone
-
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"phone_share must lie in [0, 1], got {share}")
-    rng = random.Random(SEED)
-    german = [i for i, e in enumerate(examples) if e.language == "de"]
-    chosen = set(rng.sample(german, round(share * len(german))))
-    return [typed_on_phone(e.text, rng) if i in chosen else e.text for i, e in enumerate(examples)]
 
 
 def _corpus_counts(examples: Sequence[Example]) -> dict:

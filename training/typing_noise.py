@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 # German umlauts the way people type them without a German keyboard or in a hurry: the
 # transliteration (ae) or the bare vowel (a).
@@ -31,11 +32,15 @@ def _fold_umlauts(text: str, bare: bool) -> str:
 def _slip(text: str, rng: random.Random) -> str:
     """Swap two neighbouring letters inside one longer word (a thumb slip); words under five
     letters are left alone so that a short word never turns into another word."""
-    words = list(_WORD_RE.finditer(text))
-    if not words:
+    pairs = [  # inside a word, first and last letters kept, two different letters
+        i
+        for m in _WORD_RE.finditer(text)
+        for i in range(m.start() + 1, m.end() - 2)
+        if text[i].lower() != text[i + 1].lower()
+    ]
+    if not pairs:
         return text
-    m = rng.choice(words)
-    i = rng.randrange(m.start() + 1, m.end() - 2)
+    i = rng.choice(pairs)
     return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
 
@@ -44,7 +49,7 @@ def typed_on_phone(text: str, rng: random.Random) -> str:
     suggest (lower case and dropped full stops are the commonest, slips the rarest). The copy
     always differs from `text` when any habit can apply."""
     out = text
-    for _ in range(3):  # retry when the drawn habits changed nothing
+    for _ in range(10):  # draw again when the habits drawn changed nothing
         out = text
         if rng.random() < 0.6:
             out = out.lower()
@@ -60,3 +65,20 @@ def typed_on_phone(text: str, rng: random.Random) -> str:
         if out != text:
             break
     return out
+
+
+def phone_typed(
+    texts: Sequence[str],
+    languages: Sequence[str],
+    share: float,
+    seed: int,
+    typed_languages: Sequence[str] = ("de",),
+) -> list[str]:
+    """The training text of each answer: for a seeded draw of `share` of those in
+    `typed_languages`, the messy copy `typed_on_phone` makes, else the text as written."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"phone_share must lie in [0, 1], got {share}")
+    rng = random.Random(seed)
+    eligible = [i for i, lang in enumerate(languages) if lang in typed_languages]
+    chosen = set(rng.sample(eligible, round(share * len(eligible))))
+    return [typed_on_phone(t, rng) if i in chosen else t for i, t in enumerate(texts)]
