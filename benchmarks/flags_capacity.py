@@ -3,8 +3,8 @@ and legal recall at the 2% false-alarm budget?
 
     python -m benchmarks.flags_capacity [--cache /tmp/flags_e5_v6.npz]
 
-Same training sets (HEADS_V6_TRAIN_SETS), same answer-grouped 5-fold CV (`_answer_folds`), same
-decision structure and selection (`_decision_options` with the v6 veto grid, `choose_decisions`
+Same training sets (HEADS_V6_TRAIN_SETS), same answer-grouped 5-fold CV (`answer_folds`), same
+decision structure and selection (`decision_options` with the v6 veto grid, `choose_decisions`
 at <= 2% pooled / <= 6% per source false alarms) as `train-v6`; only the head that produces the
 out-of-fold segment probabilities changes. Nothing held out (eval, blind*) is read.
 The e5 vectors of the training segments are encoded once and cached (`--cache`); `--nested`
@@ -22,23 +22,26 @@ from typing import Any
 
 import numpy as np
 
-from training.flag_scoring import encode_concat
-from training.flag_sets import load_set
-from training.flags_heads import (
+from training.flag_heads_common import (
     HEADS_V6_TRAIN_SETS,
     MODEL_SEED,
     MODEL_TYPES,
+    answer_folds,
+    scaled_head,
+)
+from training.flag_heads_selection import (
     V4_CS,
-    V4_EMBEDDERS,
     V6_FALSE_ALARM_BUDGET,
     V6_PER_SET_CAP,
     V6_VETO_STRONG,
-    _answer_folds,
-    _decision_options,
-    _mil_head,
-    _rows,
     choose_decisions,
+    decision_options,
+    mil_head,
+    unit_rows,
 )
+from training.flag_scoring import encode_concat
+from training.flag_sets import load_set
+from training.flags_heads import V4_EMBEDDERS
 
 
 def training_data(cache: Path) -> tuple[list, list[str], Any, Any]:
@@ -47,7 +50,7 @@ def training_data(cache: Path) -> tuple[list, list[str], Any, Any]:
     named = [(name, e) for name in HEADS_V6_TRAIN_SETS for e in load_set(name)]
     train = [e for _, e in named]
     sources = [name for name, _ in named]
-    rows = _rows(train, SEGMENT_UNITS)
+    rows = unit_rows(train, SEGMENT_UNITS)
     if cache.exists():
         saved = np.load(cache, allow_pickle=False)
         if list(saved["texts"]) == rows.sentences:
@@ -62,12 +65,10 @@ def training_data(cache: Path) -> tuple[list, list[str], Any, Any]:
 
 
 def _mil_rows(X, owners, positive_answers: set[int], c: float = 0.1):
-    """The v6 multiple-instance labels (`_mil_head`): a first logistic head picks each positive
+    """The v6 multiple-instance labels (`mil_head`): a first logistic head picks each positive
     answer's most likely segment; the other segments of positive answers are left out."""
-    from training.flags_heads import _scaled_head
-
     y = np.array([int(o in positive_answers) for o in owners])
-    p = _scaled_head(c).fit(X, y).predict_proba(X)[:, 1]
+    p = scaled_head(c).fit(X, y).predict_proba(X)[:, 1]
     keep = y == 0
     for o in positive_answers:
         rows = np.flatnonzero(owners == o)
@@ -93,7 +94,7 @@ Fit = Callable[[Any, Any, Any, set[int]], Callable[[Any], Any]]
 
 def logistic(c: float) -> Fit:
     def fit(X, owners, _rows_unused, positives):
-        head = _mil_head(X, owners, positives, c)
+        head = mil_head(X, owners, positives, c)
         return lambda Z: head.predict_proba(Z)[:, 1]
 
     return fit
@@ -160,7 +161,7 @@ def out_of_fold(fit: Fit, X, rows, folds, positives) -> dict[str, Any]:
 
 def cv_decisions(prob, rows, gold, sources) -> tuple[dict, dict] | None:
     options = {
-        t: _decision_options(prob[t], rows, t, len(gold), V6_VETO_STRONG) for t in MODEL_TYPES
+        t: decision_options(prob[t], rows, t, len(gold), V6_VETO_STRONG) for t in MODEL_TYPES
     }
     return choose_decisions(
         gold, rows.abuse, options, sources, V6_FALSE_ALARM_BUDGET, V6_PER_SET_CAP
@@ -189,7 +190,7 @@ def nested(fit: Fit, X, rows, folds, positives, gold, sources):
         opts = {
             t: {
                 key: f[inner_answers]
-                for key, f in _decision_options(inner_prob[t], rows, t, n, V6_VETO_STRONG).items()
+                for key, f in decision_options(inner_prob[t], rows, t, n, V6_VETO_STRONG).items()
             }
             for t in MODEL_TYPES
         }
@@ -211,7 +212,7 @@ def nested(fit: Fit, X, rows, folds, positives, gold, sources):
             outer_prob[t][test_rows] = predict(X[test_rows])
         for t in MODEL_TYPES:
             key = chosen[0][t] if chosen else (0.0, 0.0, 2.0)  # rules only
-            flagged = _decision_options(outer_prob[t], rows, t, n, V6_VETO_STRONG)[key]
+            flagged = decision_options(outer_prob[t], rows, t, n, V6_VETO_STRONG)[key]
             for i in outer_test:
                 if flagged[i]:
                     predicted[i].add(t)
@@ -255,7 +256,7 @@ if __name__ == "__main__":
     if args.encode_only:
         raise SystemExit(0)
     gold = [e.flags for e in train]
-    folds = _answer_folds(train)
+    folds = answer_folds(train)
     positives = {t: {i for i, e in enumerate(train) if t in e.flags} for t in MODEL_TYPES}
     features = {"seg": X, "ctx": answer_context(X, rows.owners)}
     print(f"{'candidate':34s} {'FA':>8s}  " + "  ".join(f"{t + ' R/P':>9s}" for t in MODEL_TYPES))

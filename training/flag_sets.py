@@ -3,7 +3,8 @@
 `training/data/flags_eval.jsonl` is the held-out set (never used to tune the rules);
 `training/data/flags_dev.jsonl` is what the rules were developed on. Each line is
 {"id", "text", "language", "flags": [...], "note"}; an empty `flags` list marks an ordinary answer.
-Which sets each generation of context heads trained on: `training.flags_heads`.
+Which sets each generation of context heads trained on: `training.flag_heads_common` (v2-v7;
+later generations name theirs in their own modules).
 """
 
 from __future__ import annotations

@@ -16,11 +16,13 @@ redaction, not from these rules, and is not scored here).
 """
 
 # The command line only; the work lives in
-#   training.flag_sets       the flag sets (SETS, FlagExample, load_set)
-#   training.flag_scoring    predict, score, evaluate, print_table
-#   training.flags_round1    compare: rules vs a small context model
-#   training.flags_heads     heads v4-v7 (train-v4/-v6/-v7) and what every heads recipe shares
-#   training.flags_heads_v2  heads v2 (train)
+#   training.flag_sets             the flag sets (SETS, FlagExample, load_set)
+#   training.flag_scoring          predict, score, evaluate, print_table
+#   training.flags_round1          compare: rules vs a small context model
+#   training.flags_heads           heads v4-v7 (train-v4/-v6/-v7)
+#   training.flags_heads_v2        heads v2 (train)
+#   training.flag_heads_selection  the round-4 recipe's selection (v4-v9) and its grids
+#   training.flag_heads_common     what every heads generation shares (types, sets, folds)
 
 from __future__ import annotations
 
@@ -29,18 +31,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, SENTENCE_UNITS
-from training.flag_scoring import evaluate, print_table
-from training.flag_sets import SETS
-from training.flags_heads import (
-    HEADS_V6_TRAIN_SETS,
-    HEADS_V7_TRAIN_SETS,
-    V4_EMBEDDERS,
+from training.flag_heads_common import HEADS_V6_TRAIN_SETS, HEADS_V7_TRAIN_SETS
+from training.flag_heads_selection import (
     V6_FALSE_ALARM_BUDGET,
     V6_PER_SET_CAP,
     V6_VETO_STRONG,
     V7_CANDIDATE,
-    train_heads_v4,
 )
+from training.flag_scoring import evaluate, print_table
+from training.flag_sets import SETS
+from training.flags_heads import V4_EMBEDDERS, train_heads_v4
 from training.flags_heads_v2 import train_heads
 from training.flags_round1 import compare_context_model, print_comparison
 

@@ -1,7 +1,7 @@
 """Round 2-3 context heads (heads v2, `python -m training.flags train`): one logistic head per
 context-decided type on the standardised USE vector of every regex sentence, per-type thresholds
 on the out-of-fold answer probabilities. The round-4 recipe that replaced it (v4-v7):
-`training.flags_heads`.
+`training.flags_heads`; what both share: `training.flag_heads_common`.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from nlp_service.analysis.flags import ContextHeads, FlagType
-from training.flag_scoring import predict, score
-from training.flag_sets import load_set
-from training.flags_heads import (
+from training.flag_heads_common import (
     HEADS_FALSE_ALARM_BUDGET,
     HEADS_V2_TRAIN_SETS,
     MODEL_SEED,
     MODEL_TYPES,
-    _answer_folds,
-    _fold_scaler,
-    _scaled_head,
+    answer_folds,
+    cv_rank,
+    fold_scaler,
+    scaled_head,
 )
+from training.flag_scoring import predict, score
+from training.flag_sets import load_set
 
 HEADS_EMBEDDER = "use"  # round 2-3 heads (v1, v2)
 HEADS_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
@@ -94,7 +95,7 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     owners = np.array(owners_list)
     X = embedder.encode(texts)
     gold = [e.flags for e in train]
-    folds = _answer_folds(train)
+    folds = answer_folds(train)
     labels = {t: np.array([int(t in train[i].flags) for i in owners]) for t in MODEL_TYPES}
     rules = [set(predict(e.text)) for e in train]
 
@@ -103,7 +104,7 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
         for train_answers, test_answers in folds:
             fit_rows, test_rows = np.isin(owners, train_answers), np.isin(owners, test_answers)
             for t in MODEL_TYPES:
-                head = _scaled_head(c).fit(X[fit_rows], labels[t][fit_rows])
+                head = scaled_head(c).fit(X[fit_rows], labels[t][fit_rows])
                 prob = head.predict_proba(X[test_rows])[:, 1]
                 np.maximum.at(answer_prob[t], owners[test_rows], prob)
         return answer_prob
@@ -111,13 +112,12 @@ def train_heads(version: str | None = None, models_dir: Path | None = None) -> P
     candidates = {}
     for c in HEADS_CS:
         taus, cv = choose_thresholds(gold, rules, out_of_fold(c))
-        recalls = [cv["types"][t]["recall"] or 0.0 for t in MODEL_TYPES]
-        candidates[c] = ((min(recalls), sum(recalls)), taus, cv)
+        candidates[c] = (cv_rank(cv), taus, cv)
     chosen_c = max(HEADS_CS, key=lambda c: candidates[c][0])
     _, thresholds, cv_scores = candidates[chosen_c]
     coefs, intercepts = [], []
     for t in MODEL_TYPES:
-        coef, intercept = _fold_scaler(_scaled_head(chosen_c).fit(X, labels[t]))
+        coef, intercept = fold_scaler(scaled_head(chosen_c).fit(X, labels[t]))
         coefs.append(coef)
         intercepts.append(intercept)
     from datetime import UTC, datetime

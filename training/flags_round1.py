@@ -12,9 +12,9 @@ import re
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp_service.analysis.flags import FlagType
+from training.flag_heads_common import MODEL_SEED, MODEL_TYPES
 from training.flag_scoring import SCORED_TYPES, TARGET_FALSE_ALARM, _fmt, predict, score
 from training.flag_sets import FlagExample, load_set
-from training.flags_heads import MODEL_SEED, MODEL_TYPES
 from training.flags_heads_v2 import HEADS_THRESHOLDS
 
 MODEL_CS = (0.1, 0.3, 1.0, 3.0, 10.0)  # chosen by 5-fold cross-validation on dev + fresh

@@ -26,12 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, FlagContext, FlagType
-from training.flag_scoring import predict, score
-from training.flag_sets import FlagExample, load_set
-from training.flags_heads import (
-    HEADS_V7_TRAIN_SETS,
-    MODEL_SEED,
-    MODEL_TYPES,
+from training.flag_heads_common import HEADS_V7_TRAIN_SETS, MODEL_SEED, MODEL_TYPES
+from training.flag_heads_selection import (
     NEVER_ALONE,
     V4_ALONE,
     V4_CS,
@@ -41,10 +37,12 @@ from training.flags_heads import (
     V6_VETO_STRONG,
     V7_CANDIDATE,
     Prepared,
-    _rows,
     choose_c,
     prepare,
+    unit_rows,
 )
+from training.flag_scoring import predict, score
+from training.flag_sets import FlagExample, load_set
 
 # The seven author sets (one author each, written as blind sets in rounds 1-8, dev sets now).
 AUTHOR_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
@@ -389,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         texts = [
             u
             for name in (*HEADS_V8_TRAIN_SETS, "eval")
-            for u in _rows(load_set(name), SEGMENT_UNITS).sentences
+            for u in unit_rows(load_set(name), SEGMENT_UNITS).sentences
         ]
         cache.encode(texts)
         cache.save()
@@ -420,5 +418,4 @@ __all__ = [
     "fit_recipe",
     "leave_one_set_out",
     "objective",
-    "prepare",
 ]

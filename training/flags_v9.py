@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.analysis.flags import ContextHeads, FlagContext
+from training.flag_heads_common import HEADS_V7_TRAIN_SETS
+from training.flag_heads_selection import prepare
 from training.flag_scoring import predict, score
 from training.flag_sets import load_set
-from training.flags_heads import HEADS_V7_TRAIN_SETS, prepare
 from training.flags_v8 import (
     AUTHOR_SETS,
     DEFAULT_CACHE,

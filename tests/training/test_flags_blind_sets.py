@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.helpers import blind_sets
-from training import flag_sets, flags_heads
+from training import flag_heads_common, flag_sets
 
 FIELDS = {"id", "text", "language", "flags", "note"}
 
@@ -108,10 +108,10 @@ CARDS = [
 def test_registered_for_measuring_only(card: Card) -> None:
     assert flag_sets.SETS[card.name] == blind_sets.DATA / f"flags_{card.name}.jsonl"
     for heads_sets in (
-        flags_heads.HEADS_TRAIN_SETS,
-        flags_heads.HEADS_V2_TRAIN_SETS,
-        flags_heads.HEADS_V6_TRAIN_SETS,
-        flags_heads.HEADS_V7_TRAIN_SETS,
+        flag_heads_common.HEADS_TRAIN_SETS,
+        flag_heads_common.HEADS_V2_TRAIN_SETS,
+        flag_heads_common.HEADS_V6_TRAIN_SETS,
+        flag_heads_common.HEADS_V7_TRAIN_SETS,
     ):
         assert card.name not in heads_sets
 
@@ -200,9 +200,9 @@ def test_flags_blind5_is_registered_counted_and_never_trained_on() -> None:
         per_language = Counter(e.language for e in examples if t in e.flags)
         assert per_language["de"] >= 15 and per_language["en"] >= 15, t
     for heads_sets in (
-        flags_heads.HEADS_TRAIN_SETS,
-        flags_heads.HEADS_V6_TRAIN_SETS,
-        flags_heads.HEADS_V2_TRAIN_SETS,
+        flag_heads_common.HEADS_TRAIN_SETS,
+        flag_heads_common.HEADS_V6_TRAIN_SETS,
+        flag_heads_common.HEADS_V2_TRAIN_SETS,
     ):
         assert "blind5" not in heads_sets
     assert all(set(r) == FIELDS for r in blind_sets.rows(flag_sets.SETS["blind5"]))

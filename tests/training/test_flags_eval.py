@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from training import flag_scoring, flag_sets, flags_heads, flags_heads_v2
+from training import (
+    flag_heads_common,
+    flag_heads_selection,
+    flag_scoring,
+    flag_sets,
+    flags_heads_v2,
+)
 
 
 def test_score_on_a_hand_worked_example() -> None:
@@ -103,8 +109,8 @@ def test_fold_scaler_gives_the_same_decision_function() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(3.0, 2.0, size=(60, 4))
     y = (X[:, 0] + rng.normal(0, 1, 60) > 3).astype(int)
-    model = flags_heads._scaled_head(1.0).fit(X, y)
-    coef, intercept = flags_heads._fold_scaler(model)
+    model = flag_heads_common.scaled_head(1.0).fit(X, y)
+    coef, intercept = flag_heads_common.fold_scaler(model)
     assert np.allclose(X @ coef + intercept, model.decision_function(X))
 
 
@@ -113,7 +119,7 @@ def test_round_3_sets_are_registered() -> None:
         examples = flag_sets.load_set(name)
         assert len(examples) >= 150
         assert sum(not e.flags for e in examples) >= 100
-    assert not {"blind2", "blind3"} & set(flags_heads.HEADS_TRAIN_SETS)
+    assert not {"blind2", "blind3"} & set(flag_heads_common.HEADS_TRAIN_SETS)
 
 
 def test_blind4_is_registered_and_never_trained_on() -> None:
@@ -122,7 +128,7 @@ def test_blind4_is_registered_and_never_trained_on() -> None:
     assert len(ordinary) >= 120 and sum(e.language == "de" for e in ordinary) >= 60
     for t in ("legal", "churn", "urgent"):
         assert sum(t in e.flags for e in examples) >= 20
-    assert "blind4" not in flags_heads.HEADS_TRAIN_SETS
+    assert "blind4" not in flag_heads_common.HEADS_TRAIN_SETS
 
 
 def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> None:
@@ -141,17 +147,19 @@ def test_choose_decisions_keeps_false_alarms_within_budget_and_per_source() -> N
     }
     abuse = np.zeros(6, bool)
     sources = ["a"] * 6
-    chosen = flags_heads.choose_decisions(gold, abuse, options, sources, budget=0.0)
+    chosen = flag_heads_selection.choose_decisions(gold, abuse, options, sources, budget=0.0)
     assert chosen is not None
     decisions, scores = chosen
     assert decisions == {"legal": never, "churn": (0.2, 0.0, 0.9), "urgent": never}
     assert scores["false_alarms"] == 0 and scores["types"]["churn"]["recall"] == 1.0
     # An abuse flag on an ordinary answer uses the budget up: nothing is feasible at 0.
     abuse[4] = True
-    assert flags_heads.choose_decisions(gold, abuse, options, sources, budget=0.0) is None
+    assert flag_heads_selection.choose_decisions(gold, abuse, options, sources, budget=0.0) is None
     # Pooled 1/3 allowed, but source "b" (answers 3-5... here 3 and 4) may have one at most.
     abuse[4] = False
-    loose = flags_heads.choose_decisions(gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34)
+    loose = flag_heads_selection.choose_decisions(
+        gold, abuse, options, ["a", "a", "a", "b", "b", "a"], 0.34
+    )
     assert loose is not None and loose[1]["types"]["churn"]["recall"] == 1.0
 
 
@@ -164,14 +172,14 @@ def test_training_rows_are_the_units_the_service_reads() -> None:
     text = "Der Service war lange gut, aber ich kündige. Danke!"
     example = flag_sets.FlagExample("x", text, "de", frozenset({"churn"}))
     ordinary = flag_sets.FlagExample("y", "Alles gut.", "de", frozenset())
-    rows = flags_heads._rows([example, ordinary], SEGMENT_UNITS)
+    rows = flag_heads_selection.unit_rows([example, ordinary], SEGMENT_UNITS)
     assert rows.sentences == [s.text for s in segment_text(text, "de")] + ["Alles gut."]
     assert rows.sentences[:3] == ["Der Service war lange gut", "aber ich kündige.", "Danke!"]
     assert list(rows.owners) == [0, 0, 0, 1]
     # "ich kündige" is a strong churn phrase in the second segment (row 1)
     assert rows.rules[0]["churn"] == {1: (False, True)} and rows.rules[1]["churn"] == {}
     # v4's regex sentences: the contrast sentence is one row
-    old = flags_heads._rows([example], SENTENCE_UNITS)
+    old = flag_heads_selection.unit_rows([example], SENTENCE_UNITS)
     assert old.sentences == ["Der Service war lange gut, aber ich kündige.", "Danke!"]
     assert old.rules[0]["churn"] == {0: (False, True)}
 
@@ -183,9 +191,9 @@ def test_train_v5_is_registered_and_only_training_data() -> None:
     assert len(ordinary) >= 1.4 * flagged and len(ordinary) >= 200
     for t, at_least in (("legal", 60), ("churn", 76), ("urgent", 20)):
         assert sum(t in e.flags for e in examples) >= at_least, t
-    assert "train_v5" in flags_heads.HEADS_V6_TRAIN_SETS
+    assert "train_v5" in flag_heads_common.HEADS_V6_TRAIN_SETS
     held_out = {"eval", "blind", "blind2", "blind3", "blind4"}
-    assert not held_out & set(flags_heads.HEADS_V6_TRAIN_SETS)
+    assert not held_out & set(flag_heads_common.HEADS_V6_TRAIN_SETS)
 
 
 def test_train_v7_is_registered_and_only_training_data() -> None:
@@ -196,10 +204,10 @@ def test_train_v7_is_registered_and_only_training_data() -> None:
         for t, at_least in (("legal", 40), ("churn", 50), ("urgent", 30)):
             assert sum(t in e.flags for e in part) >= at_least, (lang, t)
         assert sum(not e.flags for e in part) >= 75, lang
-    assert "train_v7" in flags_heads.HEADS_V7_TRAIN_SETS
+    assert "train_v7" in flag_heads_common.HEADS_V7_TRAIN_SETS
     # blind..blind5 are dev sets since round 7, but never training data
     held_out = {"eval", "blind", "blind2", "blind3", "blind4", "blind5"}
-    assert not held_out & set(flags_heads.HEADS_V7_TRAIN_SETS)
+    assert not held_out & set(flag_heads_common.HEADS_V7_TRAIN_SETS)
 
 
 def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> None:
@@ -217,12 +225,14 @@ def test_candidate_rows_and_candidate_thresholds_in_the_decision_options() -> No
     examples = [
         flag_sets.FlagExample(str(i), t, "de", frozenset(f)) for i, (t, f) in enumerate(texts)
     ]
-    rows = flags_heads._rows(examples, SEGMENT_UNITS)
+    rows = flag_heads_selection.unit_rows(examples, SEGMENT_UNITS)
     assert rows.candidates[0]["churn"] == [0] and rows.candidates[1]["churn"] == []
     assert rows.candidates[2]["churn"] == [2] and rows.rules[0]["churn"] == {}
     prob = np.array([0.7, 0.95, 0.4])
-    options = flags_heads._decision_options(prob, rows, "churn", 3, candidate_grid=(0.5, 2.0))
-    never = flags_heads.NEVER_ALONE
+    options = flag_heads_selection.decision_options(
+        prob, rows, "churn", 3, candidate_grid=(0.5, 2.0)
+    )
+    never = flag_heads_selection.NEVER_ALONE
     # candidate threshold 0.5, alone never: answer 0 (0.7) only; 0.95 without a candidate: no
     assert options[(0.0, 0.0, never, 0.5)].tolist() == [True, False, False]
     # alone at 0.9: answer 1 too; candidates off (2.0): answer 0 is lost

@@ -4,15 +4,15 @@ import json
 from pathlib import Path
 
 from nlp_service.analysis.flags import SEGMENT_UNITS, ContextHeads, resolve_heads_folder
-from training import flag_sets, flags_heads, flags_v8
+from training import flag_heads_common, flag_heads_selection, flag_sets, flags_v8
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 V8 = "20261126-heads-e5-v8"
 
 
 def test_v8_training_sets_are_v7_plus_the_author_sets_never_eval_or_blind8() -> None:
-    assert flags_v8.HEADS_V8_TRAIN_SETS[: len(flags_heads.HEADS_V7_TRAIN_SETS)] == (
-        flags_heads.HEADS_V7_TRAIN_SETS
+    assert flags_v8.HEADS_V8_TRAIN_SETS[: len(flag_heads_common.HEADS_V7_TRAIN_SETS)] == (
+        flag_heads_common.HEADS_V7_TRAIN_SETS
     )
     assert set(flags_v8.AUTHOR_SETS) <= set(flags_v8.HEADS_V8_TRAIN_SETS)
     assert len(flags_v8.AUTHOR_SETS) == 7
@@ -92,8 +92,8 @@ def test_rank_mean_prefers_the_mean_where_the_worst_type_rule_prefers_the_minimu
         "urgent": {(0.0, 0.0, 0.9): flags(6, 7, 8), (0.0, 0.0, 0.5): flags(*range(6, 12), 17)},
     }
     args = ([frozenset(g) for g in gold], np.zeros(n, dtype=bool), options, ["s"] * n)
-    worst = flags_heads.choose_decisions(*args, 0.02, 0.02)
-    mean = flags_heads.choose_decisions(*args, 0.02, 0.02, rank="mean")
+    worst = flag_heads_selection.choose_decisions(*args, 0.02, 0.02)
+    mean = flag_heads_selection.choose_decisions(*args, 0.02, 0.02, rank="mean")
     assert worst is not None and mean is not None
     # worst-type first: (0.6, 1, 0.6); mean first: (1, 1, 0.3), mean 0.77 > 0.73
     assert worst[0] == {
