@@ -166,7 +166,7 @@ def evaluate_flags(
     dataset: str = typer.Option(
         "eval",
         "--set",
-        help="eval (held out), blind12 (round 12's blind set), blind..blind11 (dev sets: each "
+        help="eval (held out), blind13 (round 13's blind set), blind..blind12 (dev sets: each "
         "decided something once), dev, fresh, train_v2 .. train_v12 (trained on by some "
         "model); several comma-separated, or 'all'. models/flags/README.md says which model "
         "saw which.",

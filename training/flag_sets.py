@@ -54,8 +54,10 @@ SETS = {
     # round 12: training data by a new author, aimed at churn told as a concrete step (mostly
     # without a leaving word) in many industries, with mirrored hard negatives
     "train_v12": DATA_DIR / "flags_train_v12.jsonl",
-    # round 12's blind set: measuring only, never trained on
+    # round 12's blind set: a dev set since round 13 (flags v14 trained on it)
     "blind12": DATA_DIR / "flags_blind12.jsonl",
+    # round 13's blind set: measuring only, never trained on
+    "blind13": DATA_DIR / "flags_blind13.jsonl",
 }
 
 
