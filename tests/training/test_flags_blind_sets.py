@@ -1,8 +1,7 @@
-"""The flags blind sets of rounds 7, 8 and 9 (flags_blind6.jsonl, flags_blind7.jsonl,
-flags_blind8.jsonl): registered for measuring only, the counts their cards state, exact fields,
-and no text shared with another data file, even after lowercasing, umlaut folding and stripping
-punctuation (so no model or rule was written on them). One card per set below; the checks are
-the same for all."""
+"""The flags blind sets of rounds 7 to 13 (flags_blind6.jsonl ... flags_blind13.jsonl):
+registered for measuring only, the counts their cards state, exact fields, and no text shared
+with another data file, even after lowercasing, umlaut folding and stripping punctuation (so no
+model or rule was written on them). One card per set below; the checks are the same for all."""
 
 import json
 from collections import Counter
@@ -16,26 +15,35 @@ from training import flag_heads_common, flag_sets
 FIELDS = {"id", "text", "language", "flags", "note"}
 
 
+PerLanguage = int | dict[str, int]  # one number for both languages, or one each
+
+
+def per_language(count: PerLanguage) -> dict[str, int]:
+    return {"de": count, "en": count} if isinstance(count, int) else count
+
+
 @dataclass(frozen=True)
 class Card:
     name: str
-    size: int  # answers, half German, half English
-    ordinary: int  # per language
+    size: int  # answers
+    ordinary: PerLanguage
     hard_negatives: dict[str, int]  # per language
-    per_type: dict[str, int]  # answers of each flag type, per language
+    per_type: dict[str, PerLanguage]  # answers of each flag type
     max_words: int
     min_words: int = 4
     # ordinary hard negatives dropped on merge: (id number, language)
     removed: tuple[tuple[int, str], ...] = ()
+    languages: PerLanguage | None = None  # answers per language; None: half German, half English
 
-    def minus_removed(self, per_language: int | dict[str, int]) -> Counter[str]:
-        """A per-language count of the card (one number for both languages, or one each)
-        less the removed answers."""
-        if isinstance(per_language, int):
-            per_language = {"de": per_language, "en": per_language}
-        counts = Counter(per_language)
+    def minus_removed(self, count: PerLanguage) -> Counter[str]:
+        """A per-language count of the card less the removed answers."""
+        counts = Counter(per_language(count))
         counts.subtract(lang for _, lang in self.removed)
         return counts
+
+    @property
+    def per_language(self) -> dict[str, int]:
+        return per_language(self.size // 2 if self.languages is None else self.languages)
 
 
 CARDS = [
@@ -101,6 +109,21 @@ CARDS = [
         39,
         min_words=3,
     ),
+    Card(
+        "blind13",
+        240,
+        {"de": 90, "en": 60},
+        {"de": 60, "en": 40},
+        {
+            "legal": {"de": 18, "en": 12},
+            "churn": {"de": 18, "en": 12},
+            "urgent": {"de": 18, "en": 12},
+            "abuse": {"de": 6, "en": 4},
+        },
+        29,
+        min_words=3,
+        languages={"de": 144, "en": 96},
+    ),
 ]
 
 
@@ -131,6 +154,9 @@ def test_round10_classifier_never_trained_or_chose_on_blind9() -> None:
         # round 12: measured on blind12; blind10 and blind11 are dev sets from round 12 on
         ("20261127-flags-lora-v13a", {"blind12"}, {"blind10", "blind11"}),
         ("20261127-flags-lora-v13", {"blind12"}, {"blind10", "blind11"}),
+        # round 13: both measured on blind13; blind12 is a dev set from round 13 on
+        ("20261127-flags-lora-v13", {"blind13"}, set()),
+        ("20261127-flags-lora-v14", {"blind13"}, {"blind10", "blind11", "blind12"}),
     ],
 )
 def test_classifiers_never_trained_or_chose_on_the_blind_sets_that_measured_them(
@@ -156,23 +182,20 @@ def test_the_card_counts_and_exact_fields(card: Card) -> None:
     ]
     assert all(isinstance(r["note"], str) and r["note"] for r in rows)
     examples = flag_sets.load_set(card.name)
-    half = card.size // 2
     assert len(examples) == card.size - len(removed)
-    assert Counter(e.language for e in examples) == card.minus_removed(half)
+    assert Counter(e.language for e in examples) == card.minus_removed(card.per_language)
     ordinary = [e for e in examples if not e.flags]
     assert Counter(e.language for e in ordinary) == card.minus_removed(card.ordinary)
     hard = Counter(r["language"] for r in rows if r["note"].startswith("hard negative:"))
     assert hard == card.minus_removed(card.hard_negatives)
     assert all(r["note"].startswith(("hard negative:", "plain")) for r in rows if not r["flags"])
     flagged = [e for e in examples if e.flags]
-    flagged_per_language = half - card.ordinary
+    ordinary_per_language = per_language(card.ordinary)
     assert Counter(e.language for e in flagged) == {
-        "de": flagged_per_language,
-        "en": flagged_per_language,
+        lang: n - ordinary_per_language[lang] for lang, n in card.per_language.items()
     }
-    for t, per_language_count in card.per_type.items():
-        per_language = Counter(e.language for e in examples if t in e.flags)
-        assert per_language == {"de": per_language_count, "en": per_language_count}, t
+    for t, count in card.per_type.items():
+        assert Counter(e.language for e in examples if t in e.flags) == per_language(count), t
     assert sum(len(e.flags) == 2 for e in examples) == 10
     assert all(set(e.flags) <= {"legal", "churn", "urgent", "abuse"} for e in examples)
     words = [len(e.text.split()) for e in examples]
