@@ -2,7 +2,8 @@
 
 Flags each answer of the named flag sets as served (rules + the flag model named) as written
 and as `typed_on_phone` makes it (one seeded copy per answer), and prints false alarms on the
-ordinary answers and recall per type for both.
+ordinary answers and recall per type for both; with --habits also with each habit alone applied
+to every answer (lower case, umlauts as ae, no full stops or commas).
 
     python -m benchmarks.flags_phone_typing --version 20261127-flags-lora-v13 --set blind12
 """
@@ -14,7 +15,7 @@ import random
 
 from training.flag_scoring import SCORED_TYPES, load_context, predict, score
 from training.flag_sets import SETS, load_set
-from training.typing_noise import typed_on_phone
+from training.typing_noise import HABITS, typed_on_phone
 
 PHONE_SEED = 7
 
@@ -23,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="append", required=True, help="flag model(s)")
     parser.add_argument("--set", action="append", required=True, choices=sorted(SETS))
+    parser.add_argument("--habits", action="store_true", help="also each habit alone")
     args = parser.parse_args()
     types = SCORED_TYPES
     print(f"{'set':10s} {'model':26s} {'spelling':8s} {'false alarms':>14s}  "
@@ -34,7 +36,10 @@ def main() -> None:
             rng = random.Random(f"{PHONE_SEED}:{name}")
             phone = [typed_on_phone(e.text, rng) for e in examples]
             gold = [e.flags for e in examples]
-            for spelling, texts in (("written", [e.text for e in examples]), ("phone", phone)):
+            spellings = {"written": [e.text for e in examples], "phone": phone}
+            if args.habits:
+                spellings |= {k: [f(e.text) for e in examples] for k, f in HABITS.items()}
+            for spelling, texts in spellings.items():
                 predicted = [
                     predict(t, context, e.language) for t, e in zip(texts, examples, strict=True)
                 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # German umlauts the way people type them without a German keyboard or in a hurry: the
 # transliteration (ae) or the bare vowel (a).
@@ -27,6 +27,20 @@ def _fold_umlauts(text: str, bare: bool) -> str:
         return out.capitalize() if ch.isupper() else out
 
     return _UMLAUT_RE.sub(one, text)
+
+
+def drop_soft_punctuation(text: str) -> str:
+    """Full stops, commas, colons and semicolons gone (not ? or !), as in a hurried reply."""
+    return re.sub(r"\s+", " ", _SOFT_PUNCT_RE.sub("", text)).strip()
+
+
+# Each habit alone, applied to every answer: which of them costs a model most
+# (benchmarks/flags_phone_typing.py --habits, benchmarks/sentiment_phone_typing.py --habits).
+HABITS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower,
+    "ae": lambda text: _fold_umlauts(text, bare=False),
+    "nostops": drop_soft_punctuation,
+}
 
 
 def _slip(text: str, rng: random.Random) -> str:

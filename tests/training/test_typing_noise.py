@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from training.typing_noise import phone_typed, typed_on_phone
+from training.typing_noise import HABITS, phone_typed, typed_on_phone
 
 ANSWERS = [
     "Die Lieferung kam einen Tag früher als angekündigt, super!",
@@ -96,3 +96,13 @@ def test_phone_typed_draws_the_share_from_the_named_languages_only_and_reproduci
     assert phone_typed(texts, languages, 0.0, seed=1) == texts
     with pytest.raises(ValueError, match="phone_share"):
         phone_typed(texts, languages, 1.5, seed=1)
+
+
+def test_each_habit_alone() -> None:
+    text = "Die Lieferung kam früher, super! Wie geht das? Ich bin zufrieden."
+    assert HABITS["lower"](text) == text.lower()
+    assert HABITS["ae"](text) == text.replace("ü", "ue")
+    assert (
+        HABITS["nostops"](text) == "Die Lieferung kam früher super! Wie geht das? Ich bin zufrieden"
+    )
+    assert HABITS["nostops"]("Preis: 9.99 Euro.") == "Preis 9.99 Euro"  # a decimal point stays
