@@ -52,8 +52,10 @@ class Settings(BaseSettings):
     # examples as neutral; README, "Flags and sentiment round 11").
     # Round 12: the same recipe on two more authors and the dev set blind8 (lora-v13), by the
     # rule fixed before the blind9 run: 0.932 vs lora-v12's 0.905 (README, "Flags and sentiment
-    # round 12").
-    sentiment_model: str = "head:20261127-e5-lora-v13"
+    # round 12"). Round 13: the same recipe on one more author and the dev set blind9 with 30% of
+    # the German answers trained as typed on a phone (lora-v14), by the rule fixed before the
+    # blind10 run: 0.899 vs lora-v13's 0.883 (README, "Flags and sentiment round 13").
+    sentiment_model: str = "head:20261127-e5-lora-v14"
     # Flag context heads under models/flags ("latest", a version folder, or "" for rules only):
     # they veto rule flags they score very low and add churn/legal/urgent flags the rules miss,
     # reading the vectors of the encoders on their card (v5: the e5 vectors of the analysis

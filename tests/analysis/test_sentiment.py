@@ -82,9 +82,9 @@ def test_shipped_models_are_present_and_documented() -> None:
     # Round 9: the served default is the fine-tuned e5 (LoRA adapter + head + lexicon layer 8);
     # v8, the head on e5 vectors it replaced, is the fast alternative. Round 10: the same
     # recipe on more authors (lora-v10), by the blind6 rule; round 11 (lora-v12) by the blind8 one,
-    # round 12 (lora-v13) by the blind9 one.
+    # round 12 (lora-v13) by the blind9 one, round 13 (lora-v14) by the blind10 one.
     served = json.loads((MODELS_DIR / "sentiment" / version / "model_card.json").read_text())
-    assert version == "20261127-e5-lora-v13"
+    assert version == "20261127-e5-lora-v14"
     assert served["kind"] == "e5-lora" and served["embedder_id"] is None
     assert served["negation_rule"] is True and served["lexicon"]["version"] == 8
     default = json.loads(

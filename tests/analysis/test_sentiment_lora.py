@@ -140,9 +140,20 @@ def test_lora_never_saw_the_blind_set_that_measured_it(
             ),
             ("blind9", "german_reviews"),
         ),
+        # round 13's candidates, measured on blind10: v14 trained 30% of its German answers as
+        # typed on a phone, v14a (the ablation) none
+        *(
+            (
+                version,
+                ("blind10_short", "german_reviews_blind2", "short14"),
+                ("short_answers_blind9_de", "survey_short14_de.jsonl (split train)"),
+                ("blind10", "german_reviews"),
+            )
+            for version in ("20261127-e5-lora-v14", "20261127-e5-lora-v14a")
+        ),
     ],
 )
-def test_lora_defaults_never_saw_the_sets_that_chose_them_and_read_the_issues_examples(
+def test_later_lora_models_never_saw_the_sets_that_measured_them_and_read_the_issues_examples(
     version: str, never: tuple[str, ...], trained: tuple[str, ...], unseen: tuple[str, ...]
 ) -> None:
     model = _shipped_lora(version, never, trained, unseen)

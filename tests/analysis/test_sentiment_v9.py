@@ -30,7 +30,7 @@ def test_v9_loads_like_v8_with_lexicon_layer_8() -> None:
     assert head.lexicon is not None and head.lexicon.version == 8
     assert 0.0 < head.neutral_margin < 0.6
     # Not served: the default is the fine-tuned e5 (README, "Sentiment round 9", rounds 10, 11).
-    assert Settings.model_fields["sentiment_model"].default == "head:20261127-e5-lora-v13"
+    assert Settings.model_fields["sentiment_model"].default == "head:20261127-e5-lora-v14"
 
 
 def test_v9_card_lists_its_training_sets() -> None:
