@@ -11,13 +11,10 @@ to every answer (lower case, umlauts as ae, no full stops or commas).
 from __future__ import annotations
 
 import argparse
-import random
 
 from training.flag_scoring import SCORED_TYPES, load_context, predict, score
 from training.flag_sets import SETS, load_set
-from training.typing_noise import HABITS, typed_on_phone
-
-PHONE_SEED = 7
+from training.typing_noise import HABITS, phone_copy
 
 
 def main() -> None:
@@ -33,8 +30,7 @@ def main() -> None:
         context = load_context(version)
         for name in args.set:
             examples = load_set(name)
-            rng = random.Random(f"{PHONE_SEED}:{name}")
-            phone = [typed_on_phone(e.text, rng) for e in examples]
+            phone = phone_copy([e.text for e in examples], name)
             gold = [e.flags for e in examples]
             spellings = {"written": [e.text for e in examples], "phone": phone}
             if args.habits:

@@ -11,15 +11,12 @@ named, and prints accuracy, positive-vs-negative accuracy and AUC for both and t
 from __future__ import annotations
 
 import argparse
-import random
 from dataclasses import replace
 
 from nlp_service.config import get_settings
 from training.sentiment.evaluation import evaluate_scorer, evaluation_sets
 from training.sentiment.scorers import load_scorer
-from training.typing_noise import HABITS, typed_on_phone
-
-PHONE_SEED = 7
+from training.typing_noise import HABITS, PHONE_SEED, phone_copy
 
 
 def phone_sets(names: list[str], seed: int = PHONE_SEED, habits: bool = False) -> dict:
@@ -32,9 +29,9 @@ def phone_sets(names: list[str], seed: int = PHONE_SEED, habits: bool = False) -
         raise SystemExit(f"unknown evaluation set(s) {unknown}; choose from {sorted(sets)}")
     out = {}
     for name in names:
-        rng = random.Random(f"{seed}:{name}")
         out[name] = sets[name]
-        out[f"{name}~phone"] = [replace(e, text=typed_on_phone(e.text, rng)) for e in sets[name]]
+        phone = phone_copy([e.text for e in sets[name]], name, seed)
+        out[f"{name}~phone"] = [replace(e, text=t) for e, t in zip(sets[name], phone, strict=True)]
         if habits:
             for habit, f in HABITS.items():
                 out[f"{name}~{habit}"] = [replace(e, text=f(e.text)) for e in sets[name]]

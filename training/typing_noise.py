@@ -81,6 +81,17 @@ def typed_on_phone(text: str, rng: random.Random) -> str:
     return out
 
 
+# The seed of the phone-typed copies the benchmarks score (benchmarks/*_phone_typing.py).
+PHONE_SEED = 7
+
+
+def phone_copy(texts: Sequence[str], key: str, seed: int = PHONE_SEED) -> list[str]:
+    """One phone-typed copy per text, seeded by `key` (a set's name), so that a set's copy does
+    not depend on which other sets are typed in the same run."""
+    rng = random.Random(f"{seed}:{key}")
+    return [typed_on_phone(t, rng) for t in texts]
+
+
 def phone_typed(
     texts: Sequence[str],
     languages: Sequence[str],

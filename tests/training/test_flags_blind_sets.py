@@ -42,7 +42,7 @@ class Card:
         return counts
 
     @property
-    def per_language(self) -> dict[str, int]:
+    def answers_per_language(self) -> dict[str, int]:
         return per_language(self.size // 2 if self.languages is None else self.languages)
 
 
@@ -183,7 +183,7 @@ def test_the_card_counts_and_exact_fields(card: Card) -> None:
     assert all(isinstance(r["note"], str) and r["note"] for r in rows)
     examples = flag_sets.load_set(card.name)
     assert len(examples) == card.size - len(removed)
-    assert Counter(e.language for e in examples) == card.minus_removed(card.per_language)
+    assert Counter(e.language for e in examples) == card.minus_removed(card.answers_per_language)
     ordinary = [e for e in examples if not e.flags]
     assert Counter(e.language for e in ordinary) == card.minus_removed(card.ordinary)
     hard = Counter(r["language"] for r in rows if r["note"].startswith("hard negative:"))
@@ -192,7 +192,7 @@ def test_the_card_counts_and_exact_fields(card: Card) -> None:
     flagged = [e for e in examples if e.flags]
     ordinary_per_language = per_language(card.ordinary)
     assert Counter(e.language for e in flagged) == {
-        lang: n - ordinary_per_language[lang] for lang, n in card.per_language.items()
+        lang: n - ordinary_per_language[lang] for lang, n in card.answers_per_language.items()
     }
     for t, count in card.per_type.items():
         assert Counter(e.language for e in examples if t in e.flags) == per_language(count), t

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from training.typing_noise import HABITS, phone_typed, typed_on_phone
+from training.typing_noise import HABITS, phone_copy, phone_typed, typed_on_phone
 
 ANSWERS = [
     "Die Lieferung kam einen Tag früher als angekündigt, super!",
@@ -106,3 +106,10 @@ def test_each_habit_alone() -> None:
         HABITS["nostops"](text) == "Die Lieferung kam früher super! Wie geht das? Ich bin zufrieden"
     )
     assert HABITS["nostops"]("Preis: 9.99 Euro.") == "Preis 9.99 Euro"  # a decimal point stays
+
+
+def test_phone_copy_of_a_set_depends_on_its_name_only() -> None:
+    copy = phone_copy(ANSWERS, "blind13")
+    assert copy == phone_copy(ANSWERS, "blind13")
+    assert copy != phone_copy(ANSWERS, "blind12")
+    assert all(_same_words(c, t) for c, t in zip(copy, ANSWERS, strict=True))
